@@ -1,0 +1,292 @@
+"""The HTTP layer every route shares: one route table, authentication, validation, errors, audit.
+
+Routes are declared with `Router.route`; app.py registers the same table with Chalice, the OpenAPI
+document is generated from it and so is the SAM template's list of API events, so none can drift.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from shared import authz
+from shared.auth import Principal, TokenVerifier, bearer_token, jwks_from_file, jwks_from_url
+from shared.config import settings
+from shared.cursor import decode_cursor, encode_cursor
+from shared.errors import (
+    ChairsideError,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionRequired,
+    RuleViolation,
+    StaleVersion,
+    TooManyRequests,
+    Unauthenticated,
+)
+from shared.logs import logger
+from shared.store.audit import record_access
+
+STATUS_BY_ERROR: dict[type[ChairsideError], int] = {
+    InvalidInput: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    StaleVersion: 412,
+    RuleViolation: 422,
+    PreconditionRequired: 428,
+    TooManyRequests: 429,
+}
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+@dataclass
+class Request:
+    principal: Principal
+    params: dict[str, str]
+    query: Any
+    body: Any
+    headers: Mapping[str, str]
+    request_id: str
+    raw_query: dict[str, str]
+    audit_ids: list[str] = field(default_factory=list)
+
+    def if_match(self) -> int:
+        """The version named by If-Match: 428 when missing, 400 when it is not one of our ETags."""
+        value = self.headers.get("if-match")
+        if not value:
+            raise PreconditionRequired("If-Match is required: send the ETag you read")
+        tag = value.strip().removeprefix("W/").strip('"')
+        if not tag.isdigit():
+            raise InvalidInput("If-Match must be an ETag this API returned", [{"field": "If-Match"}])
+        return int(tag)
+
+    def changes(self) -> dict[str, Any]:
+        """A PATCH body's fields that the caller sent (null included); nested values come whole."""
+        dumped = self.body.model_dump(mode="json")
+        return {name: dumped[name] for name in self.body.model_fields_set}
+
+    def audit(self, *resource_ids: str) -> None:
+        """Name the resources this request read or wrote (ids only) for its audit record."""
+        self.audit_ids.extend(rid for rid in resource_ids if rid)
+
+
+@dataclass
+class Reply:
+    body: Any
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    version: int | None = None  # becomes the ETag
+
+
+Handler = Callable[[Request], Reply | dict | list]
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    method: str
+    path: str
+    handler: Handler
+    permission: str | None  # None: public
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    status: int = 200
+    audit: str | None = None  # audit action, e.g. "patient.read"; None for routes without patient data
+
+    @property
+    def name(self) -> str:
+        return self.handler.__name__
+
+
+class Router:
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.specs: list[RouteSpec] = []
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        permission: str | None,
+        summary: str,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        status: int = 200,
+        audit: str | None = None,
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.specs.append(
+                RouteSpec(method, path, handler, permission, summary, self.tag, body, query, status, audit)
+            )
+            return handler
+
+        return register
+
+
+# --- authentication ---------------------------------------------------------------------------------
+
+_verifier: TokenVerifier | None = None
+
+
+def verifier() -> TokenVerifier:
+    global _verifier
+    if _verifier is None:
+        current = settings()
+        if current.jwks_url:
+            loader = jwks_from_url(current.jwks_url)
+        elif current.jwks_file:
+            loader = jwks_from_file(current.jwks_file)
+        else:
+            raise Unauthenticated("token verification is not configured")
+        _verifier = TokenVerifier(loader, current.issuer, current.audience)
+    return _verifier
+
+
+def reset_verifier() -> None:
+    global _verifier
+    _verifier = None
+
+
+# --- request parsing --------------------------------------------------------------------------------
+
+
+def _field_errors(exc: ValidationError, source: str) -> list[dict[str, str]]:
+    details = []
+    for error in exc.errors():
+        path = ".".join(str(part) for part in error["loc"])
+        message = "unknown or read-only field" if error["type"] == "extra_forbidden" else error["msg"]
+        details.append({"field": path or source, "message": message, "in": source})
+    return details
+
+
+def _validate(model: type[BaseModel], data: Any, source: str) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(f"invalid {source}", _field_errors(exc, source)) from exc
+
+
+def _parse_body(spec: RouteSpec, raw: bytes | None, headers: Mapping[str, str]) -> Any:
+    if spec.body is None:
+        return None
+    text = (raw or b"").decode("utf-8", errors="replace").strip()
+    if not text:
+        return _validate(spec.body, {}, "body")
+    content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise InvalidInput("request body must be application/json", [{"field": "Content-Type"}])
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput("request body is not valid JSON", [{"field": "body", "message": exc.msg}]) from exc
+    if not isinstance(data, dict):
+        raise InvalidInput("request body must be a JSON object", [{"field": "body"}])
+    return _validate(spec.body, data, "body")
+
+
+def _parse_query(spec: RouteSpec, raw_query: dict[str, str]) -> Any:
+    if spec.query is None:
+        if raw_query:
+            raise InvalidInput("this route takes no query parameters", [{"field": k} for k in raw_query])
+        return None
+    return _validate(spec.query, raw_query, "query")
+
+
+# --- responses --------------------------------------------------------------------------------------
+
+
+def error_body(code: str, message: str, details: list | None, request_id: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or [], "request_id": request_id}}
+
+
+def _status_of(exc: ChairsideError) -> int:
+    for kind in type(exc).__mro__:
+        if kind in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[kind]
+    return 400
+
+
+@dataclass
+class Outcome:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+
+def handle(spec: RouteSpec, *, headers: Mapping[str, str], params: dict[str, str], raw_query: dict[str, str],
+           raw_body: bytes | None, request_id: str | None = None) -> Outcome:
+    """Run one route: authenticate, authorize, validate, call, render; every failure in the error shape."""
+    started = time.perf_counter()
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    request_id = request_id or str(uuid.uuid4())
+    principal: Principal | None = None
+    request: Request | None = None
+    outcome: str = "ok"
+    try:
+        if spec.permission is not None:
+            principal = verifier().verify(bearer_token(headers.get("authorization")))
+            authz.require(principal, spec.permission)
+        query = _parse_query(spec, raw_query or {})
+        body = _parse_body(spec, raw_body, headers) if spec.method in BODY_METHODS else None
+        request = Request(principal, params or {}, query, body, headers, request_id, raw_query or {})  # type: ignore[arg-type]
+        result = spec.handler(request)
+        reply = result if isinstance(result, Reply) else Reply(result)
+        response_headers = {"Content-Type": "application/json", **reply.headers}
+        if reply.version is not None:
+            response_headers["ETag"] = f'"{reply.version}"'
+        status = reply.status if reply.status != 200 else spec.status
+        return Outcome(status, reply.body, response_headers)
+    except ChairsideError as exc:
+        status = _status_of(exc)
+        outcome = exc.code
+        return Outcome(status, error_body(exc.code, exc.message, exc.details, request_id),
+                       {"Content-Type": "application/json"})
+    except Exception:
+        outcome = "error"
+        logger.exception("unhandled error", extra={"route": spec.path, "method": spec.method})
+        return Outcome(500, error_body("internal_error", "an internal error occurred", [], request_id),
+                       {"Content-Type": "application/json"})
+    finally:
+        elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+        logger.info("request", extra={"route": spec.path, "method": spec.method, "outcome": outcome,
+                                      "request_id": request_id, "ms": elapsed_ms,
+                                      "org": principal.org if principal else None})
+        if spec.audit and principal is not None:
+            resource_ids = (request.audit_ids if request else []) or [v for v in (params or {}).values()]
+            record_access(principal.org, principal.sub, spec.audit, resource_ids, outcome, request_id)
+
+
+# --- lists ------------------------------------------------------------------------------------------
+
+
+def page_start(request: Request, query: Mapping[str, Any]) -> dict | None:
+    cursor = request.raw_query.get("cursor")
+    return decode_cursor(settings().cursor_secret, request.principal.org, request.principal.sub, query, cursor)
+
+
+def page_reply(request: Request, query: Mapping[str, Any], items: list, last_key: dict | None) -> dict:
+    cursor = encode_cursor(settings().cursor_secret, request.principal.org, request.principal.sub, query, last_key)
+    return {"items": items, "next_cursor": cursor}
+
+
+def all_specs(routers: list[Router]) -> list[RouteSpec]:
+    return [spec for router in routers for spec in router.specs]
+
+
+def reject_chalice_error(status: int, body: Any, request_id: str) -> dict[str, Any] | None:
+    """Chalice answers some requests itself ({"Code", "Message"}); convert those to our error shape."""
+    if isinstance(body, dict) and "Code" in body and "Message" in body:
+        code = {403: "not_found", 404: "not_found", 405: "method_not_allowed", 415: "unsupported_media_type"}
+        return error_body(code.get(status, "error"), str(body["Message"]), [], request_id)
+    return None

@@ -1,0 +1,44 @@
+"""HTTP routes for patients and their insurance coverage. Every one leaves an audit record."""
+
+from __future__ import annotations
+
+from functions.api import Reply, Request, Router, page_reply, page_start
+from functions.schemas.patients import PatientCreate, PatientList, PatientPatch
+from shared.services import patients
+
+router = Router("patients")
+
+
+@router.route("POST", "/patients", permission="patients:write", summary="Register a patient", body=PatientCreate,
+              status=201, audit="patient.create")
+def create_patient(request: Request) -> Reply:
+    patient = patients.create(request.principal, request.body.model_dump(mode="json", exclude_none=True))
+    request.audit(patient["id"])
+    return Reply(patient, 201, version=patient["version"])
+
+
+@router.route("GET", "/patients", permission="patients:read", summary="List or search a location's patients",
+              query=PatientList, audit="patient.list")
+def list_patients(request: Request) -> dict:
+    q = request.query
+    query = {"route": "patients", "location_id": q.location_id, "q": q.q}
+    items, last_key = patients.list_for_location(request.principal, q.location_id, q.q, q.limit,
+                                                 page_start(request, query))
+    request.audit(*(item["id"] for item in items))
+    return page_reply(request, query, items, last_key)
+
+
+@router.route("GET", "/patients/{patient_id}", permission="patients:read", summary="Get a patient",
+              audit="patient.read")
+def get_patient(request: Request) -> Reply:
+    patient = patients.get(request.principal, request.params["patient_id"])
+    return Reply(patient, version=patient["version"])
+
+
+@router.route("PATCH", "/patients/{patient_id}", permission="patients:write", summary="Change a patient",
+              body=PatientPatch, audit="patient.update")
+def patch_patient(request: Request) -> Reply:
+    expected = request.if_match()
+    changes = request.changes()
+    patient = patients.update(request.principal, request.params["patient_id"], changes, expected)
+    return Reply(patient, version=patient["version"])

@@ -1,0 +1,12 @@
+"""The whole route table, in one list: app.py registers it, OpenAPI and template.yaml are built from it."""
+
+from __future__ import annotations
+
+from functions import locations, patients, system
+from functions.api import RouteSpec, all_specs
+
+ROUTERS = [system.router, locations.router, patients.router]
+
+
+def all_routes() -> list[RouteSpec]:
+    return all_specs(ROUTERS)

@@ -1,0 +1,84 @@
+"""Small generic operations on `Record`s: get, conditional create/replace, and one page of a query.
+
+Each is a single GetItem, PutItem or Query on a key or index; there is no Scan anywhere in here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+
+from shared.errors import Conflict, StaleVersion
+from shared.store.table import INDEXES, Record
+
+
+@dataclass
+class Page:
+    records: list[Record]
+    last_key: dict[str, Any] | None
+
+
+def get(pk: str, sk: str, consistent: bool = False) -> Record | None:
+    try:
+        return Record.get(pk, sk, consistent_read=consistent)
+    except DoesNotExist:
+        return None
+
+
+def is_conditional_failure(exc: Exception) -> bool:
+    cause = getattr(exc, "cause_response_code", None)
+    return cause == "ConditionalCheckFailedException"
+
+
+def create(record: Record) -> Record:
+    """Put a new item; fails with Conflict if the key exists already."""
+    record.version = 1
+    try:
+        record.save(condition=Record.pk.does_not_exist())
+    except PutError as exc:
+        if is_conditional_failure(exc):
+            raise Conflict("resource already exists") from exc
+        raise
+    return record
+
+
+def replace(record: Record, expected_version: int) -> Record:
+    """Write a new state of an existing item if nobody changed it since `expected_version`."""
+    record.version = expected_version + 1
+    try:
+        record.save(condition=Record.version == expected_version)
+    except PutError as exc:
+        if is_conditional_failure(exc):
+            raise StaleVersion("the resource was changed by someone else; fetch it again") from exc
+        raise
+    return record
+
+
+def query(
+    pk: str,
+    *,
+    index: str | None = None,
+    sk_prefix: str | None = None,
+    limit: int = 50,
+    start_key: dict[str, Any] | None = None,
+    newest_first: bool = False,
+) -> Page:
+    source = INDEXES[index] if index else Record
+    range_attr = getattr(Record, f"{index}sk") if index else Record.sk
+    condition = range_attr.startswith(sk_prefix) if sk_prefix else None
+    results = source.query(
+        pk,
+        range_key_condition=condition,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=start_key,
+        scan_index_forward=not newest_first,
+    )
+    records = list(results)
+    last_key = results.last_evaluated_key if len(records) >= limit else None
+    return Page(records=records, last_key=last_key)
+
+
+__all__ = ["Page", "get", "create", "replace", "query", "is_conditional_failure", "UpdateError"]

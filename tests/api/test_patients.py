@@ -1,0 +1,103 @@
+import logging
+
+import pytest
+
+from shared.store.audit import audit_of
+from tests.factories import location_body, patient_body
+
+
+@pytest.fixture
+def location(admin):
+    return admin.post("/locations", location_body()).data
+
+
+def test_register_read_search_and_change_a_patient(admin, location):
+    created = admin.post("/patients", patient_body(location["id"]))
+    assert created.status_code == 201, created.data
+    patient = created.data
+    assert patient["id"].startswith("pat_") and patient["sms_opted_out"] is False
+    assert patient["consent"]["sms"] == {"appointment": True, "billing": False, "treatment": False}
+
+    admin.post("/patients", patient_body(location["id"], first_name="Bob", last_name="Smith"))
+    found = admin.get(f"/patients?location_id={location['id']}&q=nun")
+    assert [p["id"] for p in found.data["items"]] == [patient["id"]]
+    assert len(admin.get(f"/patients?location_id={location['id']}").data["items"]) == 2
+
+    changed = admin.patch(f"/patients/{patient['id']}", {"email": None, "language": "en"},
+                          headers={"If-Match": created.headers["ETag"]})
+    assert changed.status_code == 200, changed.data
+    assert "email" not in changed.data and changed.data["language"] == "en"
+    assert admin.get(f"/patients/{patient['id']}").data["version"] == 2
+
+
+@pytest.mark.parametrize("field,value", [
+    ("phone", "5551234"), ("email", "not-an-email"), ("date_of_birth", "2999-01-01"), ("date_of_birth", "12/01/1990"),
+    ("language", "fr"), ("consent", {"fax": {"appointment": True}}), ("consent", {"sms": {"appointment": "yes"}}),
+    ("first_name", ""), ("location_id", "nope"), ("sms_opted_out", True), ("email_suppressed", True),
+])
+def test_patient_validation(admin, location, field, value):
+    response = admin.post("/patients", {**patient_body(location["id"]), field: value})
+    assert response.status_code == 400, (field, value, response.data)
+    assert response.data["error"]["details"]
+
+
+def test_patient_in_unknown_or_ungranted_location(admin, location):
+    other = admin.post("/locations", location_body(name="Other")).data
+    limited = admin.as_(role="front_desk", locations=[location["id"]])
+    assert limited.post("/patients", patient_body(other["id"])).status_code == 404
+    assert admin.post("/patients", patient_body("loc_" + "0" * 26)).status_code == 404
+    patient = admin.post("/patients", patient_body(other["id"])).data
+    assert limited.get(f"/patients/{patient['id']}").status_code == 404
+    assert limited.get(f"/patients?location_id={other['id']}").status_code == 404
+    assert limited.patch(f"/patients/{patient['id']}", {"notes": "x"}, headers={"If-Match": '"1"'}).status_code == 404
+
+
+def test_other_groups_never_see_a_patient(admin, location):
+    patient = admin.post("/patients", patient_body(location["id"])).data
+    stranger = admin.as_(org="org_stranger")
+    assert stranger.get(f"/patients/{patient['id']}").status_code == 404
+    assert stranger.get(f"/patients?location_id={location['id']}").status_code == 404
+    assert stranger.patch(f"/patients/{patient['id']}", {"notes": "x"}, headers={"If-Match": '"1"'}).status_code == 404
+    assert stranger.post("/patients", patient_body(location["id"])).status_code == 404
+
+
+def test_roles(admin, location):
+    readonly = admin.as_(role="readonly")
+    assert readonly.post("/patients", patient_body(location["id"])).status_code == 403
+    assert readonly.get(f"/patients?location_id={location['id']}").status_code == 200
+    assert admin.as_(role="provider").post("/patients", patient_body(location["id"])).status_code == 403
+    assert admin.as_(role="front_desk").post("/patients", patient_body(location["id"])).status_code == 201
+
+
+def test_concurrent_patches_one_wins(admin, location):
+    patient = admin.post("/patients", patient_body(location["id"])).data
+    first = admin.patch(f"/patients/{patient['id']}", {"notes": "a"}, headers={"If-Match": '"1"'})
+    second = admin.patch(f"/patients/{patient['id']}", {"notes": "b"}, headers={"If-Match": '"1"'})
+    assert sorted([first.status_code, second.status_code]) == [200, 412]
+
+
+def test_every_read_and_write_of_a_patient_is_audited(admin, location):
+    patient = admin.post("/patients", patient_body(location["id"])).data
+    admin.get(f"/patients/{patient['id']}")
+    admin.patch(f"/patients/{patient['id']}", {"notes": "x"}, headers={"If-Match": '"9"'})
+    admin.as_(org="org_other").get(f"/patients/{patient['id']}")
+    trail = audit_of(admin.org, patient["id"])
+    assert [(a["action"], a["outcome"]) for a in trail] == [
+        ("patient.create", "ok"), ("patient.read", "ok"), ("patient.update", "precondition_failed")]
+    assert all(set(a) == {"actor", "action", "resource_ids", "outcome", "request_id", "at", "org"} for a in trail)
+    assert audit_of("org_other", patient["id"])[0]["outcome"] == "not_found"
+
+
+def test_no_patient_data_in_logs(admin, location, caplog, capsys):
+    caplog.set_level(logging.DEBUG)
+    body = patient_body(location["id"], first_name="Zebulon", last_name="Quixote", phone="+15559870123",
+                        email="zebulon.quixote@example.com", notes="allergic to latex")
+    patient = admin.post("/patients", body).data
+    admin.get(f"/patients/{patient['id']}")
+    admin.get(f"/patients?location_id={location['id']}&q=quix")
+    admin.patch(f"/patients/{patient['id']}", {"phone": "bad"}, headers={"If-Match": '"1"'})
+    admin.post("/patients", {**body, "email": "zebulon@@bad"})
+    logged = caplog.text + capsys.readouterr().out
+    assert "request" in logged
+    for secret in ("Zebulon", "Quixote", "5559870123", "zebulon.quixote", "latex", "quix"):
+        assert secret.lower() not in logged.lower(), secret
