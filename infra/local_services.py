@@ -112,10 +112,12 @@ class DynamoDBLocal:
         self._port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._log_file: IO[bytes] | None = None
+        self._served = False
         self.log_path: Path | None = None
 
     @property
     def port(self) -> int:
+        """The port it listens on (after stop(), the one it listened on)."""
         if self._port is None:
             raise RuntimeError("DynamoDB Local is not started")
         return self._port
@@ -137,7 +139,14 @@ class DynamoDBLocal:
         if not port_is_free(port):
             raise PortInUse(_port_taken_message(port))
         jar_dir = ensure_dynamodb_local(self.cache_dir)
-        log_dir = self.data_dir if self.data_dir is not None else self.cache_dir
+        # One log per data folder (appended across restarts); in memory, one per port so that parallel
+        # test workers don't share a file, removed by a clean stop() since nothing in it outlives the data.
+        if self.data_dir is None:
+            log_dir = self.cache_dir / "logs"
+            self.log_path = log_dir / f"dynamodb-local-{port}.log"
+        else:
+            log_dir = self.data_dir
+            self.log_path = log_dir / "dynamodb-local.log"
         log_dir.mkdir(parents=True, exist_ok=True)
         storage = ["-inMemory"] if self.data_dir is None else ["-dbPath", str(self.data_dir)]
         command = [
@@ -155,8 +164,7 @@ class DynamoDBLocal:
             "-port",
             str(port),
         ]
-        self.log_path = log_dir / f"dynamodb-local-{port}.log"
-        self._log_file = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         try:
             # A session of its own: Ctrl-C in a terminal doesn't reach java, and stop() kills the group.
             self._process = subprocess.Popen(
@@ -182,6 +190,7 @@ class DynamoDBLocal:
             raise
         if not answered:
             self._fail_startup(port)
+        self._served = True
         return self
 
     def _fail_startup(self, port: int) -> None:
@@ -208,12 +217,14 @@ class DynamoDBLocal:
     def stop(self) -> None:
         """Terminate the process group (SIGTERM, then SIGKILL after a grace period) and reap java."""
         process, self._process = self._process, None
+        served, self._served = self._served, False
         atexit.unregister(self.stop)
-        if process is not None:
-            _terminate_group(process)
+        healthy_until_stopped = process is not None and _terminate_group(process)
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
+        if served and healthy_until_stopped and self.data_dir is None and self.log_path is not None:
+            self.log_path.unlink(missing_ok=True)
 
     def __enter__(self) -> DynamoDBLocal:
         return self.start()
@@ -226,17 +237,19 @@ def _port_taken_message(port: int) -> str:
     return f"port {port} is already in use: stop what listens there or choose another port"
 
 
-def _terminate_group(process: subprocess.Popen[Any]) -> None:
+def _terminate_group(process: subprocess.Popen[Any]) -> bool:
+    """Stop the process group and reap its leader; False when it had already exited on its own."""
+    if process.poll() is not None:
+        return False
     for sig, grace in ((signal.SIGTERM, _STOP_GRACE_S), (signal.SIGKILL, None)):
-        if process.poll() is not None:
-            return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, sig)
         try:
             process.wait(timeout=grace)
-            return
+            break
         except subprocess.TimeoutExpired:
             continue
+    return True
 
 
 # --- moto's server ---------------------------------------------------------------------------------------

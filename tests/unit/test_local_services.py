@@ -390,11 +390,13 @@ def test_dynamodb_local_in_memory_serves_and_stops_without_leftovers(dummy_aws: 
         _create_table(client, "chairside-test")
         assert client.list_tables()["TableNames"] == ["chairside-test"]
         assert client.describe_table(TableName="chairside-test")["Table"]["TableStatus"] == "ACTIVE"
+        assert "InMemory:\ttrue" in ddb.log_tail()
 
     assert ddb.pid is None
     _assert_port_closed(port)
     _assert_process_group_gone(pid)
-    assert "InMemory:\ttrue" in ddb.log_tail()
+    assert ddb.log_path is not None
+    assert not ddb.log_path.exists()
 
 
 @pytest.mark.ddblocal
@@ -407,7 +409,7 @@ def test_dynamodb_local_with_a_data_dir_keeps_tables_across_restarts(tmp_path: P
         assert boto3.client("dynamodb", endpoint_url=ddb.endpoint_url).list_tables()["TableNames"] == ["kept"]
 
     assert list(data_dir.glob("*.db"))
-    assert list(data_dir.glob("dynamodb-local-*.log"))
+    assert (data_dir / "dynamodb-local.log").read_text().count("Initializing DynamoDB Local") == 2
 
 
 @pytest.mark.ddblocal
@@ -425,6 +427,8 @@ def test_java_that_dies_at_startup_fails_fast_with_the_log_tail(
 
     assert time.monotonic() - started < 10
     assert ddb.pid is None
+    assert ddb.log_path is not None
+    assert ddb.log_path.exists()
 
 
 def test_moto_server_stands_in_for_ses_and_sns(dummy_aws: None):
