@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functions.api import Reply, Request, Router, page_reply, page_start
+from functions.schemas.coverage import CoverageIn
 from functions.schemas.patients import PatientCreate, PatientList, PatientPatch
 from shared.services import patients
 
@@ -42,3 +43,19 @@ def patch_patient(request: Request) -> Reply:
     changes = request.changes()
     patient = patients.update(request.principal, request.params["patient_id"], changes, expected)
     return Reply(patient, version=patient["version"])
+
+
+@router.route("PUT", "/patients/{patient_id}/coverage", permission="patients:write",
+              summary="Replace a patient's insurance coverage", body=CoverageIn, audit="coverage.write")
+def put_coverage(request: Request) -> Reply:
+    expected = request.if_match() if "if-match" in request.headers else None
+    fields = request.body.model_dump(mode="json")
+    coverage = patients.put_coverage(request.principal, request.params["patient_id"], fields, expected)
+    return Reply(coverage, version=coverage["version"])
+
+
+@router.route("GET", "/patients/{patient_id}/coverage", permission="patients:read",
+              summary="Get a patient's insurance coverage", audit="coverage.read")
+def get_coverage(request: Request) -> Reply:
+    coverage = patients.get_coverage(request.principal, request.params["patient_id"])
+    return Reply(coverage, version=coverage["version"])

@@ -8,6 +8,7 @@ from typing import Any
 
 from shared import clock
 from shared.auth import Principal
+from shared.domain.coverage import Coverage
 from shared.errors import NotFound
 from shared.ids import has_prefix, new_id
 from shared.services import locations
@@ -79,3 +80,36 @@ def list_for_location(principal: Principal, location_id: str, q: str | None, lim
     page = records.query(_by_location(principal.org, location_id), index="gsi1", sk_prefix=prefix or None,
                          limit=limit, start_key=start_key)
     return [view(r) for r in page.records], page.last_key
+
+
+def get_coverage(principal: Principal, patient_id: str) -> dict[str, Any]:
+    load(principal, patient_id)
+    record = records.get(pk(principal.org, patient_id), COVERAGE)
+    if record is None:
+        raise NotFound("patient has no coverage on file")
+    return view(record)
+
+
+def put_coverage(principal: Principal, patient_id: str, fields: dict[str, Any],
+                 expected_version: int | None) -> dict[str, Any]:
+    """Replace the coverage. With If-Match the replacement is conditional on that version."""
+    load(principal, patient_id)
+    doc = {**Coverage.from_dict(fields).to_dict(), "patient_id": patient_id, "updated_at": clock.now_iso()}
+    current = records.get(pk(principal.org, patient_id), COVERAGE, consistent=True)
+    record = Record(pk=pk(principal.org, patient_id), sk=COVERAGE, kind="coverage", doc=doc)
+    if current is None:
+        if expected_version is not None:
+            raise NotFound("patient has no coverage on file to match If-Match against")
+        return view(records.create(record))
+    if expected_version is not None:
+        require_version(current, expected_version)
+    return view(records.replace(record, expected_version or int(current.version)))
+
+
+def coverage_of(org: str, patient_id: str) -> Coverage | None:
+    """The patient's coverage for estimates (no access check: callers have loaded the patient)."""
+    record = records.get(pk(org, patient_id), COVERAGE)
+    if record is None:
+        return None
+    data = {k: v for k, v in record.data().items() if k not in ("patient_id", "updated_at")}
+    return Coverage.from_dict(data)

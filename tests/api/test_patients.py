@@ -101,3 +101,44 @@ def test_no_patient_data_in_logs(admin, location, caplog, capsys):
     assert "request" in logged
     for secret in ("Zebulon", "Quixote", "5559870123", "zebulon.quixote", "latex", "quix"):
         assert secret.lower() not in logged.lower(), secret
+
+
+COVERAGE = {"carrier": "Delta Dental", "member_id": "DD123", "renewal_month": 1, "annual_max_cents": 150000,
+            "used_cents": 40000, "deductible_cents": 5000, "coverage_pct": {"diagnostic": 100, "preventive": 100,
+                                                                            "restorative": 80, "crowns": 50},
+            "allowed_fees": {"D2740": 95000}, "excluded_codes": ["D9972"]}
+
+
+def test_coverage_put_get_and_replace(admin, location):
+    patient = admin.post("/patients", patient_body(location["id"])).data
+    assert admin.get(f"/patients/{patient['id']}/coverage").status_code == 404
+    put = admin.put(f"/patients/{patient['id']}/coverage", COVERAGE)
+    assert put.status_code == 200, put.data
+    assert put.data["annual_max_cents"] == 150000 and put.data["ortho_used_cents"] == 0
+    again = admin.put(f"/patients/{patient['id']}/coverage", {**COVERAGE, "used_cents": 50000},
+                      headers={"If-Match": put.headers["ETag"]})
+    assert again.status_code == 200 and again.data["version"] == 2
+    stale = admin.put(f"/patients/{patient['id']}/coverage", COVERAGE, headers={"If-Match": put.headers["ETag"]})
+    assert stale.status_code == 412
+    assert admin.get(f"/patients/{patient['id']}/coverage").data["used_cents"] == 50000
+
+
+@pytest.mark.parametrize("change", [
+    {"annual_max_cents": 1500.5}, {"annual_max_cents": "150000"}, {"annual_max_cents": -1},
+    {"coverage_pct": {"crowns": 101}}, {"coverage_pct": {"cosmetic": 50}}, {"renewal_month": 13},
+    {"allowed_fees": {"2740": 100}}, {"excluded_codes": ["X1234"]}, {"used_cents": True}, {"unknown": 1},
+])
+def test_coverage_validation(admin, location, change):
+    patient = admin.post("/patients", patient_body(location["id"])).data
+    response = admin.put(f"/patients/{patient['id']}/coverage", {**COVERAGE, **change})
+    assert response.status_code == 400, (change, response.data)
+
+
+def test_coverage_of_other_groups_and_locations(admin, location):
+    patient = admin.post("/patients", patient_body(location["id"])).data
+    admin.put(f"/patients/{patient['id']}/coverage", COVERAGE)
+    stranger = admin.as_(org="org_else")
+    assert stranger.get(f"/patients/{patient['id']}/coverage").status_code == 404
+    assert stranger.put(f"/patients/{patient['id']}/coverage", COVERAGE).status_code == 404
+    elsewhere = admin.as_(locations=["loc_" + "1" * 26])
+    assert elsewhere.get(f"/patients/{patient['id']}/coverage").status_code == 404
