@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared.domain import catalog
 from shared.domain.catalog import (
@@ -329,3 +331,16 @@ def test_bad_code_is_reported_on_the_code_field():
     with pytest.raises(InvalidInput) as raised:
         validate_procedure("2391", 3, "O")
     assert fields_of(raised.value) == ["code"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(letters=st.permutations("MODBIFL").flatmap(lambda order: st.integers(0, 7).map(lambda n: order[:n])),
+       lower=st.booleans())
+def test_any_distinct_surfaces_normalise_to_modbifl_order(letters, lower):
+    text = "".join(letters)
+    text = text.lower() if lower else text
+    tooth, surfaces = validate_procedure("D2783", "K", text)
+    assert tooth == "K"
+    assert set(surfaces) == set(text.upper())
+    assert surfaces == "".join(letter for letter in "MODBIFL" if letter in surfaces)
+    assert validate_procedure("D2783", "K", surfaces) == ("K", surfaces)
