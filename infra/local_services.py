@@ -113,6 +113,7 @@ class DynamoDBLocal:
         self._process: subprocess.Popen[bytes] | None = None
         self._log_file: IO[bytes] | None = None
         self._served = False
+        self._log_offset = 0  # where this run's output starts in an appended log
         self.log_path: Path | None = None
 
     @property
@@ -165,6 +166,7 @@ class DynamoDBLocal:
             str(port),
         ]
         self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self._log_offset = self._log_file.tell()
         try:
             # A session of its own: Ctrl-C in a terminal doesn't reach java, and stop() kills the group.
             self._process = subprocess.Popen(
@@ -207,10 +209,11 @@ class DynamoDBLocal:
         raise RuntimeError(f"DynamoDB Local on port {port} {what}; end of {self.log_path}:\n{tail}")
 
     def log_tail(self, lines: int = _LOG_TAIL_LINES) -> str:
+        """The last lines java wrote in the latest start (empty once a clean in-memory stop removed it)."""
         if self.log_path is None or not self.log_path.exists():
             return ""
         with open(self.log_path, "rb") as log:
-            log.seek(max(0, log.seek(0, os.SEEK_END) - 8192))
+            log.seek(max(self._log_offset, log.seek(0, os.SEEK_END) - 8192))
             text = log.read().decode("utf-8", errors="replace")
         return "\n".join(text.splitlines()[-lines:])
 

@@ -407,6 +407,7 @@ def test_dynamodb_local_with_a_data_dir_keeps_tables_across_restarts(tmp_path: P
 
     with DynamoDBLocal(REPO_CACHE, data_dir=data_dir) as ddb:
         assert boto3.client("dynamodb", endpoint_url=ddb.endpoint_url).list_tables()["TableNames"] == ["kept"]
+        assert ddb.log_tail(lines=100).count("Initializing DynamoDB Local") == 1  # this run's lines only
 
     assert list(data_dir.glob("*.db"))
     assert (data_dir / "dynamodb-local.log").read_text().count("Initializing DynamoDB Local") == 2
