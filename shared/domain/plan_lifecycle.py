@@ -238,7 +238,7 @@ def decline(plan: Plan, *, reason: str, now: datetime, note: str = "") -> Plan:
     now = require_utc(now)
     status = _require_allowed(plan, Operation.DECLINE, now)
     problems = text_problems("note", note, MAX_DECLINE_NOTE_CHARS, optional=False, blank_ok=True)
-    if reason not in {str(r) for r in PATIENT_DECLINE_REASONS}:
+    if not isinstance(reason, str) or reason not in {str(r) for r in PATIENT_DECLINE_REASONS}:
         allowed = ", ".join(sorted(PATIENT_DECLINE_REASONS))
         problems.append({"field": "reason", "message": f"must be one of {allowed}"})
     if problems:
@@ -411,6 +411,8 @@ def _checked_step_ids(plan: Plan, step_ids: Sequence[str] | None) -> set[str]:
     message = ""
     if isinstance(step_ids, str) or not isinstance(step_ids, Sequence) or not step_ids:
         message = "name at least one step"
+    elif not all(isinstance(step_id, str) for step_id in step_ids):
+        message = "step ids are strings"
     elif len(set(step_ids)) != len(step_ids):
         message = "a step is named more than once"
     elif unknown := [s for s in step_ids if s not in known]:

@@ -290,11 +290,12 @@ def build_phases(
                 continue
             step_id = step.get("id")
             if step_id is not None:
-                if step_id not in existing_steps:
+                if not isinstance(step_id, str) or step_id not in existing_steps:
                     problems.append(_problem(f"{step_where}.id", "not a step of this plan"))
                 elif step_id in seen_ids:
                     problems.append(_problem(f"{step_where}.id", "appears more than once"))
-                seen_ids.add(step_id)
+                else:
+                    seen_ids.add(step_id)
             procedures = step.get("procedures")
             if not _is_list(procedures) or not procedures:
                 problems.append(_problem(f"{step_where}.procedures", "a step needs at least one procedure"))

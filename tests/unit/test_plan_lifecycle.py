@@ -154,6 +154,11 @@ def test_edit_refuses_unknown_step_ids_and_bad_text() -> None:
     with pytest.raises(InvalidInput) as caught:
         edit(plan, now=T0, phases=phases)
     assert [d["field"] for d in caught.value.details] == ["phases[1].steps[0].id"]
+    phases[1]["steps"][0]["id"] = S1
+    phases[0]["steps"][0]["id"] = S1
+    with pytest.raises(InvalidInput) as caught:
+        edit(plan, now=T0, phases=phases)
+    assert caught.value.details == [{"field": "phases[1].steps[0].id", "message": "appears more than once"}]
 
 
 def test_an_empty_option_label_clears_it() -> None:
@@ -276,7 +281,7 @@ def test_a_partially_accepted_plan_completes_when_its_accepted_steps_do() -> Non
     assert steps_status(plan)[S2] is StepStatus.DECLINED
 
 
-@pytest.mark.parametrize("step_ids", [[], [S1, S1], [S1, "stp_9999"], S1])
+@pytest.mark.parametrize("step_ids", [[], [S1, S1], [S1, "stp_9999"], S1, [[S1]]])
 def test_accept_refuses_bad_step_selections(step_ids: Any) -> None:
     plan = presented()
     with pytest.raises(InvalidInput) as caught:
@@ -298,7 +303,7 @@ def test_declining_records_the_reason_and_declines_every_step() -> None:
 
 
 @pytest.mark.parametrize(
-    ("reason", "note"), [("price", ""), ("alternative_accepted", ""), ("cost", "x" * 1001)]
+    ("reason", "note"), [("price", ""), ("alternative_accepted", ""), (["cost"], ""), ("cost", "x" * 1001)]
 )
 def test_decline_refuses_unknown_reasons_and_overlong_notes(reason: str, note: str) -> None:
     with pytest.raises(InvalidInput):

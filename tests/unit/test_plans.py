@@ -167,6 +167,7 @@ FIRST_PROC = "phases[0].steps[0].procedures[0]"
         ),
         (lambda phases: phases[1]["steps"][0]["procedures"].append(7), "phases[1].steps[0].procedures[1]"),
         (lambda phases: phases[0]["steps"][0].update(id="stp_9999"), "phases[0].steps[0].id"),
+        (lambda phases: phases[0]["steps"][0].update(id=["stp_0001"]), "phases[0].steps[0].id"),
     ],
 )
 def test_a_malformed_plan_is_refused_with_the_field_path(mutate: Callable[[list], Any], field: str) -> None:
