@@ -14,6 +14,7 @@ import string
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from shared.domain.quiet_hours import require_aware, zone
 from shared.domain.template_text import (
@@ -30,6 +31,8 @@ MIN_PRACTICE_NAME_UNITS = 20  # below this a truncated name no longer identifies
 MAX_PHONE_UNITS = 20
 LANGUAGES = ("en", "es")
 KINDS = tuple(SMS_TEXT)
+
+Entry = TypeVar("Entry")
 
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -179,7 +182,7 @@ def _missing(field: str) -> InvalidInput:
     return InvalidInput(f"this message needs {field}", details=[{"field": field, "message": "required"}])
 
 
-def _catalogue_entry(catalogue: dict, kind: str, channel: str, language: str):
+def _catalogue_entry(catalogue: dict[str, dict[str, Entry]], kind: str, channel: str, language: str) -> Entry:
     if kind not in catalogue:
         raise InvalidInput(
             f"no {channel} template for kind {kind!r}", details=[{"field": "kind", "message": "unknown"}]
@@ -191,7 +194,7 @@ def _render_sms(kind: str, language: str, context: RenderContext) -> str:
     template = _catalogue_entry(SMS_TEXT, kind, "sms", language)
     if kind not in SMS_WITHOUT_STOP_LINE:
         template = f"{template} {SMS_STOP_LINE[language]}"
-    values = {key: to_gsm7(value) for key, value in _values(template, language, context).items()}
+    values = {key: _clean(to_gsm7(value)) for key, value in _values(template, language, context).items()}
     if not values["phone"] or gsm7_length(values["phone"]) > MAX_PHONE_UNITS:
         raise InvalidInput(
             "practice phone must be 1 to 20 characters",

@@ -184,6 +184,13 @@ def test_spanish_sms_loses_only_the_accents_gsm7_lacks():
     assert text.startswith("Clinica Dental: su cita del miércoles 24 sep, 12:30 esta confirmada")
 
 
+def test_characters_dropped_from_the_name_leave_no_double_spaces():
+    text = render(
+        "help_reply", "sms", "en", worst_case_context(name="Smile 😀 Studio", phone="555-0100")
+    ).text
+    assert text.startswith("Smile Studio: ")
+
+
 def test_extension_characters_in_the_name_count_double_when_truncating():
     text = render("reminder_2d", "sms", "es", worst_case_context(name="€" * 60)).text
     assert gsm7_length(text) <= 160
