@@ -1,0 +1,231 @@
+"""Patient routes end to end: create, get, list in pages and search, with DynamoDB requests per call.
+
+Calls go through Chalice's in-process test client (routing, our HTTP layer, JWT verification,
+validation, the pynamodb store and the audit write), against a fresh in-memory DynamoDB Local that the
+benchmark starts and stops, or an endpoint given with --endpoint (a table of its own, deleted after).
+Request logs are still formatted, as in production, but written to /dev/null to keep the output
+readable. Latencies are wall-clock per call as the client sees it; "in ddb" is the share of that time
+spent inside pynamodb's DynamoDB calls (HTTP to DynamoDB Local included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from bench.common import (
+    DynamoDBCounter,
+    Latency,
+    dynamodb_endpoint,
+    heading,
+    machine_line,
+    per_call,
+    prepare_in_process,
+)
+
+DEFAULT_PATIENTS = 200
+DEFAULT_PAGE_SIZE = 50
+DEFAULT_LIST_PASSES = 5
+
+# 20 x 10 names: each last name is shared by one patient in 20, so a search by last name finds a handful.
+LAST_NAMES = (
+    "Núñez", "García", "Smith", "Nguyen", "O'Brien", "Müller", "Kowalski", "Patel", "Johnson", "Rossi",
+    "Dubois", "Kim", "Silva", "Cohen", "Okafor", "Larsen", "Moreau", "Tanaka", "Ivanova", "Haddad",
+)
+FIRST_NAMES = ("Ana", "José", "Mary", "Linh", "Sean", "Jürgen", "Zofia", "Priya", "Tom", "Giulia")
+
+
+@dataclass
+class Phase:
+    """One kind of call: its latencies and the DynamoDB requests all its calls made."""
+
+    name: str
+    seconds: list[float] = field(default_factory=list)
+    ddb_calls: Counter[str] = field(default_factory=Counter)
+    ddb_seconds: float = 0.0
+
+    def line(self, width: int) -> str:
+        n = len(self.seconds)
+        latency = Latency.of_seconds(self.seconds)
+        share = self.ddb_seconds / sum(self.seconds) * 100
+        return (f"{self.name:<{width}}  n {n:>4}  p50 {latency.p50:6.1f} ms  p95 {latency.p95:6.1f} ms  "
+                f"max {latency.max:6.1f} ms  in ddb {share:3.0f}%  ddb/call {per_call(self.ddb_calls, n)}")
+
+
+class Api:
+    """Timed JSON calls through the Chalice test client, with one bearer token."""
+
+    def __init__(self, client: Any, token: str, counter: DynamoDBCounter) -> None:
+        self.client, self.token, self.counter = client, token, counter
+
+    def call(self, phase: Phase, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+        payload = json.dumps(body) if body is not None else ""
+        send = getattr(self.client.http, method.lower())
+        self.counter.take()
+        started = time.perf_counter()
+        response = send(path, headers=headers, body=payload)
+        phase.seconds.append(time.perf_counter() - started)
+        calls, ddb_seconds = self.counter.take()
+        phase.ddb_calls.update(calls)
+        phase.ddb_seconds += ddb_seconds
+        if response.status_code != expect:
+            raise RuntimeError(f"{method} {path} answered {response.status_code}, not {expect}: "
+                               f"{response.body[:500]!r}")
+        return json.loads(response.body)
+
+
+def location_body() -> dict:
+    return {"name": "Benchmark Dental", "timezone": "America/New_York", "phone": "+15551230000",
+            "email": "front@bench.example", "languages": ["en", "es"]}
+
+
+def patient_body(location_id: str, i: int) -> dict:
+    last, first = LAST_NAMES[i % len(LAST_NAMES)], FIRST_NAMES[(i // len(LAST_NAMES)) % len(FIRST_NAMES)]
+    return {"location_id": location_id, "first_name": first, "last_name": last,
+            "date_of_birth": f"{1950 + i % 60}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            "phone": f"+1555{i:07d}", "email": f"patient{i}@bench.example", "language": ("en", "es")[i % 2],
+            "consent": {"sms": {"appointment": True}, "email": {"appointment": True, "billing": i % 3 == 0}}}
+
+
+def list_all(api: Api, phase: Phase, location_id: str, page_size: int,
+             q: str | None = None) -> list[list[dict]]:
+    """Every page of the location's patients (matching q), following next_cursor."""
+    pages: list[list[dict]] = []
+    cursor = None
+    while True:
+        params = {"location_id": location_id, "limit": str(page_size)}
+        if q:
+            params["q"] = q
+        if cursor:
+            params["cursor"] = cursor
+        page = api.call(phase, "GET", f"/patients?{urlencode(params)}")
+        pages.append(page["items"])
+        cursor = page["next_cursor"]
+        if not cursor:
+            return pages
+
+
+@dataclass
+class Outcome:
+    phases: list[Phase]
+    page_sizes: list[int]  # items on each page of one pass through the list
+
+
+def scenario(api: Api, patients: int, page_size: int, list_passes: int) -> Outcome:
+    first = Phase("first call (POST /locations)")
+    location_id = api.call(first, "POST", "/locations", location_body(), expect=201)["id"]
+
+    create, get = Phase("create patient"), Phase("get patient")
+    ids = [api.call(create, "POST", "/patients", patient_body(location_id, i), expect=201)["id"]
+           for i in range(patients)]
+    for patient_id in ids:
+        api.call(get, "GET", f"/patients/{patient_id}")
+
+    listing = Phase(f"list page ({page_size})")
+    pages: list[list[dict]] = []
+    for _ in range(list_passes):
+        pages = list_all(api, listing, location_id, page_size)
+        listed = [patient for page in pages for patient in page]
+        if sorted(p["id"] for p in listed) != sorted(ids):
+            raise RuntimeError(f"listing found {len(listed)} patients, not the {len(ids)} created")
+
+    search = Phase("search page (q=last name)")
+    for last_name in LAST_NAMES:
+        found = [patient for page in list_all(api, search, location_id, page_size, q=last_name)
+                 for patient in page]
+        expected = sum(1 for i in range(patients) if LAST_NAMES[i % len(LAST_NAMES)] == last_name)
+        if len(found) != expected:
+            raise RuntimeError(f"search for {last_name!r} found {len(found)} patients, not {expected}")
+    return Outcome([first, create, get, listing, search], [len(page) for page in pages])
+
+
+def quiet_request_logs() -> None:
+    """Keep formatting each request's log line (part of the cost) but write it to /dev/null."""
+    from shared.logs import logger
+
+    logger.registered_handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the process
+
+
+def report(patients: int, page_size: int, list_passes: int, endpoint: str | None) -> str:
+    keys_dir = Path(tempfile.mkdtemp(prefix="chairside-bench-keys-"))
+    try:
+        prepare_in_process(keys_dir)
+        from chalice.test import Client
+
+        from app import app
+        from shared.local_keys import mint_token
+        from shared.store import table
+
+        quiet_request_logs()
+        org = f"org_bench{uuid.uuid4().hex[:8]}"
+        token = mint_token(keys_dir, org=org, role="admin", locations=["*"], sub="bench-user")
+        started = time.perf_counter()
+        with dynamodb_endpoint(endpoint) as (url, where):
+            table.bind(table_name=f"chairside-bench-{uuid.uuid4().hex[:8]}", host=url)
+            table.ensure_table()
+            try:
+                with Client(app) as client, DynamoDBCounter() as counter:
+                    outcome = scenario(Api(client, token, counter), patients, page_size, list_passes)
+            finally:
+                table.Record.delete_table()
+                table.bind()
+        elapsed = time.perf_counter() - started
+    finally:
+        shutil.rmtree(keys_dir, ignore_errors=True)
+
+    width = max(len(p.name) for p in outcome.phases)
+    return "\n".join([
+        heading("Patient routes through the in-process Chalice client"),
+        machine_line(),
+        where,
+        f"{patients} patients in one location; list in pages of {page_size}, "
+        f"{list_passes} pass{'es' if list_passes != 1 else ''}; "
+        f"search by each of {len(LAST_NAMES)} last names",
+        f"one pass through the list = {len(outcome.page_sizes)} page(s) of "
+        f"{', '.join(str(n) for n in outcome.page_sizes)} patients",
+        "PutItem(audit) is the audit record every patient route writes per request; the first call's",
+        "DynamoDB time includes creating the botocore client.",
+        "",
+        *(p.line(width) for p in outcome.phases),
+        "",
+        f"(scenario took {elapsed:.1f} s, starting DynamoDB Local included)" if endpoint is None
+        else f"(scenario took {elapsed:.1f} s)",
+    ])
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--patients", type=int, default=DEFAULT_PATIENTS,
+                        help=f"patients to create (default {DEFAULT_PATIENTS})")
+    parser.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE,
+                        help=f"limit of each list page (default {DEFAULT_PAGE_SIZE}, at most 100)")
+    parser.add_argument("--list-passes", type=int, default=DEFAULT_LIST_PASSES,
+                        help=f"times the whole list is paged through (default {DEFAULT_LIST_PASSES})")
+    parser.add_argument("--endpoint", default=None,
+                        help="a running DynamoDB endpoint to use instead of starting DynamoDB Local")
+
+
+def run(args: argparse.Namespace) -> None:
+    if args.patients < 1 or args.list_passes < 1 or not 1 <= args.page_size <= 100:
+        raise SystemExit("--patients and --list-passes must be at least 1, --page-size between 1 and 100")
+    print(report(args.patients, args.page_size, args.list_passes, args.endpoint), flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench patients", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()
