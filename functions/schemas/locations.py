@@ -6,7 +6,17 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from functions.schemas.common import Cents, Email, Language, LocalTime, Name, PageQuery, Phone, Strict, TimeZone
+from functions.schemas.common import (
+    Cents,
+    Email,
+    Language,
+    LocalTime,
+    Name,
+    PageQuery,
+    Phone,
+    Strict,
+    TimeZone,
+)
 
 
 class Address(Strict):

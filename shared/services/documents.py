@@ -13,7 +13,8 @@ def apply_patch(current: dict[str, Any], changes: Mapping[str, Any], required: I
     """Merge a PATCH: a field set to null is removed, except required fields, which are refused."""
     nulled = [name for name in required if name in changes and changes[name] is None]
     if nulled:
-        raise InvalidInput("required fields cannot be null", [{"field": n, "message": "may not be null"} for n in nulled])
+        details = [{"field": name, "message": "may not be null"} for name in nulled]
+        raise InvalidInput("required fields cannot be null", details)
     merged = dict(current)
     for name, value in changes.items():
         if value is None:

@@ -52,7 +52,7 @@ def test_bad_tokens_get_401(http, keys_dir, case):
         "other-issuer": "Bearer " + _sign(keys_dir, _claims(iss="https://evil.example")),
         "other-audience": "Bearer " + _sign(keys_dir, _claims(aud="someone-else")),
         "alg-none": "Bearer " + _none_token(),
-        "hs256": "Bearer " + jwt.encode(_claims(), "secret", algorithm="HS256"),
+        "hs256": "Bearer " + jwt.encode(_claims(), "a-shared-secret-of-at-least-32-bytes!", algorithm="HS256"),
         "no-org": "Bearer " + _sign(keys_dir, {k: v for k, v in _claims().items() if k != "org"}),
         "bad-role": "Bearer " + _sign(keys_dir, _claims(role="superuser")),
     }

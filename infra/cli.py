@@ -1,0 +1,92 @@
+"""The `chairside` command: run the local stack, mint local tokens, seed, and run scheduled jobs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+
+
+def _token(args: argparse.Namespace) -> int:
+    from infra.local_stack import home
+    from shared.local_keys import mint_token
+
+    locations = [part for part in args.locations.split(",") if part] if args.locations else ["*"]
+    print(mint_token(home().keys, org=args.org, role=args.role, locations=locations, sub=args.sub))
+    return 0
+
+
+def _attach() -> dict:
+    """Configure this process to use the running `chairside run` stack."""
+    from infra.local_stack import configure_environment, home
+
+    paths = home()
+    if not paths.state.exists():
+        raise SystemExit("chairside: no local stack is running: start it with `./dev run`")
+    state = json.loads(paths.state.read_text())
+    configure_environment(paths, state["dynamodb"], state["moto"])
+    return state
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from infra.local_stack import prepare_store
+
+    _attach()
+    prepare_store(seed=True)
+    return 0
+
+
+def _job(args: argparse.Namespace) -> int:
+    from infra.jobs import invoke
+    from shared.clock import frozen_at
+
+    _attach()
+    at = datetime.fromisoformat(args.at.replace("Z", "+00:00")) if args.at else datetime.now(UTC)
+    if at.tzinfo is None:
+        raise SystemExit("chairside: --at needs an offset or Z, e.g. 2026-12-01T14:00:00Z")
+    handler = {"nightly": "nightly_planner", "send": "send_due_messages"}[args.name]
+    with frozen_at(at):
+        result = invoke(handler, at)
+    print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from infra.ddb_local import MissingTool
+    from infra.local_services import PortInUse
+    from infra.local_stack import run
+
+    try:
+        return run()
+    except (MissingTool, PortInUse) as exc:
+        print(f"chairside: {exc}", file=sys.stderr)
+        return 1
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="chairside", description=__doc__)
+    commands = top.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start the local stack (API, DynamoDB Local, moto, schedules)").set_defaults(
+        func=_run)
+    token = commands.add_parser("token", help="print a bearer token the local API accepts")
+    token.add_argument("--org", required=True)
+    token.add_argument("--role", required=True, choices=["admin", "coordinator", "front_desk", "provider", "readonly"])
+    token.add_argument("--locations", default="*", help="comma-separated location ids, or * (default)")
+    token.add_argument("--sub", default="local-user")
+    token.set_defaults(func=_token)
+    commands.add_parser("seed", help="seed the demo group into the running stack if absent").set_defaults(func=_seed)
+    job = commands.add_parser("job", help="run a scheduled job once against the running stack")
+    job.add_argument("name", choices=["nightly", "send"])
+    job.add_argument("--at", help="run as if at this instant (ISO 8601 with offset)")
+    job.set_defaults(func=_job)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

