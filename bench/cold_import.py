@@ -156,6 +156,9 @@ def report(runs: int) -> str:
     ]
     lines += [f"  {c.cumulative_us / 1000:>7.1f} ms  {c.self_us / 1000:>5.1f} ms  {c.module}"
               for c in own_costs(app_costs)]
+    own = [c for c in app_costs if top_level(c.module) in OWN_PACKAGES]
+    lines.append(f"  own modules' self time, summed: {sum(c.self_us for c in own) / 1000:.1f} ms "
+                 f"over {len(own)} modules")
     extras = extra_packages(app_costs, bare_costs)
     lines += ["", "Packages `import app` loads beyond the bare set (costliest import of each):"]
     lines += [f"  {c.cumulative_us / 1000:>7.1f} ms  {c.module}" for c in extras] or ["  (none)"]

@@ -5,7 +5,8 @@ validation, the pynamodb store and the audit write), against a fresh in-memory D
 benchmark starts and stops, or an endpoint given with --endpoint (a table of its own, deleted after).
 Request logs are still formatted, as in production, but written to /dev/null to keep the output
 readable. Latencies are wall-clock per call as the client sees it; "in ddb" is the share of that time
-spent inside pynamodb's DynamoDB calls (HTTP to DynamoDB Local included).
+spent inside pynamodb's calls to botocore (serialising, signing, the HTTP round trip to DynamoDB and
+its work, parsing the answer): the rest is our code, pydantic, JWT verification and Chalice.
 """
 
 from __future__ import annotations
