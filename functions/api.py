@@ -211,6 +211,8 @@ def error_body(code: str, message: str, details: list | None, request_id: str) -
 
 
 def _status_of(exc: ChairsideError) -> int:
+    if exc.code == "stale_quote":  # a signature for a version other than the presented one
+        return 412
     for kind in type(exc).__mro__:
         if kind in STATUS_BY_ERROR:
             return STATUS_BY_ERROR[kind]

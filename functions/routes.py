@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from functions import locations, patients, system
+from functions import locations, patients, plans, system
 from functions.api import RouteSpec, all_specs
 
-ROUTERS = [system.router, locations.router, patients.router]
+ROUTERS = [system.router, locations.router, patients.router, plans.router]
 
 
 def all_routes() -> list[RouteSpec]:

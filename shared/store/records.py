@@ -5,13 +5,15 @@ Each is a single GetItem, PutItem or Query on a key or index; there is no Scan a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from shared.errors import Conflict, StaleVersion
-from shared.store.table import INDEXES, Record
+from shared.store.table import INDEXES, Record, transaction
 
 
 @dataclass
@@ -81,4 +83,26 @@ def query(
     return Page(records=records, last_key=last_key)
 
 
-__all__ = ["Page", "get", "create", "replace", "query", "is_conditional_failure", "UpdateError"]
+def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
+    """Per item of a cancelled transaction: None, 'ConditionalCheckFailed', 'TransactionConflict', ..."""
+    return [reason.code if reason else None for reason in (exc.cancellation_reasons or [])]
+
+
+def transact(build: Callable[[TransactWrite], None], stale_message: str,
+             client_request_token: str | None = None) -> None:
+    """Run one TransactWriteItems. A failed condition is StaleVersion (412); two transactions racing
+    for the same item is Conflict (409). `client_request_token` makes a retry of the same call idempotent."""
+    try:
+        with transaction(client_request_token) as tx:
+            build(tx)
+    except TransactWriteError as exc:
+        codes = cancellation_codes(exc)
+        if "ConditionalCheckFailed" in codes:
+            raise StaleVersion(stale_message) from exc
+        if "TransactionConflict" in codes or exc.cause_response_code == "TransactionConflictException":
+            raise Conflict("a concurrent request changed the same data; try again") from exc
+        raise
+
+
+__all__ = ["Page", "get", "create", "replace", "query", "is_conditional_failure", "UpdateError", "transact",
+           "cancellation_codes"]

@@ -80,8 +80,8 @@ def connection() -> Connection:
     return Connection(region=Record.Meta.region, host=Record.Meta.host)
 
 
-def transaction() -> TransactWrite:
-    return TransactWrite(connection=connection())
+def transaction(client_request_token: str | None = None) -> TransactWrite:
+    return TransactWrite(connection=connection(), client_request_token=client_request_token)
 
 
 def ensure_table() -> None:

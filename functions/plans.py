@@ -1,0 +1,82 @@
+"""HTTP routes for treatment plans and the procedure catalog."""
+
+from __future__ import annotations
+
+from functions.api import Reply, Request, Router, page_reply, page_start
+from functions.schemas.plans import AcceptIn, DeclineIn, PlanCreate, PlanList, PlanPatch, PresentIn, ProcedureQuery
+from shared.services import plans
+
+router = Router("plans")
+
+
+def _plan_reply(plan: dict, status: int = 200) -> Reply:
+    return Reply(plan, status, version=plan["version"])
+
+
+@router.route("GET", "/procedures", permission="procedures:read", summary="Search the CDT procedure catalog",
+              query=ProcedureQuery)
+def search_procedures(request: Request) -> dict:
+    q = request.query
+    return {"items": plans.procedures(request.principal, q.q, q.location_id, q.limit), "next_cursor": None}
+
+
+@router.route("POST", "/plans", permission="plans:write", summary="Create a treatment plan (draft)",
+              body=PlanCreate, status=201, audit="plan.create")
+def create_plan(request: Request) -> Reply:
+    plan = plans.create(request.principal, request.body.model_dump(mode="json"))
+    request.audit(plan["id"], plan["patient_id"])
+    return _plan_reply(plan, 201)
+
+
+@router.route("GET", "/plans", permission="plans:read", summary="List plans of a patient or a location",
+              query=PlanList, audit="plan.list")
+def list_plans(request: Request) -> dict:
+    q = request.query
+    status = q.status.value if q.status else None
+    query = {"route": "plans", "patient_id": q.patient_id, "location_id": q.location_id, "status": status}
+    items, last_key = plans.list_plans(request.principal, q.patient_id, q.location_id, status, q.limit,
+                                       page_start(request, query))
+    request.audit(*(item["id"] for item in items))
+    return page_reply(request, query, items, last_key)
+
+
+@router.route("GET", "/plans/{plan_id}", permission="plans:read", summary="Get a plan", audit="plan.read")
+def get_plan(request: Request) -> Reply:
+    return _plan_reply(plans.get(request.principal, request.params["plan_id"]))
+
+
+@router.route("PATCH", "/plans/{plan_id}", permission="plans:write", summary="Edit a draft or presented plan",
+              body=PlanPatch, audit="plan.update")
+def patch_plan(request: Request) -> Reply:
+    expected = request.if_match()
+    changes = {name: value for name, value in request.changes().items() if value is not None}
+    return _plan_reply(plans.edit(request.principal, request.params["plan_id"], changes, expected))
+
+
+@router.route("GET", "/plans/{plan_id}/estimate", permission="plans:read",
+              summary="Insurance estimate: frozen when a quote covers the plan, fresh otherwise", audit="plan.read")
+def get_estimate(request: Request) -> dict:
+    return plans.plan_estimate(request.principal, request.params["plan_id"])
+
+
+@router.route("POST", "/plans/{plan_id}/present", permission="plans:write",
+              summary="Present the plan: freeze procedures, fees and estimate as a numbered quote", body=PresentIn,
+              audit="plan.present")
+def present_plan(request: Request) -> Reply:
+    return _plan_reply(plans.present(request.principal, request.params["plan_id"], request.body.validity_days))
+
+
+@router.route("POST", "/plans/{plan_id}/accept", permission="plans:write",
+              summary="Record the patient's signature on the presented version (all or some steps)", body=AcceptIn,
+              audit="plan.accept")
+def accept_plan(request: Request) -> Reply:
+    body = request.body
+    plan = plans.accept(request.principal, request.params["plan_id"], body.signer_name, body.version, body.step_ids)
+    return _plan_reply(plan)
+
+
+@router.route("POST", "/plans/{plan_id}/decline", permission="plans:write", summary="Record that the patient declined",
+              body=DeclineIn, audit="plan.decline")
+def decline_plan(request: Request) -> Reply:
+    body = request.body
+    return _plan_reply(plans.decline(request.principal, request.params["plan_id"], body.reason.value, body.note))

@@ -1,0 +1,189 @@
+"""Treatment plans: pricing from the catalog and fee schedule, estimates, and the plan lifecycle.
+
+The domain (shared/domain/plans.py, plan_lifecycle.py, estimate.py) decides; this module loads what it
+needs, prices procedures, and stores the outcome conditionally on the version it read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from shared import clock
+from shared.auth import Principal
+from shared.domain import catalog, plan_lifecycle
+from shared.domain import plans as plan_model
+from shared.domain.estimate import Estimate, EstimateInput, estimate
+from shared.domain.plans import Plan, PlanStatus
+from shared.errors import InvalidInput, NotFound, RuleViolation, StaleVersion
+from shared.ids import new_id
+from shared.services import locations, patients
+from shared.store import plans as plan_store
+
+
+def load(principal: Principal, plan_id: str) -> Plan:
+    """The plan if it is in the caller's group and in a location the caller may see; 404 otherwise."""
+    plan = plan_store.load(principal.org, plan_id)
+    if plan is None or not principal.may_see(plan.location_id):
+        raise NotFound("plan not found")
+    return plan
+
+
+def _new_step_id() -> str:
+    return new_id("stp")
+
+
+def price_phases(raw_phases: Sequence[Mapping[str, Any]], fee_schedule: Mapping[str, int]) -> list[dict[str, Any]]:
+    """Validate each procedure against the catalog and give it a fee (request, else fee schedule, else
+    catalog default) and its coverage category. Reports every bad procedure at once, by path."""
+    problems: list[dict[str, Any]] = []
+    priced_phases = []
+    for p, phase in enumerate(raw_phases):
+        steps = []
+        for s, step in enumerate(phase["steps"]):
+            procedures = []
+            for i, proc in enumerate(step["procedures"]):
+                where = f"phases[{p}].steps[{s}].procedures[{i}]"
+                try:
+                    code = catalog.normalize_code(proc["code"])
+                    tooth, surfaces = catalog.validate_procedure(code, proc.get("tooth"), proc.get("surfaces"))
+                    fee = proc.get("fee_cents")
+                    fee = catalog.fee_for(code, fee_schedule) if fee is None else fee
+                except InvalidInput as error:
+                    problems += [{**d, "field": f"{where}.{d.get('field', 'code')}"} for d in error.details]
+                    continue
+                procedures.append({"code": code, "tooth": tooth, "surfaces": surfaces, "fee_cents": fee,
+                                   "category": catalog.category_for(code).value})
+            steps.append({**({"id": step["id"]} if step.get("id") else {}), "procedures": procedures})
+        priced_phases.append({"name": phase["name"], "steps": steps})
+    if problems:
+        raise InvalidInput("invalid procedures", problems)
+    return priced_phases
+
+
+def estimate_of(org: str, plan: Plan) -> Estimate:
+    """A fresh estimate of the plan's procedures against the patient's coverage on file."""
+    lines = [EstimateInput(proc.code, proc.fee_cents, proc.category, line_id=step.id)
+             for step in plan.steps for proc in step.procedures]
+    return estimate(lines, patients.coverage_of(org, plan.patient_id))
+
+
+def render(org: str, plan: Plan) -> dict[str, Any]:
+    """The plan as the API shows it: frozen totals when a quote covers it, a fresh estimate otherwise."""
+    totals = None
+    if plan.covering_quote() is None:
+        fresh = estimate_of(org, plan).to_dict()["totals"]
+        totals = {name: fresh[name] for name in plan_model.TOTAL_FIELDS}
+    return plan_model.to_dict(plan, now=clock.now(), totals=totals)
+
+
+def _fee_schedule(principal: Principal, location_id: str) -> Mapping[str, int]:
+    return locations.load_visible(principal, location_id).data().get("fee_schedule", {})
+
+
+def create(principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
+    patient = patients.load(principal, fields["patient_id"]).data()
+    location_id = fields.get("location_id") or patient["location_id"]
+    phases = price_phases(fields["phases"], _fee_schedule(principal, location_id))
+    changes: list[tuple[Plan, int | None]] = []
+    option_group = None
+    if fields.get("alternative_to"):
+        original = load(principal, fields["alternative_to"])
+        if original.patient_id != patient["id"]:
+            raise RuleViolation("alternatives: an option must be for the same patient as the plan it replaces")
+        option_group = original.option_group or original.id
+        if original.option_group is None:  # the first alternative makes the original the group's anchor
+            changes.append((dataclasses.replace(original, option_group=option_group), original.version))
+    plan = plan_model.new_plan(
+        plan_id=new_id("pln"), patient_id=patient["id"], location_id=location_id, coordinator_id=principal.sub,
+        phases=phases, now=clock.now(), id_factory=_new_step_id, option_group=option_group,
+        option_label=fields.get("option_label"), notes=fields.get("notes") or "")
+    plan_store.commit(principal.org, [(plan, None), *changes])
+    return render(principal.org, plan)
+
+
+def get(principal: Principal, plan_id: str) -> dict[str, Any]:
+    return render(principal.org, load(principal, plan_id))
+
+
+def plan_estimate(principal: Principal, plan_id: str) -> dict[str, Any]:
+    plan = load(principal, plan_id)
+    quote = plan.covering_quote()
+    if quote is not None:
+        return {"plan_id": plan.id, "version": plan.version, "frozen": True, "quote_number": quote.number,
+                **quote.estimate}
+    return {"plan_id": plan.id, "version": plan.version, "frozen": False, "quote_number": None,
+            **estimate_of(principal.org, plan).to_dict()}
+
+
+def edit(principal: Principal, plan_id: str, changes: dict[str, Any], expected_version: int) -> dict[str, Any]:
+    plan = load(principal, plan_id)
+    if plan.version != expected_version:
+        raise StaleVersion(f"plan was changed since you read it (current version {plan.version})")
+    phases = None
+    if changes.get("phases") is not None:
+        phases = price_phases(changes["phases"], _fee_schedule(principal, plan.location_id))
+    edited = plan_lifecycle.edit(plan, now=clock.now(), phases=phases, notes=changes.get("notes"),
+                                 option_label=changes.get("option_label"), id_factory=_new_step_id)
+    if edited is not plan:
+        plan_store.commit(principal.org, [(edited, plan.version)])
+    return render(principal.org, edited)
+
+
+def present(principal: Principal, plan_id: str, validity_days: int) -> dict[str, Any]:
+    plan = load(principal, plan_id)
+    snapshot = estimate_of(principal.org, plan).to_dict()
+    presented = plan_lifecycle.present(plan, estimate=snapshot, now=clock.now(), validity_days=validity_days)
+    plan_store.commit(principal.org, [(presented, plan.version)])
+    return render(principal.org, presented)
+
+
+def accept(principal: Principal, plan_id: str, signer_name: str, version: int,
+           step_ids: list[str] | None) -> dict[str, Any]:
+    """Sign the presented version; accepting one option declines the other options of its group."""
+    plan = load(principal, plan_id)
+    now = clock.now()
+    accepted = plan_lifecycle.accept(plan, signer_name=signer_name, signed_version=version, now=now,
+                                     step_ids=step_ids)
+    changes: list[tuple[Plan, int | None]] = [(accepted, plan.version)]
+    if plan.option_group:
+        group = [p for p in plan_store.in_option_group(principal.org, plan.option_group) if p.id != plan.id]
+        originals = {p.id: p.version for p in group}
+        for declined in plan_lifecycle.decline_alternatives([accepted, *group], accepted.id, now=now):
+            changes.append((declined, originals[declined.id]))
+    plan_store.commit(principal.org, changes)
+    return render(principal.org, accepted)
+
+
+def decline(principal: Principal, plan_id: str, reason: str, note: str) -> dict[str, Any]:
+    plan = load(principal, plan_id)
+    declined = plan_lifecycle.decline(plan, reason=reason, now=clock.now(), note=note)
+    plan_store.commit(principal.org, [(declined, plan.version)])
+    return render(principal.org, declined)
+
+
+def list_plans(principal: Principal, patient_id: str | None, location_id: str | None, status: str | None,
+               limit: int, start_key: dict | None) -> tuple[list[dict], dict | None]:
+    """Plans of a patient, or of a location (optionally by status). Status is the effective one: a
+    presented plan past its expiry is listed as expired, not as presented."""
+    if bool(patient_id) == bool(location_id):
+        raise InvalidInput("give exactly one of patient_id or location_id",
+                           [{"field": "patient_id"}, {"field": "location_id"}])
+    stored_status = PlanStatus.PRESENTED.value if status == PlanStatus.EXPIRED.value else status
+    if patient_id:
+        patients.load(principal, patient_id)
+        page = plan_store.page_for_patient(principal.org, patient_id, limit, start_key)
+    else:
+        locations.load_visible(principal, location_id)
+        page = plan_store.page_for_location(principal.org, location_id, stored_status, limit, start_key)
+    items = [render(principal.org, plan_store.from_record(record)) for record in page.records]
+    visible = [item for item in items if principal.may_see(item["location_id"])]
+    if status:
+        visible = [item for item in visible if item["status"] == status]
+    return visible, page.last_key
+
+
+def procedures(principal: Principal, q: str, location_id: str | None, limit: int) -> list[dict[str, Any]]:
+    fee_schedule = _fee_schedule(principal, location_id) if location_id else {}
+    return [entry.to_dict(fee_schedule) for entry in catalog.search(q, limit=limit)]
