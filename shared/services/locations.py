@@ -10,6 +10,7 @@ from shared.errors import NotFound
 from shared.ids import has_prefix, new_id
 from shared.services.documents import apply_patch, require_version, view
 from shared.store import records
+from shared.store.registry import registry_record
 from shared.store.table import Record
 
 REQUIRED = ("name", "timezone", "phone")
@@ -36,7 +37,13 @@ def create(principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
     location_id = new_id("loc")
     stamp = clock.now_iso()
     doc = {**fields, "id": location_id, "created_at": stamp, "updated_at": stamp}
-    record = records.create(Record(pk=_pk(principal.org), sk=location_id, kind="location", doc=doc))
+    record = Record(pk=_pk(principal.org), sk=location_id, kind="location", doc=doc, version=1)
+
+    def build(tx) -> None:
+        tx.save(record, condition=Record.pk.does_not_exist())
+        tx.save(registry_record(principal.org, location_id, doc["timezone"]))
+
+    records.transact(build, "location already exists")
     return view(record)
 
 
@@ -47,6 +54,15 @@ def get(principal: Principal, location_id: str) -> dict[str, Any]:
 def update(principal: Principal, location_id: str, changes: dict[str, Any], expected_version: int) -> dict[str, Any]:
     record = require_version(load_visible(principal, location_id), expected_version)
     record.doc = {**apply_patch(record.data(), changes, REQUIRED), "updated_at": clock.now_iso()}
+    if "timezone" in changes:  # the registry carries the zone the scheduled jobs plan in
+
+        def build(tx) -> None:
+            tx.save(record, condition=Record.version == expected_version)
+            tx.save(registry_record(principal.org, location_id, record.doc["timezone"]))
+
+        record.version = expected_version + 1
+        records.transact(build, "the location was changed by someone else; fetch it again")
+        return view(record)
     return view(records.replace(record, expected_version))
 
 

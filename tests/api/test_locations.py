@@ -109,3 +109,12 @@ def test_pagination_cursors_are_opaque_and_bound(admin):
     assert other_user.get(f"/locations?limit=2&cursor={first}").status_code == 400
     assert admin.get("/locations?limit=0").status_code == 400
     assert admin.get("/locations?color=blue").status_code == 400
+
+
+def test_locations_are_registered_for_the_scheduled_jobs(admin):
+    from shared.store.registry import all_locations
+
+    loc = admin.post("/locations", location_body()).data
+    admin.patch(f"/locations/{loc['id']}", {"timezone": "Europe/London"}, headers={"If-Match": '"1"'})
+    mine = [entry for entry in all_locations() if entry.org == admin.org]
+    assert [(entry.location_id, entry.timezone) for entry in mine] == [(loc["id"], "Europe/London")]
