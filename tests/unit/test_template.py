@@ -1,0 +1,430 @@
+"""template.yaml stays what the generator makes, matches the Chalice app, and passes cfn-lint.
+
+The checks on the parsed template read it with their own YAML loader and compare it with `app.app`,
+not with the generator's code, so a generator bug cannot hide behind itself.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from chalice import Chalice, Rate
+
+from app import app as chairside_app
+from functions.routes import all_routes
+from infra.schedule_expressions import is_valid
+from infra.template import SIZING, Grant, render
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATE = REPO / "template.yaml"
+API_HANDLER = "app.app"
+
+
+# --- reading CloudFormation YAML, independently of the generator -----------------------------------
+
+
+class _CfnLoader(yaml.SafeLoader):
+    pass
+
+
+def _intrinsic(loader: yaml.Loader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {"Ref" if suffix == "Ref" else f"Fn::{suffix}": value}
+
+
+_CfnLoader.add_multi_constructor("!", _intrinsic)
+
+
+def parse(text: str) -> dict[str, Any]:
+    return yaml.load(text, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+@pytest.fixture(scope="module")
+def committed() -> dict[str, Any]:
+    return parse(TEMPLATE.read_text(encoding="utf-8"))
+
+
+def functions_of(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        name: resource["Properties"]
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def referenced(value: dict[str, Any]) -> str:
+    """The logical id a `!Ref X` or `!GetAtt X.Arn` points at."""
+    return value["Ref"] if "Ref" in value else value["Fn::GetAtt"][0]
+
+
+def stack_named(template: dict[str, Any], logical: str, key: str) -> str:
+    """A queue's or topic's own name: `${AWS::StackName}-<name>` -> `<name>`."""
+    name = template["Resources"][logical]["Properties"][key]["Fn::Sub"]
+    assert name.startswith("${AWS::StackName}-"), name
+    return name.removeprefix("${AWS::StackName}-")
+
+
+def assert_matches_chalice(template: dict[str, Any], chalice_app: Chalice) -> None:
+    """API events are exactly Chalice's routes; event functions exactly its event sources."""
+    functions = functions_of(template)
+    api_events = {
+        (event["Properties"]["Path"], event["Properties"]["Method"])
+        for props in functions.values()
+        for event in props["Events"].values()
+        if event["Type"] == "Api"
+    }
+    chalice_routes = {(path, method) for path in chalice_app.routes for method in chalice_app.routes[path]}
+    assert api_events == chalice_routes
+    assert [props["Handler"] for props in functions.values()].count(API_HANDLER) == 1
+
+    by_handler = {props["Handler"]: props for props in functions.values() if props["Handler"] != API_HANDLER}
+    assert sorted(by_handler) == sorted(source.handler_string for source in chalice_app.event_sources)
+    for source in chalice_app.event_sources:
+        (event,) = by_handler[source.handler_string]["Events"].values()
+        props = event["Properties"]
+        if hasattr(source, "schedule_expression"):
+            expression = source.schedule_expression
+            expected = expression if isinstance(expression, str) else expression.to_string()
+            assert (event["Type"], props["Schedule"]) == ("Schedule", expected)
+        elif hasattr(source, "queue"):
+            assert event["Type"] == "SQS"
+            queue = referenced(props["Queue"])
+            assert stack_named(template, queue, "QueueName") == source.queue
+            assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+            assert props["BatchSize"] == source.batch_size
+            redrive = template["Resources"][queue]["Properties"]["RedrivePolicy"]
+            dead_letter = referenced(redrive["deadLetterTargetArn"])
+            assert template["Resources"][dead_letter]["Type"] == "AWS::SQS::Queue"
+        else:
+            assert event["Type"] == "SNS"
+            assert stack_named(template, referenced(props["Topic"]), "TopicName") == source.topic
+
+
+# --- EventBridge schedule expressions ------------------------------------------------------------
+
+GOOD_SCHEDULES = [
+    "rate(1 minute)", "rate(5 minutes)", "rate(1 hour)", "rate(12 hours)", "rate(1 day)", "rate(7 days)",
+    "cron(0 2 * * ? *)", "cron(0/15 * * * ? *)", "cron(15 10 ? * 6L 2002-2005)", "cron(0 18 ? * MON-FRI *)",
+    "cron(0 9 ? * 2#1 *)", "cron(0 0 L * ? *)", "cron(0 0 15W * ? *)", "cron(0,30 8-17 ? JAN,JUL MON *)",
+]
+BAD_SCHEDULES = [
+    "rate(0 minutes)", "rate(1 minutes)", "rate(5 minute)", "rate(-5 minutes)", "rate(5 seconds)",
+    "rate(1.5 hours)", "rate(5  minutes)", "0 2 * * *", "cron(0 2 * * *)", "cron(0 2 * * ? * *)",
+    "cron(0 2 * * * *)", "cron(0 2 ? * ? *)", "cron(60 2 * * ? *)", "cron(0 24 * * ? *)",
+    "cron(0 2 32 * ? *)", "cron(0 2 ? 13 * *)", "cron(0 2 ? * 8 *)", "cron(0 2 ? * MON#6 *)",
+    "cron(0/0 * * * ? *)", "cron(0 2 ? * MON-FOO *)", "cron(0 2 L * MON *)", "cron(0 2 * * ? 1969)",
+]
+
+
+@pytest.mark.parametrize("expression", GOOD_SCHEDULES)
+def test_schedule_validator_accepts_eventbridge_syntax(expression: str) -> None:
+    assert is_valid(expression)
+
+
+@pytest.mark.parametrize("expression", BAD_SCHEDULES)
+def test_schedule_validator_rejects_what_eventbridge_rejects(expression: str) -> None:
+    assert not is_valid(expression)
+
+
+def all_schedules(template: dict[str, Any]) -> list[str]:
+    return [
+        event["Properties"]["Schedule"]
+        for props in functions_of(template).values()
+        for event in props["Events"].values()
+        if event["Type"] == "Schedule"
+    ]
+
+
+# --- a throwaway app with every kind of event source the template supports -------------------------
+
+
+def event_app() -> tuple[Chalice, list]:
+    throwaway = Chalice(app_name="throwaway")
+
+    @throwaway.route("/health", methods=["GET"])
+    def health() -> dict:
+        return {}
+
+    @throwaway.schedule("cron(0 2 * * ? *)", name="nightly_planner")
+    def plan_nightly(event: Any) -> None: ...
+
+    @throwaway.schedule(Rate(5, unit=Rate.MINUTES))
+    def send_due(event: Any) -> None: ...
+
+    @throwaway.on_sqs_message(queue="location-jobs", batch_size=5, maximum_concurrency=4)
+    def location_worker(event: Any) -> None: ...
+
+    @throwaway.on_sns_message(topic="inbound-sms")
+    def inbound_sms(event: Any) -> None: ...
+
+    @throwaway.on_sns_message(topic="ses-feedback")
+    def email_feedback(event: Any) -> None: ...
+
+    return throwaway, [spec for spec in all_routes() if spec.path == "/health"]
+
+
+EVENT_GRANTS = {
+    "nightly_planner": (Grant("send_to_queue", "location-jobs"),),
+    "send_due": (Grant("send_email"), Grant("send_sms")),
+}
+
+
+@pytest.fixture(scope="module")
+def events_template() -> tuple[str, dict[str, Any], Chalice]:
+    throwaway, routes = event_app()
+    text = render(throwaway, routes, EVENT_GRANTS)
+    return text, parse(text), throwaway
+
+
+# --- the committed template -------------------------------------------------------------------------
+
+
+def test_committed_template_is_what_the_generator_renders() -> None:
+    committed_text, fresh = TEMPLATE.read_text(encoding="utf-8"), render()
+    if committed_text != fresh:
+        diff = "".join(difflib.unified_diff(
+            committed_text.splitlines(True), fresh.splitlines(True), "template.yaml", "render()", n=1
+        ))
+        pytest.fail(f"template.yaml is stale: run `python -m infra.template` and commit it\n{diff[:3000]}")
+
+
+def test_rendering_is_deterministic() -> None:
+    assert render() == render()
+
+
+def test_api_events_are_exactly_the_chalice_routes_and_event_functions_its_event_sources(committed) -> None:
+    assert_matches_chalice(committed, chairside_app)
+    for event in functions_of(committed)["ApiFunction"]["Events"].values():
+        assert event["Properties"]["RestApiId"] == {"Ref": "Api"}
+
+
+def test_only_public_routes_skip_the_cognito_authorizer(committed) -> None:
+    auth = committed["Resources"]["Api"]["Properties"]["Auth"]
+    assert auth["DefaultAuthorizer"] == "CognitoAuthorizer"
+    assert auth["Authorizers"]["CognitoAuthorizer"]["UserPoolArn"] == {"Fn::GetAtt": ["UserPool", "Arn"]}
+    public = {
+        (event["Properties"]["Path"], event["Properties"]["Method"])
+        for event in functions_of(committed)["ApiFunction"]["Events"].values()
+        if event["Properties"].get("Auth") == {"Authorizer": "NONE"}
+    }
+    assert public == {("/health", "GET"), ("/openapi.json", "GET")}
+    assert public == {(spec.path, spec.method) for spec in all_routes() if spec.permission is None}
+
+
+def test_api_cors_names_the_origin_parameter_and_our_headers(committed) -> None:
+    api = committed["Resources"]["Api"]["Properties"]
+    assert api["TracingEnabled"] is True
+    assert api["Cors"]["AllowOrigin"] == {"Fn::Sub": "'${AllowedOrigin}'"}
+    assert set(api["Cors"]["AllowHeaders"].strip("'").split(",")) == {
+        "Authorization", "Content-Type", "If-Match", "Idempotency-Key",
+    }
+
+
+def test_api_function_runs_the_built_package(committed) -> None:
+    api = functions_of(committed)["ApiFunction"]
+    assert (api["Handler"], api["CodeUri"]) == ("app.app", "build/lambda")
+    function_globals = committed["Globals"]["Function"]
+    assert function_globals["Runtime"] == "python3.12"
+    assert function_globals["Tracing"] == "Active"
+    assert function_globals["Architectures"] in (["arm64"], ["x86_64"])
+
+
+def test_function_environment_has_what_shared_config_reads_in_aws(committed) -> None:
+    variables = committed["Globals"]["Function"]["Environment"]["Variables"]
+    region_url = "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"
+    assert variables["CHAIRSIDE_TABLE"] == {"Ref": "Table"}
+    assert variables["CHAIRSIDE_JWKS_URL"] == {"Fn::Sub": region_url + "/.well-known/jwks.json"}
+    assert variables["CHAIRSIDE_ISSUER"] == {"Fn::Sub": region_url}
+    assert variables["CHAIRSIDE_AUDIENCE"] == {"Ref": "UserPoolClient"}
+    assert variables["CHAIRSIDE_CURSOR_SECRET"] == {"Ref": "CursorSecret"}
+    assert variables["POWERTOOLS_SERVICE_NAME"] == "chairside"
+    assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Chairside"
+    assert variables["POWERTOOLS_LOG_LEVEL"] == "INFO"
+    config = (REPO / "shared" / "config.py").read_text(encoding="utf-8")
+    for name in ("CHAIRSIDE_TABLE", "CHAIRSIDE_JWKS_URL", "CHAIRSIDE_ISSUER", "CHAIRSIDE_AUDIENCE"):
+        assert f'"{name}"' in config, f"shared/config.py no longer reads {name}"
+
+
+def test_table_is_the_single_table_of_shared_store(committed) -> None:
+    table = committed["Resources"]["Table"]
+    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    props = table["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    names = ["pk", "sk"] + [f"gsi{n}{part}" for n in (1, 2, 3) for part in ("pk", "sk")]
+    assert props["AttributeDefinitions"] == [{"AttributeName": name, "AttributeType": "S"} for name in names]
+    assert props["GlobalSecondaryIndexes"] == [
+        {
+            "IndexName": f"gsi{n}",
+            "KeySchema": [
+                {"AttributeName": f"gsi{n}pk", "KeyType": "HASH"},
+                {"AttributeName": f"gsi{n}sk", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+        for n in (1, 2, 3)
+    ]
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires", "Enabled": True}
+
+
+def test_user_pool_carries_the_chairside_claims_and_users_cannot_write_them(committed) -> None:
+    pool = committed["Resources"]["UserPool"]["Properties"]
+    attributes = {item["Name"]: item for item in pool["Schema"]}
+    assert set(attributes) == {"org", "role", "locations"}
+    assert all(item["AttributeDataType"] == "String" for item in attributes.values())
+    assert attributes["org"]["Mutable"] is False
+    client = committed["Resources"]["UserPoolClient"]["Properties"]
+    assert client["GenerateSecret"] is False
+    assert client["UserPoolId"] == {"Ref": "UserPool"}
+    assert not [name for name in client["WriteAttributes"] if name.startswith("custom:")]
+
+
+def test_parameters_and_outputs(committed) -> None:
+    parameters = committed["Parameters"]
+    assert set(parameters) == {"Stage", "CursorSecret", "SenderEmail", "AllowedOrigin"}
+    assert parameters["CursorSecret"]["NoEcho"] is True
+    assert set(committed["Outputs"]) == {"ApiUrl", "UserPoolId", "UserPoolClientId", "TableName"}
+
+
+STAR_ALLOWED = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "sns:Publish"}  # AWS has no narrower ARN
+TABLE_ACTIONS = {
+    "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query",
+    "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem",
+}
+
+
+def assert_least_privilege(template: dict[str, Any]) -> None:
+    for name, props in functions_of(template).items():
+        assert "Policies" not in props, f"{name}: SAM would add managed policies with `*` resources"
+        role = template["Resources"][referenced(props["Role"])]["Properties"]
+        assert "ManagedPolicyArns" not in role
+        (policy,) = role["Policies"]
+        statements = policy["PolicyDocument"]["Statement"]
+        for statement in statements:
+            assert statement["Effect"] == "Allow"
+            if "*" in statement["Resource"]:
+                assert statement["Resource"] == ["*"] and set(statement["Action"]) <= STAR_ALLOWED, statement
+        (table,) = [s for s in statements if any(a.startswith("dynamodb:") for a in s["Action"])]
+        assert set(table["Action"]) == TABLE_ACTIONS
+        assert table["Resource"] == [{"Fn::GetAtt": ["Table", "Arn"]}, {"Fn::Sub": "${Table.Arn}/index/*"}]
+
+
+def test_every_function_has_its_own_least_privilege_role(committed, events_template) -> None:
+    assert_least_privilege(committed)
+    assert_least_privilege(events_template[1])
+
+
+# --- event sources, through the throwaway app --------------------------------------------------------
+
+
+def test_event_sources_become_functions_with_matching_triggers(events_template) -> None:
+    _, template, throwaway = events_template
+    assert_matches_chalice(template, throwaway)
+    functions = functions_of(template)
+    assert functions["NightlyPlannerFunction"]["Handler"] == "app.plan_nightly"
+    planner_concurrency = functions["NightlyPlannerFunction"]["ReservedConcurrentExecutions"]
+    assert planner_concurrency == SIZING["schedule"].reserved_concurrency
+    assert functions["LocationWorkerFunction"]["Timeout"] == SIZING["sqs"].timeout_seconds
+    assert functions["InboundSmsFunction"]["MemorySize"] == SIZING["sns"].memory_mb
+    sqs = functions["LocationWorkerFunction"]["Events"]["Sqs"]["Properties"]
+    assert sqs["ScalingConfig"] == {"MaximumConcurrency": 4}
+    queue = template["Resources"]["LocationJobsQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= SIZING["sqs"].timeout_seconds
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["CHAIRSIDE_LOCATION_JOBS_QUEUE_URL"] == {"Ref": "LocationJobsQueue"}
+    assert variables["CHAIRSIDE_INBOUND_SMS_TOPIC_ARN"] == {"Ref": "InboundSmsTopic"}
+    assert sorted(all_schedules(template)) == ["cron(0 2 * * ? *)", "rate(5 minutes)"]
+
+
+def _actions(template: dict[str, Any], function: str) -> dict[str, list]:
+    role = referenced(functions_of(template)[function]["Role"])
+    (policy,) = template["Resources"][role]["Properties"]["Policies"]
+    return {action: s["Resource"] for s in policy["PolicyDocument"]["Statement"] for action in s["Action"]}
+
+
+def test_queue_consumer_and_grants_get_only_their_own_permissions(events_template) -> None:
+    template = events_template[1]
+    worker, planner, sender = (_actions(template, name) for name in (
+        "LocationWorkerFunction", "NightlyPlannerFunction", "SendDueFunction",
+    ))
+    assert worker["sqs:ReceiveMessage"] == [{"Fn::GetAtt": ["LocationJobsQueue", "Arn"]}]
+    assert planner["sqs:SendMessage"] == [{"Fn::GetAtt": ["LocationJobsQueue", "Arn"]}]
+    assert "sqs:ReceiveMessage" not in planner and "sqs:SendMessage" not in worker
+    assert sender["ses:SendEmail"] == [
+        {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"}
+    ]
+    assert sender["sns:Publish"] == ["*"]
+    assert not any(action.startswith(("ses:", "sns:")) for action in _actions(template, "ApiFunction"))
+
+
+def test_schedules_in_both_templates_are_valid(committed, events_template) -> None:
+    for expression in all_schedules(committed) + all_schedules(events_template[1]):
+        assert is_valid(expression), expression
+
+
+def test_generator_refuses_what_it_cannot_deploy() -> None:
+    throwaway, routes = event_app()
+    with pytest.raises(ValueError, match="names 'outbox'"):
+        render(throwaway, routes, {"send_due": (Grant("send_to_queue", "outbox"),)})
+    with pytest.raises(ValueError, match="unknown grant kind"):
+        render(throwaway, routes, {"send_due": (Grant("send_fax"),)})
+
+    external = Chalice(app_name="external")
+    external.on_sqs_message(queue_arn="arn:aws:sqs:us-east-1:123456789012:theirs")(lambda event: None)
+    with pytest.raises(ValueError, match="queue=..."):
+        render(external, [])
+
+    bucket = Chalice(app_name="bucket")
+    bucket.on_s3_event(bucket="uploads")(lambda event: None)
+    with pytest.raises(ValueError, match="not supported"):
+        render(bucket, [])
+
+    unix_cron = Chalice(app_name="unix_cron")
+    unix_cron.schedule("cron(0 2 * * *)")(lambda event: None)
+    with pytest.raises(ValueError, match="not an EventBridge"):
+        render(unix_cron, [])
+
+    stray = Chalice(app_name="stray")
+    stray.route("/stray", methods=["GET"])(lambda: {})
+    with pytest.raises(ValueError, match="differ"):
+        render(stray, [])
+
+
+# --- cfn-lint ----------------------------------------------------------------------------------------
+
+
+def _cfn_lint() -> str:
+    beside_python = Path(sys.executable).parent / "cfn-lint"
+    found = str(beside_python) if beside_python.exists() else shutil.which("cfn-lint")
+    assert found, "cfn-lint is a dev dependency: pip install -e '.[dev]'"
+    return found
+
+
+def test_cfn_lint_passes_on_the_template_and_on_every_kind_of_event_source(events_template, tmp_path) -> None:
+    events_file = tmp_path / "events-template.yaml"
+    events_file.write_text(events_template[0], encoding="utf-8")
+    result = subprocess.run(
+        [_cfn_lint(), str(TEMPLATE), str(events_file)],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
