@@ -6,6 +6,8 @@ from chalice import Chalice, Response
 
 from functions.api import RouteSpec, handle, reject_chalice_error
 from functions.routes import all_routes
+from shared.logs import logger
+from shared.observability import traced
 
 app = Chalice(app_name="chairside")
 
@@ -30,6 +32,16 @@ def _view(spec: RouteSpec):
 
 for _spec in all_routes():
     app.route(_spec.path, methods=[_spec.method], content_types=["*/*"], name=_spec.name)(_view(_spec))
+
+
+@app.middleware("all")
+def observe(event, get_response):
+    """Structured logs carry the Lambda request id and cold start; X-Ray traces each invocation."""
+    context = app.lambda_context
+    if context is not None:
+        logger.append_keys(function_request_id=getattr(context, "aws_request_id", None))
+    with traced("## handler"):
+        return get_response(event)
 
 
 @app.middleware("http")
