@@ -73,6 +73,7 @@ TABLE_ACTIONS = (
     "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
     "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem",
 )
+TOPIC_PUBLISHERS = ("ses.amazonaws.com", "sms-voice.amazonaws.com")  # SES feedback, End User Messaging SMS
 QUEUE_CONSUMER_ACTIONS = (
     "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes",
 )
@@ -246,6 +247,18 @@ def _topic(resources: _Resources, topic: str) -> str:
             raise ValueError(f"SNS topic {topic!r}: name one this stack creates (letters, digits, - and _)")
         resources.add(logical, {"Type": "AWS::SNS::Topic", "Properties": {
             "TopicName": Sub(f"${{AWS::StackName}}-{topic}"),
+        }})
+        # Our topics are fed by AWS services (SES feedback, two-way SMS) acting for this account only.
+        publish = {
+            "Effect": "Allow",
+            "Principal": {"Service": list(TOPIC_PUBLISHERS)},
+            "Action": "sns:Publish",
+            "Resource": Ref(logical),
+            "Condition": {"StringEquals": {"aws:SourceAccount": Ref("AWS::AccountId")}},
+        }
+        resources.add(f"{logical}Policy", {"Type": "AWS::SNS::TopicPolicy", "Properties": {
+            "Topics": [Ref(logical)],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [publish]},
         }})
         resources.environment[env_name(topic, "TOPIC_ARN")] = Ref(logical)
     return logical

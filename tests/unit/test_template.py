@@ -353,6 +353,10 @@ def test_event_sources_become_functions_with_matching_triggers(events_template) 
     assert variables["CHAIRSIDE_LOCATION_JOBS_QUEUE_URL"] == {"Ref": "LocationJobsQueue"}
     assert variables["CHAIRSIDE_INBOUND_SMS_TOPIC_ARN"] == {"Ref": "InboundSmsTopic"}
     assert sorted(all_schedules(template)) == ["cron(0 2 * * ? *)", "rate(5 minutes)"]
+    topic_policy = template["Resources"]["InboundSmsTopicPolicy"]["Properties"]
+    assert topic_policy["Topics"] == [{"Ref": "InboundSmsTopic"}]
+    (publish,) = topic_policy["PolicyDocument"]["Statement"]
+    assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
 
 
 def _actions(template: dict[str, Any], function: str) -> dict[str, list]:
