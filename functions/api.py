@@ -219,6 +219,12 @@ def _status_of(exc: ChairsideError) -> int:
     return 400
 
 
+def _base_headers() -> dict[str, str]:
+    """JSON, and CORS for the clinic front-ends (API Gateway answers only the preflight itself)."""
+    return {"Content-Type": "application/json", "Access-Control-Allow-Origin": settings().allowed_origin,
+            "Access-Control-Expose-Headers": "ETag, Idempotent-Replayed"}
+
+
 @dataclass
 class Outcome:
     status: int
@@ -244,7 +250,7 @@ def handle(spec: RouteSpec, *, headers: Mapping[str, str], params: dict[str, str
         request = Request(principal, params or {}, query, body, headers, request_id, raw_query or {})  # type: ignore[arg-type]
         result = spec.handler(request)
         reply = result if isinstance(result, Reply) else Reply(result)
-        response_headers = {"Content-Type": "application/json", **reply.headers}
+        response_headers = {**_base_headers(), **reply.headers}
         if reply.version is not None:
             response_headers["ETag"] = f'"{reply.version}"'
         status = reply.status if reply.status != 200 else spec.status
@@ -252,13 +258,12 @@ def handle(spec: RouteSpec, *, headers: Mapping[str, str], params: dict[str, str
     except ChairsideError as exc:
         status = _status_of(exc)
         outcome = exc.code
-        return Outcome(status, error_body(exc.code, exc.message, exc.details, request_id),
-                       {"Content-Type": "application/json"})
+        return Outcome(status, error_body(exc.code, exc.message, exc.details, request_id), _base_headers())
     except Exception:
         outcome = "error"
         logger.exception("unhandled error", extra={"route": spec.path, "method": spec.method})
         return Outcome(500, error_body("internal_error", "an internal error occurred", [], request_id),
-                       {"Content-Type": "application/json"})
+                       _base_headers())
     finally:
         elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
         logger.info("request", extra={"route": spec.path, "method": spec.method, "outcome": outcome,

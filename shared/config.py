@@ -19,6 +19,7 @@ class Settings:
     audience: str
     cursor_secret: bytes
     service_name: str
+    allowed_origin: str
 
 
 @lru_cache(maxsize=1)
@@ -34,6 +35,7 @@ def settings() -> Settings:
         audience=env.get("CHAIRSIDE_AUDIENCE", "chairside-local"),
         cursor_secret=env.get("CHAIRSIDE_CURSOR_SECRET", "chairside-local-cursor-secret").encode(),
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "chairside"),
+        allowed_origin=env.get("CHAIRSIDE_ALLOWED_ORIGIN", "*"),
     )
 
 

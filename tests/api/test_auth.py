@@ -80,3 +80,11 @@ def test_health_and_openapi_are_public(http):
     assert "/patients/{patient_id}" in document["paths"]
     schema = document["components"]["schemas"]["PatientCreate"]
     assert schema["additionalProperties"] is False and "location_id" in schema["required"]
+
+
+def test_responses_carry_cors_headers_for_front_ends(http):
+    response = http.http.get("/health")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "ETag" in response.headers["Access-Control-Expose-Headers"]
+    denied = http.http.get("/locations")
+    assert denied.status_code == 401 and denied.headers["Access-Control-Allow-Origin"] == "*"
