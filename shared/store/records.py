@@ -70,17 +70,25 @@ def query(
     source = INDEXES[index] if index else Record
     range_attr = getattr(Record, f"{index}sk") if index else Record.sk
     condition = range_attr.startswith(sk_prefix) if sk_prefix else None
+    # One item more than asked shows whether another page exists, so a last full page has no cursor.
     results = source.query(
         pk,
         range_key_condition=condition,
-        limit=limit,
-        page_size=limit,
+        limit=limit + 1,
+        page_size=limit + 1,
         last_evaluated_key=start_key,
         scan_index_forward=not newest_first,
     )
     records = list(results)
-    last_key = results.last_evaluated_key if len(records) >= limit else None
-    return Page(records=records, last_key=last_key)
+    if len(records) <= limit:
+        return Page(records=records, last_key=None)
+    return Page(records=records[:limit], last_key=_key_of(records[limit - 1], index))
+
+
+def _key_of(record: Record, index: str | None) -> dict[str, Any]:
+    """The exclusive start key that continues a query after `record` (table keys, plus the index's)."""
+    names = ["pk", "sk"] + ([f"{index}pk", f"{index}sk"] if index else [])
+    return {name: {"S": getattr(record, name)} for name in names}
 
 
 def cancellation_codes(exc: TransactWriteError) -> list[str | None]:

@@ -142,3 +142,14 @@ def test_coverage_of_other_groups_and_locations(admin, location):
     assert stranger.put(f"/patients/{patient['id']}/coverage", COVERAGE).status_code == 404
     elsewhere = admin.as_(locations=["loc_" + "1" * 26])
     assert elsewhere.get(f"/patients/{patient['id']}/coverage").status_code == 404
+
+
+def test_pages_end_without_an_empty_trailing_page(admin, location):
+    for i in range(4):
+        admin.post("/patients", patient_body(location["id"], first_name=f"P{i}", last_name=f"Page{i}"))
+    first = admin.get(f"/patients?location_id={location['id']}&limit=2").data
+    second = admin.get(f"/patients?location_id={location['id']}&limit=2&cursor={first['next_cursor']}").data
+    assert len(first["items"]) == 2 and len(second["items"]) == 2
+    assert second["next_cursor"] is None
+    names = [p["last_name"] for p in first["items"] + second["items"]]
+    assert names == ["Page0", "Page1", "Page2", "Page3"]
