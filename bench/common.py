@@ -7,6 +7,7 @@ those modules read their settings or build a client, so callers set it up first 
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import platform
@@ -14,7 +15,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +192,87 @@ def machine_line() -> str:
 
 def heading(title: str) -> str:
     return f"\n{title}\n{'=' * len(title)}"
+
+
+# --- an in-process API session ----------------------------------------------------------------------
+
+
+@dataclass
+class Phase:
+    """One kind of call: its latencies and the DynamoDB requests all its calls made."""
+
+    name: str
+    seconds: list[float] = field(default_factory=list)
+    ddb_calls: Counter[str] = field(default_factory=Counter)
+    ddb_seconds: float = 0.0
+
+    def line(self, width: int) -> str:
+        n = len(self.seconds)
+        latency = Latency.of_seconds(self.seconds)
+        share = self.ddb_seconds / sum(self.seconds) * 100
+        return (f"{self.name:<{width}}  n {n:>4}  p50 {latency.p50:6.1f} ms  p95 {latency.p95:6.1f} ms  "
+                f"max {latency.max:6.1f} ms  in ddb {share:3.0f}%  ddb/call {per_call(self.ddb_calls, n)}")
+
+
+class Api:
+    """Timed JSON calls through the Chalice test client, with one bearer token."""
+
+    def __init__(self, client: Any, token: str, counter: DynamoDBCounter) -> None:
+        self.client, self.token, self.counter = client, token, counter
+
+    def call(self, phase: Phase, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+        payload = json.dumps(body) if body is not None else ""
+        send = getattr(self.client.http, method.lower())
+        self.counter.take()
+        started = time.perf_counter()
+        response = send(path, headers=headers, body=payload)
+        phase.seconds.append(time.perf_counter() - started)
+        calls, ddb_seconds = self.counter.take()
+        phase.ddb_calls.update(calls)
+        phase.ddb_seconds += ddb_seconds
+        if response.status_code != expect:
+            raise RuntimeError(f"{method} {path} answered {response.status_code}, not {expect}: "
+                               f"{response.body[:500]!r}")
+        return json.loads(response.body)
+
+
+def quiet_request_logs() -> None:
+    """Keep formatting each request's log line (part of the cost) but write it to /dev/null."""
+    from shared.logs import logger
+
+    logger.registered_handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the process
+
+
+
+@contextlib.contextmanager
+def api_session(endpoint: str | None, role: str = "admin") -> Iterator[tuple[Api, str]]:
+    """(an Api for a fresh group, where): the app in process, against a table of its own on the given
+    endpoint or on a fresh in-memory DynamoDB Local; the table is deleted afterwards."""
+    import shutil
+    import tempfile
+    import uuid
+
+    keys_dir = Path(tempfile.mkdtemp(prefix="chairside-bench-keys-"))
+    try:
+        prepare_in_process(keys_dir)
+        from chalice.test import Client
+
+        from app import app
+        from shared.local_keys import mint_token
+        from shared.store import table
+
+        quiet_request_logs()
+        token = mint_token(keys_dir, org=f"org_bench{uuid.uuid4().hex[:8]}", role=role, locations=["*"],
+                           sub="bench-user")
+        with dynamodb_endpoint(endpoint) as (url, where):
+            table.bind(table_name=f"chairside-bench-{uuid.uuid4().hex[:8]}", host=url)
+            table.ensure_table()
+            try:
+                with Client(app) as client, DynamoDBCounter() as counter:
+                    yield Api(client, token, counter), where
+            finally:
+                table.Record.delete_table()
+                table.bind()
+    finally:
+        shutil.rmtree(keys_dir, ignore_errors=True)

@@ -12,27 +12,11 @@ its work, parsing the answer): the rest is our code, pydantic, JWT verification 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import shutil
-import tempfile
 import time
-import uuid
-from collections import Counter
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from bench.common import (
-    DynamoDBCounter,
-    Latency,
-    dynamodb_endpoint,
-    heading,
-    machine_line,
-    per_call,
-    prepare_in_process,
-)
+from bench.common import Api, Phase, api_session, heading, machine_line
 
 DEFAULT_PATIENTS = 200
 DEFAULT_PAGE_SIZE = 50
@@ -44,46 +28,6 @@ LAST_NAMES = (
     "Dubois", "Kim", "Silva", "Cohen", "Okafor", "Larsen", "Moreau", "Tanaka", "Ivanova", "Haddad",
 )
 FIRST_NAMES = ("Ana", "José", "Mary", "Linh", "Sean", "Jürgen", "Zofia", "Priya", "Tom", "Giulia")
-
-
-@dataclass
-class Phase:
-    """One kind of call: its latencies and the DynamoDB requests all its calls made."""
-
-    name: str
-    seconds: list[float] = field(default_factory=list)
-    ddb_calls: Counter[str] = field(default_factory=Counter)
-    ddb_seconds: float = 0.0
-
-    def line(self, width: int) -> str:
-        n = len(self.seconds)
-        latency = Latency.of_seconds(self.seconds)
-        share = self.ddb_seconds / sum(self.seconds) * 100
-        return (f"{self.name:<{width}}  n {n:>4}  p50 {latency.p50:6.1f} ms  p95 {latency.p95:6.1f} ms  "
-                f"max {latency.max:6.1f} ms  in ddb {share:3.0f}%  ddb/call {per_call(self.ddb_calls, n)}")
-
-
-class Api:
-    """Timed JSON calls through the Chalice test client, with one bearer token."""
-
-    def __init__(self, client: Any, token: str, counter: DynamoDBCounter) -> None:
-        self.client, self.token, self.counter = client, token, counter
-
-    def call(self, phase: Phase, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
-        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
-        payload = json.dumps(body) if body is not None else ""
-        send = getattr(self.client.http, method.lower())
-        self.counter.take()
-        started = time.perf_counter()
-        response = send(path, headers=headers, body=payload)
-        phase.seconds.append(time.perf_counter() - started)
-        calls, ddb_seconds = self.counter.take()
-        phase.ddb_calls.update(calls)
-        phase.ddb_seconds += ddb_seconds
-        if response.status_code != expect:
-            raise RuntimeError(f"{method} {path} answered {response.status_code}, not {expect}: "
-                               f"{response.body[:500]!r}")
-        return json.loads(response.body)
 
 
 def location_body() -> dict:
@@ -151,39 +95,11 @@ def scenario(api: Api, patients: int, page_size: int, list_passes: int) -> Outco
     return Outcome([first, create, get, listing, search], [len(page) for page in pages])
 
 
-def quiet_request_logs() -> None:
-    """Keep formatting each request's log line (part of the cost) but write it to /dev/null."""
-    from shared.logs import logger
-
-    logger.registered_handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the process
-
-
 def report(patients: int, page_size: int, list_passes: int, endpoint: str | None) -> str:
-    keys_dir = Path(tempfile.mkdtemp(prefix="chairside-bench-keys-"))
-    try:
-        prepare_in_process(keys_dir)
-        from chalice.test import Client
-
-        from app import app
-        from shared.local_keys import mint_token
-        from shared.store import table
-
-        quiet_request_logs()
-        org = f"org_bench{uuid.uuid4().hex[:8]}"
-        token = mint_token(keys_dir, org=org, role="admin", locations=["*"], sub="bench-user")
-        started = time.perf_counter()
-        with dynamodb_endpoint(endpoint) as (url, where):
-            table.bind(table_name=f"chairside-bench-{uuid.uuid4().hex[:8]}", host=url)
-            table.ensure_table()
-            try:
-                with Client(app) as client, DynamoDBCounter() as counter:
-                    outcome = scenario(Api(client, token, counter), patients, page_size, list_passes)
-            finally:
-                table.Record.delete_table()
-                table.bind()
-        elapsed = time.perf_counter() - started
-    finally:
-        shutil.rmtree(keys_dir, ignore_errors=True)
+    started = time.perf_counter()
+    with api_session(endpoint) as (api, where):
+        outcome = scenario(api, patients, page_size, list_passes)
+    elapsed = time.perf_counter() - started
 
     width = max(len(p.name) for p in outcome.phases)
     return "\n".join([

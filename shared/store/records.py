@@ -34,9 +34,9 @@ def is_conditional_failure(exc: Exception) -> bool:
     return cause == "ConditionalCheckFailedException"
 
 
-def create(record: Record) -> Record:
+def create(record: Record, version: int = 1) -> Record:
     """Put a new item; fails with Conflict if the key exists already."""
-    record.version = 1
+    record.version = version
     try:
         record.save(condition=Record.pk.does_not_exist())
     except PutError as exc:
@@ -46,9 +46,9 @@ def create(record: Record) -> Record:
     return record
 
 
-def replace(record: Record, expected_version: int) -> Record:
+def replace(record: Record, expected_version: int, new_version: int | None = None) -> Record:
     """Write a new state of an existing item if nobody changed it since `expected_version`."""
-    record.version = expected_version + 1
+    record.version = expected_version + 1 if new_version is None else new_version
     try:
         record.save(condition=Record.version == expected_version)
     except PutError as exc:
