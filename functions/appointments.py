@@ -1,0 +1,86 @@
+"""HTTP routes for appointments. Every one reads or writes patient data, so every one is audited."""
+
+from __future__ import annotations
+
+from functions.api import Reply, Request, Router, page_reply, page_start
+from functions.schemas.appointments import AppointmentCreate, AppointmentList, AppointmentPatch, CancelIn
+from shared.services import appointments
+
+router = Router("appointments")
+
+
+def _reply(appointment: dict, status: int = 200) -> Reply:
+    return Reply(appointment, status, version=appointment["version"])
+
+
+@router.route("POST", "/appointments", permission="appointments:write", body=AppointmentCreate, status=201,
+              summary="Book an appointment (optionally carrying accepted plan steps); plans its reminders",
+              audit="appointment.create")
+def create_appointment(request: Request) -> Reply:
+    appointment = appointments.create(request.principal, request.body.model_dump())
+    request.audit(appointment["id"], appointment["patient_id"])
+    return _reply(appointment, 201)
+
+
+@router.route("GET", "/appointments", permission="appointments:read", query=AppointmentList,
+              summary="A location's appointments on a local date, or a patient's appointments",
+              audit="appointment.list")
+def list_appointments(request: Request) -> dict:
+    q = request.query
+    if q.patient_id:
+        query = {"route": "appointments", "patient_id": q.patient_id}
+        items, last_key = appointments.list_for_patient(request.principal, q.patient_id, q.limit,
+                                                        page_start(request, query))
+    else:
+        day = q.date.isoformat() if q.date else None
+        query = {"route": "appointments", "location_id": q.location_id, "date": day}
+        items, last_key, _ = appointments.list_for_location_day(request.principal, q.location_id, day, q.limit,
+                                                                page_start(request, query))
+    request.audit(*(item["id"] for item in items))
+    return page_reply(request, query, items, last_key)
+
+
+@router.route("GET", "/appointments/{appointment_id}", permission="appointments:read", summary="Get an appointment",
+              audit="appointment.read")
+def get_appointment(request: Request) -> Reply:
+    return _reply(appointments.get(request.principal, request.params["appointment_id"]))
+
+
+@router.route("PATCH", "/appointments/{appointment_id}", permission="appointments:write", body=AppointmentPatch,
+              summary="Reschedule (start, duration) or change notes; re-plans reminders at once",
+              audit="appointment.update")
+def patch_appointment(request: Request) -> Reply:
+    expected = request.if_match()
+    changes = {name: getattr(request.body, name) for name in request.body.model_fields_set}
+    return _reply(appointments.reschedule(request.principal, request.params["appointment_id"], changes, expected))
+
+
+@router.route("POST", "/appointments/{appointment_id}/confirm", permission="appointments:write",
+              summary="Record that the patient confirmed", audit="appointment.confirm")
+def confirm_appointment(request: Request) -> Reply:
+    return _reply(appointments.confirm(request.principal, request.params["appointment_id"]))
+
+
+@router.route("POST", "/appointments/{appointment_id}/arrive", permission="appointments:write",
+              summary="Check the patient in", audit="appointment.arrive")
+def arrive_appointment(request: Request) -> Reply:
+    return _reply(appointments.arrive(request.principal, request.params["appointment_id"]))
+
+
+@router.route("POST", "/appointments/{appointment_id}/complete", permission="appointments:write",
+              summary="Complete the visit and its plan steps", audit="appointment.complete")
+def complete_appointment(request: Request) -> Reply:
+    return _reply(appointments.complete(request.principal, request.params["appointment_id"]))
+
+
+@router.route("POST", "/appointments/{appointment_id}/cancel", permission="appointments:write", body=CancelIn,
+              summary="Cancel (under 24 hours' notice: recorded as missed, D9986, and followed up)",
+              audit="appointment.cancel")
+def cancel_appointment(request: Request) -> Reply:
+    return _reply(appointments.cancel(request.principal, request.params["appointment_id"], request.body.reason))
+
+
+@router.route("POST", "/appointments/{appointment_id}/no-show", permission="appointments:write",
+              summary="Record a no-show (D9986): rebook task and message", audit="appointment.no_show")
+def record_no_show(request: Request) -> Reply:
+    return _reply(appointments.no_show(request.principal, request.params["appointment_id"]))

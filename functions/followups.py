@@ -1,0 +1,33 @@
+"""HTTP routes for the follow-up worklist."""
+
+from __future__ import annotations
+
+from functions.api import Reply, Request, Router, page_reply, page_start
+from functions.schemas.followups import FollowUpList, ResolveIn
+from shared import clock
+from shared.services import followups
+
+router = Router("followups")
+
+
+@router.route("GET", "/followups", permission="followups:read", query=FollowUpList,
+              summary="A location's follow-up tasks, by status and due date; filter by kind and status",
+              audit="followup.list")
+def list_followups(request: Request) -> dict:
+    q = request.query
+    kind = q.kind.value if q.kind else None
+    status = q.status.value if q.status else None
+    query = {"route": "followups", "location_id": q.location_id, "kind": kind, "status": status}
+    items, last_key = followups.list_followups(request.principal, q.location_id, kind, status, q.limit,
+                                               page_start(request, query))
+    request.audit(*(item["id"] for item in items))
+    return page_reply(request, query, items, last_key)
+
+
+@router.route("POST", "/followups/{followup_id}/resolve", permission="followups:write", body=ResolveIn,
+              summary="Record the outcome of a follow-up task", audit="followup.resolve")
+def resolve_followup(request: Request) -> Reply:
+    body = request.body
+    task = followups.resolve(request.principal, request.params["followup_id"], body.outcome.value, body.note,
+                             clock.now())
+    return Reply(task, version=task["version"])

@@ -1,0 +1,23 @@
+"""HTTP route for the outbox as coordinators see it: planned, sent, failed and suppressed messages."""
+
+from __future__ import annotations
+
+from functions.api import Request, Router, page_reply, page_start
+from functions.schemas.followups import MessageList
+from shared.services import outbox
+
+router = Router("messages")
+
+
+@router.route("GET", "/messages", permission="messages:read", query=MessageList,
+              summary="Messages of a patient, an appointment, or a location on a local date, with status and reason",
+              audit="message.list")
+def list_messages(request: Request) -> dict:
+    q = request.query
+    day = q.date.isoformat() if q.date else None
+    query = {"route": "messages", "patient_id": q.patient_id, "appointment_id": q.appointment_id,
+             "location_id": q.location_id, "date": day}
+    items, last_key = outbox.list_messages(request.principal, q.patient_id, q.appointment_id, q.location_id, day,
+                                           q.limit, page_start(request, query))
+    request.audit(*(item["id"] for item in items))
+    return page_reply(request, query, items, last_key)

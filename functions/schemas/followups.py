@@ -1,0 +1,44 @@
+"""Request models for follow-ups (the worklist) and the messages view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from functions.schemas.appointments import AppointmentId
+from functions.schemas.common import PageQuery, Strict
+from functions.schemas.plans import LocationId, PatientId
+from shared.services.followups import KINDS, OUTCOMES, STATUSES
+
+FollowUpKindIn = StrEnum("FollowUpKindIn", {kind: kind for kind in KINDS})  # type: ignore[misc]
+FollowUpStatusIn = StrEnum("FollowUpStatusIn", {status: status for status in STATUSES})  # type: ignore[misc]
+OutcomeIn = StrEnum("OutcomeIn", {outcome: outcome for outcome in OUTCOMES})  # type: ignore[misc]
+
+
+class FollowUpList(PageQuery):
+    location_id: LocationId
+    kind: FollowUpKindIn | None = None
+    status: FollowUpStatusIn | None = Field(None, description="open or resolved; default both")
+
+
+class ResolveIn(Strict):
+    outcome: OutcomeIn
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class MessageList(PageQuery):
+    patient_id: PatientId | None = None
+    appointment_id: AppointmentId | None = None
+    location_id: LocationId | None = None
+    date: dt.date | None = Field(None, description="With location_id: the local send date; default today there")
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> MessageList:
+        if sum(1 for value in (self.patient_id, self.appointment_id, self.location_id) if value) != 1:
+            raise ValueError("give exactly one of patient_id, appointment_id or location_id (with a date)")
+        if self.date and not self.location_id:
+            raise ValueError("date goes with location_id")
+        return self

@@ -1,0 +1,326 @@
+"""Appointments: booking, a location's day, a patient's list, reschedule, confirm, arrive, complete,
+cancel and no-show, tied to treatment-plan steps and to the outbox.
+
+Statuses: scheduled -> confirmed -> arrived -> completed; scheduled or confirmed -> cancelled or
+no_show. Every change is one transaction: the appointment (conditional on the version read), the
+patient's appointment book (conditional on its version: two overlapping bookings of one patient can't
+both succeed) and, when the appointment carries plan steps, the plan (steps scheduled on booking,
+pending again on cancellation or no-show, completed on completion). The outbox follows at once:
+reminders planned on booking, re-planned on reschedule, cancelled when the visit is off or over.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from pynamodb.transactions import TransactWrite
+
+from shared import clock
+from shared.auth import Principal
+from shared.clock import iso
+from shared.domain import plan_lifecycle
+from shared.domain.followup_rules import MissedAppointmentCode, classify_cancellation, flag_repeat_no_show
+from shared.domain.plans import Plan, StepStatus
+from shared.domain.quiet_hours import local_date_of, zone
+from shared.errors import InvalidInput, NotFound, RuleViolation, StaleVersion
+from shared.ids import new_id
+from shared.services import followups, locations, outbox, patients, plans
+from shared.store import appointments as store
+from shared.store.appointments import Book
+from shared.store.table import Record
+
+UPCOMING = ("scheduled", "confirmed")  # may be rescheduled, confirmed, cancelled, missed; get reminders
+TRANSITIONS: dict[str, tuple[str, ...]] = {  # action -> statuses it applies to
+    "reschedule": UPCOMING, "confirm": UPCOMING, "arrive": UPCOMING, "cancel": UPCOMING, "no_show": UPCOMING,
+    "complete": ("scheduled", "confirmed", "arrived"),
+}
+CONCURRENT = "this patient's appointments or plan changed at the same moment; fetch them and try again"
+
+
+def local_start(doc: Mapping[str, Any]) -> str:
+    """`start` as the location's wall clock with its UTC offset (2026-03-08T09:00:00-04:00)."""
+    start = outbox.parse_instant(doc["start"]).astimezone(zone(doc["timezone"]))
+    return start.isoformat(timespec="seconds")
+
+
+def view(record: Record) -> dict[str, Any]:
+    doc = record.data()
+    shown = {name: value for name, value in doc.items() if name not in ("previous_starts", "created_by")}
+    return {**shown, "start": local_start(doc), "start_utc": doc["start"], "step_ids": list(doc.get("step_ids", [])),
+            "duration_minutes": int(doc["duration_minutes"]), "version": int(record.version)}
+
+
+def load(principal: Principal, appointment_id: str) -> Record:
+    record = store.load(principal.org, appointment_id)
+    if record is None or not principal.may_see(record.data()["location_id"]):
+        raise NotFound("appointment not found")
+    return record
+
+
+def _require(doc: Mapping[str, Any], action: str) -> None:
+    if doc["status"] not in TRANSITIONS[action]:
+        allowed = ", ".join(TRANSITIONS[action])
+        raise RuleViolation(f"appointment lifecycle: cannot {action.replace('_', '-')} an appointment that is "
+                            f"{doc['status']}; {action.replace('_', '-')} applies to {allowed}")
+
+
+def _record(org: str, doc: dict[str, Any]) -> Record:
+    return store.to_record(org, doc, 0, local_date_of(outbox.parse_instant(doc["start"]), doc["timezone"]).isoformat())
+
+
+def _write(org: str, doc: dict[str, Any], read_version: int | None, book: Book,
+           plan_changes: Sequence[tuple[Plan, int]] = (), extra: Callable[[TransactWrite], None] | None = None,
+           stale_message: str = "") -> Record:
+    record = _record(org, doc)
+
+    def build(tx: TransactWrite) -> None:
+        store.save(tx, record, read_version)
+        store.save(tx, store.book_record(org, doc["patient_id"], book.doc, 0), book.version)
+        if extra:
+            extra(tx)
+
+    store.commit(org, build, plans=plan_changes, concurrent_message=CONCURRENT,
+                 stale_indexes=(0,) if stale_message else (), stale_message=stale_message)
+    return record
+
+
+def _plan_steps(principal: Principal, doc: Mapping[str, Any], move: Callable[..., Plan],
+                only: StepStatus | None, now: datetime) -> tuple[Plan, list[tuple[Plan, int]]] | None:
+    """Apply a step operation to the appointment's steps (those in status `only`, when given)."""
+    if not doc.get("plan_id") or not doc.get("step_ids"):
+        return None
+    original = plans.load(principal, doc["plan_id"])
+    plan = original
+    for step_id in doc["step_ids"]:
+        if only is None or plan.step(step_id).status is only:
+            plan = move(plan, step_id, now=now)
+    return plan, ([(plan, original.version)] if plan is not original else [])
+
+
+# --- booking and reading ------------------------------------------------------------------------------
+
+
+def create(principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
+    now = clock.now()
+    patient = patients.load(principal, fields["patient_id"]).data()
+    location = locations.load_visible(principal, fields.get("location_id") or patient["location_id"]).data()
+    start = fields["start"].astimezone(zone("UTC"))
+    if start <= now:
+        raise RuleViolation("appointments are booked ahead: start must be in the future")
+    step_ids = list(fields.get("step_ids") or [])
+    if step_ids and not fields.get("plan_id"):
+        raise InvalidInput("step_ids need the plan_id they belong to", [{"field": "plan_id", "message": "required"}])
+    doc = {"id": new_id("apt"), "patient_id": patient["id"], "location_id": location["id"],
+           "timezone": location["timezone"], "plan_id": fields.get("plan_id"), "step_ids": step_ids,
+           "start": iso(start), "duration_minutes": fields["duration_minutes"], "status": "scheduled",
+           "created_at": iso(now), "updated_at": iso(now), "created_by": principal.sub}
+    if fields.get("notes"):
+        doc["notes"] = fields["notes"]
+    plan_changes: list[tuple[Plan, int]] = []
+    if doc["plan_id"]:
+        original = plans.load(principal, doc["plan_id"])
+        if original.patient_id != patient["id"]:
+            raise RuleViolation("appointment steps: the plan belongs to another patient")
+        if len(set(step_ids)) != len(step_ids):
+            raise InvalidInput("a step is named more than once", [{"field": "step_ids", "message": "duplicate"}])
+        plan = original
+        for step_id in step_ids:
+            plan = plan_lifecycle.mark_step_scheduled(plan, step_id, now=now)
+        plan_changes = [(plan, original.version)] if plan is not original else []
+    doc = {name: value for name, value in doc.items() if value is not None}
+    book = Book.load(principal.org, patient["id"], now)
+    book.place(doc)
+    record = _write(principal.org, doc, None, book, plan_changes)
+    outbox.plan_patient_reminders(principal.org, location, patient, [doc], now)
+    return view(record)
+
+
+def get(principal: Principal, appointment_id: str) -> dict[str, Any]:
+    return view(load(principal, appointment_id))
+
+
+def list_for_location_day(principal: Principal, location_id: str, local_date: str | None, limit: int,
+                          start_key: dict | None) -> tuple[list[dict[str, Any]], dict | None, str]:
+    location = locations.load_visible(principal, location_id).data()
+    day = local_date or local_date_of(clock.now(), location["timezone"]).isoformat()
+    page = store.page_for_location_day(principal.org, location_id, day, limit, start_key)
+    return [view(record) for record in page.records], page.last_key, day
+
+
+def list_for_patient(principal: Principal, patient_id: str, limit: int,
+                     start_key: dict | None) -> tuple[list[dict[str, Any]], dict | None]:
+    patients.load(principal, patient_id)
+    page = store.page_for_patient(principal.org, patient_id, limit, start_key)
+    return [view(r) for r in page.records if principal.may_see(r.data()["location_id"])], page.last_key
+
+
+# --- changes ---------------------------------------------------------------------------------------
+
+
+def reschedule(principal: Principal, appointment_id: str, changes: dict[str, Any],
+               expected_version: int) -> dict[str, Any]:
+    """PATCH: a new start or duration (back to scheduled: the patient confirms the new time), or notes."""
+    now = clock.now()
+    record = load(principal, appointment_id)
+    if int(record.version) != expected_version:
+        raise StaleVersion(f"appointment was changed since you read it (current version {int(record.version)})")
+    old = record.data()
+    doc = {**old, "updated_at": iso(now)}
+    if "notes" in changes:
+        doc.pop("notes", None) if not changes["notes"] else doc.update(notes=changes["notes"])
+    new_start = changes.get("start")
+    moves = (new_start is not None and iso(new_start) != old["start"]) or (
+        changes.get("duration_minutes") not in (None, int(old["duration_minutes"])))
+    book = Book.load(principal.org, old["patient_id"], now)
+    if moves:
+        _require(old, "reschedule")
+        if new_start is not None and iso(new_start) != old["start"]:
+            if new_start <= now:
+                raise RuleViolation("appointments are booked ahead: start must be in the future")
+            doc.update(start=iso(new_start), status="scheduled",
+                       previous_starts=[*old.get("previous_starts", []), old["start"]])
+            doc.pop("confirmed_at", None)
+        if changes.get("duration_minutes") is not None:
+            doc["duration_minutes"] = changes["duration_minutes"]
+        book.place(doc)
+    stale = "appointment was changed since you read it; fetch it again"
+    written = _write(principal.org, doc, expected_version, book, stale_message=stale)
+    if doc["start"] != old["start"]:
+        location = locations.load(principal.org, doc["location_id"]).data()
+        patient = patients.load(principal, doc["patient_id"]).data()
+        outbox.cancel(principal.org, outbox.reminder_ids(doc["location_id"], doc["id"],
+                                                         outbox.parse_instant(old["start"])), "rescheduled", now)
+        outbox.plan_patient_reminders(principal.org, location, patient, [doc], now)
+    return view(written)
+
+
+def confirm(principal: Principal, appointment_id: str, via: str = "staff") -> dict[str, Any]:
+    return view(confirm_record(principal.org, load(principal, appointment_id), via, clock.now()))
+
+
+def confirm_record(org: str, record: Record, via: str, now: datetime) -> Record:
+    """Confirm (staff, or the patient's C/YES reply); confirming a confirmed appointment changes nothing."""
+    doc = record.data()
+    if doc["status"] == "confirmed":
+        return record
+    _require(doc, "confirm")
+    book = Book.load(org, doc["patient_id"], now)
+    book.place({**doc, "status": "confirmed"})
+    return _write(org, {**doc, "status": "confirmed", "confirmed_at": iso(now), "confirmed_via": via,
+                        "updated_at": iso(now)}, int(record.version), book)
+
+
+def arrive(principal: Principal, appointment_id: str) -> dict[str, Any]:
+    now = clock.now()
+    record = load(principal, appointment_id)
+    doc = record.data()
+    _require(doc, "arrive")
+    book = Book.load(principal.org, doc["patient_id"], now)
+    book.place({**doc, "status": "arrived"})
+    written = _write(principal.org, {**doc, "status": "arrived", "arrived_at": iso(now), "updated_at": iso(now)},
+                     int(record.version), book)
+    _cancel_reminders(principal.org, doc, "patient_arrived", now)
+    return view(written)
+
+
+def complete(principal: Principal, appointment_id: str) -> dict[str, Any]:
+    """Completed: its plan steps are completed in the same transaction (with their ledger charges)."""
+    now = clock.now()
+    record = load(principal, appointment_id)
+    doc = record.data()
+    _require(doc, "complete")
+    moved = _plan_steps(principal, doc, plan_lifecycle.mark_step_completed, StepStatus.SCHEDULED, now)
+    plan_changes = moved[1] if moved else []
+    extra = None
+    if moved and plan_changes:
+        completed = [s for s in doc["step_ids"] if moved[0].step(s).status is StepStatus.COMPLETED]
+        extra = step_charges(principal.org, moved[0], completed, now)
+    book = Book.load(principal.org, doc["patient_id"], now)
+    book.remove(doc["id"])
+    written = _write(principal.org, {**doc, "status": "completed", "completed_at": iso(now), "updated_at": iso(now)},
+                     int(record.version), book, plan_changes, extra)
+    _cancel_reminders(principal.org, doc, "appointment_completed", now)
+    return view(written)
+
+
+def step_charges(org: str, plan: Plan, step_ids: Sequence[str],
+                 now: datetime) -> Callable[[TransactWrite], None] | None:
+    """The ledger charges of the completed steps, as writes added to the completion's transaction.
+
+    HOOK for the payments issue: its ledger (`shared/services/ledger.py`, `add_step_charges(tx, org, plan,
+    step_ids, now)`) posts them. While that module is not in the tree, completion posts no charge."""
+    if importlib.util.find_spec("shared.services.ledger") is None:
+        return None
+    ledger = importlib.import_module("shared.services.ledger")
+
+    def add(tx: TransactWrite) -> None:
+        ledger.add_step_charges(tx, org, plan, list(step_ids), now)
+
+    return add
+
+
+def cancel(principal: Principal, appointment_id: str, reason: str) -> dict[str, Any]:
+    """Cancel; under 24 hours' notice it is recorded as missed (D9986) and followed up like a no-show,
+    with more notice as D9987. The steps wait to be scheduled again."""
+    now = clock.now()
+    record = load(principal, appointment_id)
+    doc = record.data()
+    _require(doc, "cancel")
+    code = classify_cancellation(outbox.parse_instant(doc["start"]), now)
+    changes = {"status": "cancelled", "cancelled_at": iso(now), "missed_code": str(code), "updated_at": iso(now)}
+    if reason:
+        changes["cancel_reason"] = reason
+    return view(_off(principal, record, changes, code == MissedAppointmentCode.MISSED, now))
+
+
+def no_show(principal: Principal, appointment_id: str) -> dict[str, Any]:
+    """The patient did not come (D9986): a rebook task and message, and a flag at 2 in 60 days."""
+    now = clock.now()
+    record = load(principal, appointment_id)
+    doc = record.data()
+    _require(doc, "no_show")
+    if outbox.parse_instant(doc["start"]) > now:
+        raise RuleViolation("appointment lifecycle: a no-show is recorded once the appointment has started")
+    changes = {"status": "no_show", "no_show_at": iso(now), "missed_code": str(MissedAppointmentCode.MISSED),
+               "updated_at": iso(now)}
+    return view(_off(principal, record, changes, True, now))
+
+
+def _off(principal: Principal, record: Record, changes: dict[str, Any], missed: bool, now: datetime) -> Record:
+    """Cancelled or missed: steps back to pending, slot freed, reminders cancelled, follow-up if missed."""
+    doc = record.data()
+    moved = _plan_steps(principal, doc, plan_lifecycle.unschedule_step, StepStatus.SCHEDULED, now)
+    book = Book.load(principal.org, doc["patient_id"], now)
+    book.remove(doc["id"])
+    repeat = False
+    if missed:
+        book.add_missed(now)
+        repeat = flag_repeat_no_show(book.missed_instants(), now)
+        changes["repeat_no_show"] = repeat
+    new_doc = {**doc, **changes}
+    written = _write(principal.org, new_doc, int(record.version), book, moved[1] if moved else [])
+    _cancel_reminders(principal.org, doc, str(changes["status"]), now)
+    if missed:
+        location = locations.load(principal.org, doc["location_id"]).data()
+        patient = patients.load(principal, doc["patient_id"]).data()
+        followups.open_for_missed_appointment(principal.org, location, patient, new_doc, now, now, principal.sub,
+                                              repeat)
+    return written
+
+
+def _cancel_reminders(org: str, doc: Mapping[str, Any], reason: str, now: datetime) -> None:
+    outbox.cancel(org, outbox.reminder_ids(doc["location_id"], doc["id"], outbox.parse_instant(doc["start"])),
+                  reason, now)
+
+
+def next_upcoming(org: str, patient_id: str, now: datetime) -> Record | None:
+    """The patient's next appointment still to be confirmed or kept (for a C/YES reply)."""
+    for appointment_id in Book.load(org, patient_id, now).upcoming_ids(now):
+        record = store.load(org, appointment_id, consistent=True)
+        if record is not None and record.data()["status"] in UPCOMING:
+            return record
+    return None

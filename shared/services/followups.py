@@ -1,0 +1,143 @@
+"""Follow-up tasks: the coordinators' worklist, fed by the rules of shared/domain/followup_rules.py and by
+the messaging side (a send that failed for good, an SMS reply nobody's keywords match).
+
+Every task has an owner, a due date (the location's local date), a kind, links to what it is about
+(appointment, plan, message) and, once resolved, an outcome, who resolved it and when. Owners: the
+coordinator who owns the plan, the person who recorded the missed appointment, or `front_desk` (the
+location's front desk as a team) for tasks the system raises on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from shared.auth import Principal
+from shared.clock import iso
+from shared.domain.followup_rules import (
+    FollowUpKind,
+    MissedAppointmentCode,
+    PlannedTask,
+    followup_id,
+    plan_no_show,
+)
+from shared.domain.quiet_hours import local_date_of
+from shared.domain.reminders import AppointmentRef, PlannedMessage
+from shared.errors import NotFound, RuleViolation, StaleVersion
+from shared.services import locations, outbox
+from shared.store import followups as followup_store
+from shared.store import records
+from shared.store.table import Record
+
+FRONT_DESK = "front_desk"
+CALLBACK, MESSAGE_FAILED = "callback", "message_failed"
+KINDS = (*(str(kind) for kind in FollowUpKind), CALLBACK, MESSAGE_FAILED)
+STATUSES = ("open", "resolved")
+OUTCOMES = ("rebooked", "scheduled", "contacted", "left_message", "no_answer", "declined", "not_needed", "other")
+MAX_REPLY_CHARS = 500
+
+
+def task_doc(task: PlannedTask, owner: str, now: datetime, links: Mapping[str, Any],
+             **details: Any) -> dict[str, Any]:
+    doc = {"id": task.id, "kind": str(task.kind), "status": "open", "patient_id": task.patient_id,
+           "location_id": task.location_id, "subject_id": task.subject_id, "due_date": task.due_date.isoformat(),
+           "owner": owner, "created_at": iso(now), "updated_at": iso(now)}
+    doc.update({name: value for name, value in {**links, **details}.items() if value is not None})
+    return doc
+
+
+def open_tasks(org: str, docs: Iterable[dict[str, Any]]) -> list[str]:
+    """Create each task unless it exists (a rule firing again never makes a second task or reopens one)."""
+    return [doc["id"] for doc in docs if followup_store.create_if_absent(followup_store.to_record(org, doc))]
+
+
+def store_messages(org: str, tz_name: str, messages: Sequence[PlannedMessage], links: Mapping[str, Any],
+                   stored: Mapping[str, Record], now: datetime) -> None:
+    outbox.store_planned(org, tz_name, [(message, links) for message in messages], stored, now)
+
+
+def open_for_missed_appointment(org: str, location: Mapping[str, Any], patient: Mapping[str, Any],
+                                appointment: Mapping[str, Any], missed_at: datetime, now: datetime, owner: str,
+                                repeat_no_show: bool) -> list[str]:
+    """A no-show, or a cancellation with under 24 hours' notice (D9986): a rebook task due that day and a
+    message the next local morning at 10:00. Returns the ids of the tasks created."""
+    ref = AppointmentRef(appointment["id"], patient["id"], location["id"], outbox.parse_instant(appointment["start"]))
+    ctx, stored = outbox.patient_context(org, location, patient, now, missed_at, missed_at + timedelta(days=2))
+    plan = plan_no_show(ref, missed_at, ctx)
+    links = {"appointment_id": appointment["id"], "plan_id": appointment.get("plan_id")}
+    store_messages(org, ctx.location.tz_name, plan.messages, {"appointment_id": appointment["id"]}, stored, now)
+    return open_tasks(org, (task_doc(task, owner, now, links, missed_code=str(MissedAppointmentCode.MISSED),
+                                     repeat_no_show=repeat_no_show) for task in plan.tasks))
+
+
+def open_callback(org: str, location_id: str, patient_id: str, inbound_id: str, text: str,
+                  possible_opt_out: bool, now: datetime) -> list[str]:
+    """An SMS reply that matched no keyword: a person calls the patient back today."""
+    location = locations.load(org, location_id).data()
+    task = PlannedTask(followup_id(location_id, inbound_id, CALLBACK), CALLBACK, patient_id,  # type: ignore[arg-type]
+                       location_id, inbound_id, local_date_of(now, location["timezone"]))
+    return open_tasks(org, [task_doc(task, FRONT_DESK, now, {}, reply_text=text[:MAX_REPLY_CHARS],
+                                     possible_opt_out=possible_opt_out)])
+
+
+def open_for_failed_message(org: str, message: Mapping[str, Any], error: str, now: datetime) -> list[str]:
+    """A message that could not be sent after its last try: a person reaches the patient another way."""
+    location = locations.load(org, message["location_id"]).data()
+    task = PlannedTask(followup_id(message["location_id"], message["id"], MESSAGE_FAILED), MESSAGE_FAILED,  # type: ignore[arg-type]
+                       message["patient_id"], message["location_id"], message["id"],
+                       local_date_of(now, location["timezone"]))
+    links = {"message_id": message["id"], "appointment_id": message.get("appointment_id")}
+    return open_tasks(org, [task_doc(task, FRONT_DESK, now, links, error=error[:200])])
+
+
+# --- the worklist -----------------------------------------------------------------------------------
+
+
+def view(record: Record) -> dict[str, Any]:
+    return {**record.data(), "version": int(record.version)}
+
+
+def load(principal: Principal, followup_id_: str) -> Record:
+    record = followup_store.load(principal.org, followup_id_)
+    if record is None or not principal.may_see(record.data()["location_id"]):
+        raise NotFound("follow-up not found")
+    return record
+
+
+def list_followups(principal: Principal, location_id: str, kind: str | None, status: str | None, limit: int,
+                   start_key: dict | None) -> tuple[list[dict[str, Any]], dict | None]:
+    locations.load_visible(principal, location_id)
+    page = followup_store.page(principal.org, location_id, kind, status, limit, start_key)
+    return [view(record) for record in page.records], page.last_key
+
+
+def resolve(principal: Principal, followup_id_: str, outcome: str, note: str, now: datetime) -> dict[str, Any]:
+    """Record the outcome of an open task; a resolved task cannot be resolved again (422)."""
+    record = load(principal, followup_id_)
+    if record.data()["status"] != "open":
+        raise RuleViolation("follow-up lifecycle: this follow-up is already resolved")
+    return view(_resolved(record, outcome, note, principal.sub, now))
+
+
+def auto_resolve(org: str, followup_ids: Iterable[str], outcome: str, now: datetime) -> int:
+    """Close open tasks the situation has resolved on its own (the plan was accepted, steps scheduled)."""
+    closed = 0
+    for fup_id in followup_ids:
+        record = followup_store.load(org, fup_id)
+        if record is not None and record.data()["status"] == "open":
+            try:
+                _resolved(record, outcome, "", "system", now)
+                closed += 1
+            except StaleVersion:
+                continue  # someone resolved it meanwhile
+    return closed
+
+
+def _resolved(record: Record, outcome: str, note: str, by: str, now: datetime) -> Record:
+    doc = {**record.data(), "status": "resolved", "outcome": outcome, "resolved_by": by, "resolved_at": iso(now),
+           "updated_at": iso(now)}
+    if note:
+        doc["note"] = note
+    org = record.pk.split("#", 1)[0]
+    return records.replace(followup_store.to_record(org, doc, int(record.version)), int(record.version))

@@ -1,0 +1,298 @@
+"""The outbox: planned messages as stored rows, planned idempotently, cancelled and suppressed at once.
+
+The domain decides (shared/domain/reminders.py: quiet hours, consent, suppressions, SMS caps, ids);
+this module feeds it what is stored (the location's settings, the patient's reachability, the patient's
+SMS already planned or sent) and writes its answer. A row is written only when it is new or differs
+from what is stored, and never over a row a sender has taken (sending, sent, failed): re-running a
+plan, a retried job or two workers at once leave exactly one row per message.
+
+Reminder ids include the appointment's start (the `occurrence`): a rescheduled appointment gets new
+rows, and the rows of the old time are cancelled, while rows already sent stay as history.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from shared import clock
+from shared.auth import Principal
+from shared.clock import iso
+from shared.domain.contact import PURPOSES
+from shared.domain.quiet_hours import QuietHours, local_date_of
+from shared.domain.reminders import (
+    REMINDER_SCHEDULE,
+    Channel,
+    ContactPrefs,
+    ExistingSms,
+    LocationSettings,
+    MessageRequest,
+    MessagingContext,
+    PlannedMessage,
+    Purpose,
+    SuppressionReason,
+    message_id,
+    plan_messages,
+    reminder_send_time,
+)
+from shared.errors import NotFound
+from shared.services import locations, patients
+from shared.store import appointments as appointment_store
+from shared.store import outbox as outbox_store
+from shared.store.table import Record
+
+# Replies to a patient's own text: sent at once, outside the caps and quiet hours (the patient just
+# wrote), and not counted against the caps. Only the opt-out confirmation goes to an opted-out number.
+REPLY_KINDS = frozenset({"opt_out_confirmation", "opt_in_confirmation", "help_reply", "appointment_confirmed"})
+COUNTED_STATUSES = ("planned", "sending", "sent")  # SMS that count against the caps
+CAP_WINDOW = timedelta(days=7)
+FAR_FUTURE = timedelta(days=3660)
+# Fields that make two plans of one row the same: nothing to write when none of them changed.
+PLAN_FIELDS = ("status", "reason", "send_at", "kind", "channel", "purpose", "appointment_start", "patient_id")
+
+
+def parse_instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def location_settings(location: Mapping[str, Any]) -> LocationSettings:
+    quiet = location.get("quiet_hours") or {}
+    return LocationSettings(
+        id=location["id"], tz_name=location["timezone"], name=location["name"], phone=location["phone"],
+        quiet_hours=QuietHours(time.fromisoformat(quiet.get("start", "08:00")),
+                               time.fromisoformat(quiet.get("end", "21:00"))),
+        sms_daily_cap=int(location.get("sms_daily_cap", 1)),
+        sms_weekly_cap=int(location.get("sms_weekly_cap", 3)),
+    )
+
+
+def email_is_suppressed(patient: Mapping[str, Any]) -> bool:
+    """A bounce or complaint suppresses the address it came from; a new address is reachable again."""
+    if not patient.get("email_suppressed"):
+        return False
+    bounced = patient.get("email_suppressed_address")
+    return bounced is None or str(bounced).lower() == str(patient.get("email", "")).lower()
+
+
+def contact_prefs(patient: Mapping[str, Any]) -> ContactPrefs:
+    consent = patient.get("consent") or {}
+    consents = frozenset(
+        (Channel(channel), Purpose(purpose))
+        for channel in ("email", "sms")
+        for purpose, given in (consent.get(channel) or {}).items()
+        if given is True and purpose in PURPOSES
+    )
+    return ContactPrefs(has_email=bool(patient.get("email")), has_phone=bool(patient.get("phone")),
+                        consents=consents, sms_opted_out=bool(patient.get("sms_opted_out")),
+                        email_suppressed=email_is_suppressed(patient), language=patient.get("language", "en"))
+
+
+def language_for(patient: Mapping[str, Any], location: Mapping[str, Any]) -> str:
+    """The patient's language when the location offers it, else English."""
+    language = patient.get("language") or "en"
+    return language if language in (location.get("languages") or ["en"]) else "en"
+
+
+def counted_sms(rows: Iterable[Record], ignore_ids: frozenset[str] = frozenset()) -> dict[str, ExistingSms]:
+    """The patient's SMS that count against the caps, by id."""
+    counted = {}
+    for record in rows:
+        doc = record.data()
+        if (doc["channel"] == Channel.SMS and doc["status"] in COUNTED_STATUSES and not doc.get("reply")
+                and doc["id"] not in ignore_ids):
+            counted[doc["id"]] = ExistingSms(doc["id"], parse_instant(doc["send_at"]))
+    return counted
+
+
+def patient_context(org: str, location: Mapping[str, Any], patient: Mapping[str, Any], now: datetime,
+                    first: datetime, last: datetime) -> tuple[MessagingContext, dict[str, Record]]:
+    """The messaging context for messages sent between `first` and `last`, with the patient's SMS that
+    count against the caps, and the patient's stored rows of that window by id (one Query)."""
+    rows = outbox_store.for_patient_between(org, patient["id"], first - CAP_WINDOW, last + CAP_WINDOW)
+    ctx = MessagingContext(location_settings(location), patient["id"], contact_prefs(patient), now,
+                           tuple(counted_sms(rows).values()))
+    return ctx, {record.data()["id"]: record for record in rows}
+
+
+# --- reminders ----------------------------------------------------------------------------------------
+
+
+def reminder_requests(appointment_id: str, start: datetime, tz_name: str) -> list[MessageRequest]:
+    occurrence = iso(start)
+    return [MessageRequest(appointment_id, kind, channel, Purpose.APPOINTMENT,
+                           reminder_send_time(kind, start, tz_name), occurrence)
+            for kind, channel in REMINDER_SCHEDULE]
+
+
+def reminder_ids(location_id: str, appointment_id: str, start: datetime) -> list[str]:
+    occurrence = iso(start)
+    return [message_id(location_id, appointment_id, kind, channel, occurrence) for kind, channel in REMINDER_SCHEDULE]
+
+
+@dataclasses.dataclass
+class PlanOutcome:
+    planned: int = 0  # rows planned to go out
+    suppressed: int = 0  # rows recorded as suppressed, with their reason
+    written: int = 0  # rows actually written (new or changed)
+
+    def add(self, other: PlanOutcome) -> None:
+        self.planned += other.planned
+        self.suppressed += other.suppressed
+        self.written += other.written
+
+
+def plan_patient_reminders(org: str, location: Mapping[str, Any], patient: Mapping[str, Any],
+                           appointments: Sequence[Mapping[str, Any]], now: datetime) -> PlanOutcome:
+    """Plan and store the reminders of one patient's active appointments at one location.
+
+    One Query reads the patient's rows around these appointments: the SMS that count against the caps,
+    and this plan's rows as stored (so that unchanged rows are not written again)."""
+    outcome = PlanOutcome()
+    if not appointments:
+        return outcome
+    settings = location_settings(location)
+    starts = {appt["id"]: parse_instant(appt["start"]) for appt in appointments}
+    new_ids = {appt_id: reminder_ids(settings.id, appt_id, start) for appt_id, start in starts.items()}
+    rows = outbox_store.for_patient_between(org, patient["id"], min(starts.values()) - timedelta(days=10),
+                                            max(starts.values()) + CAP_WINDOW)
+    stored = {record.data()["id"]: record for record in rows}
+    # Rows of an appointment's earlier time are being cancelled: never count them against the caps.
+    stale = frozenset(doc_id for doc_id, record in stored.items()
+                      if record.data().get("appointment_id") in new_ids
+                      and doc_id not in new_ids[record.data()["appointment_id"]])
+    sms = counted_sms(rows, stale)
+    for appt in sorted(appointments, key=lambda appt: starts[appt["id"]]):
+        ctx = MessagingContext(settings, patient["id"], contact_prefs(patient), now, tuple(sms.values()))
+        planned = plan_messages(reminder_requests(appt["id"], starts[appt["id"]], settings.tz_name), ctx)
+        extras = {"appointment_id": appt["id"], "appointment_start": appt["start"]}
+        outcome.add(store_planned(org, settings.tz_name, [(message, extras) for message in planned], stored, now))
+        for message in planned:
+            if message.channel == Channel.SMS and message.reason is None:
+                sms[message.id] = ExistingSms(message.id, message.send_at)
+    return outcome
+
+
+# --- writing rows -----------------------------------------------------------------------------------
+
+
+def row_doc(message: PlannedMessage, now: datetime, extras: Mapping[str, Any],
+            old: Mapping[str, Any] | None) -> dict[str, Any]:
+    send_at = iso(message.send_at)
+    doc: dict[str, Any] = {
+        "id": message.id, "patient_id": message.patient_id, "location_id": message.location_id,
+        "subject_id": message.subject_id, "kind": message.kind, "channel": str(message.channel),
+        "purpose": str(message.purpose), "send_at": send_at, "due_at": send_at, "status": str(message.status),
+        "attempts": int((old or {}).get("attempts", 0)), "created_at": (old or {}).get("created_at", iso(now)),
+        "updated_at": iso(now),
+    }
+    if message.reason is not None:
+        doc["reason"] = str(message.reason)
+    doc.update({key: value for key, value in extras.items() if value is not None})
+    return doc
+
+
+def store_planned(org: str, tz_name: str, messages: Sequence[tuple[PlannedMessage, Mapping[str, Any]]],
+                  stored: Mapping[str, Record], now: datetime) -> PlanOutcome:
+    """Write each planned or suppressed message unless the stored row already says the same, or a
+    sender has it. A row already planned is never turned into a `past` suppression: the send time
+    passed while it waited, and the sender, not the planner, decides what happens to it now."""
+    outcome = PlanOutcome()
+    for message, extras in messages:
+        if message.reason is None:
+            outcome.planned += 1
+        else:
+            outcome.suppressed += 1
+        record = stored.get(message.id)
+        old = record.data() if record is not None else None
+        if old is not None:
+            if old["status"] not in outbox_store.REPLANNABLE_STATUSES:
+                continue
+            if message.reason == SuppressionReason.PAST:
+                continue
+        doc = row_doc(message, now, extras, old)
+        if old is not None and all(old.get(name) == doc.get(name) for name in PLAN_FIELDS):
+            continue
+        version = int(record.version) + 1 if record is not None else 1
+        local_date = local_date_of(message.send_at, tz_name).isoformat()
+        if outbox_store.put_if_replannable(outbox_store.to_record(org, doc, version, local_date)):
+            outcome.written += 1
+    return outcome
+
+
+def set_status(record: Record, status: str, reason: str | None, now: datetime, **fields: Any) -> bool:
+    """Move a row to `status` (with `reason`), conditional on the version read; False if it changed."""
+    doc = {**record.data(), "status": status, "updated_at": iso(now), **fields}
+    if reason is None:
+        doc.pop("reason", None)
+    else:
+        doc["reason"] = reason
+    replacement = outbox_store.to_record(org_of(record), doc, int(record.version), outbox_store.local_date_of(record))
+    if outbox_store.replace_if_unchanged(replacement, int(record.version)):
+        record.doc, record.version = replacement.doc, replacement.version
+        return True
+    return False
+
+
+def org_of(record: Record) -> str:
+    return record.pk.split("#", 1)[0]
+
+
+def cancel(org: str, message_ids: Iterable[str], reason: str, now: datetime) -> int:
+    """Cancel the rows still waiting (planned or suppressed); rows taken by a sender are left alone."""
+    cancelled = 0
+    for record in outbox_store.get_many(org, message_ids).values():
+        if record.data()["status"] in ("planned", "suppressed") and set_status(record, "cancelled", reason, now):
+            cancelled += 1
+    return cancelled
+
+
+def suppress_patient(org: str, patient_id: str, channel: str, reason: str, now: datetime) -> int:
+    """Suppress the patient's planned rows on `channel` (after STOP, a bounce or a complaint)."""
+    suppressed = 0
+    for record in outbox_store.for_patient_between(org, patient_id, now - timedelta(days=1), now + FAR_FUTURE):
+        doc = record.data()
+        if (doc["channel"] == channel and doc["status"] == "planned" and not doc.get("reply")
+                and set_status(record, "suppressed", reason, now)):
+            suppressed += 1
+    return suppressed
+
+
+# --- the API's view -------------------------------------------------------------------------------
+
+
+VIEW_FIELDS = ("id", "patient_id", "appointment_id", "location_id", "subject_id", "kind", "channel", "purpose",
+               "send_at", "status", "provider_message_id", "reason", "attempts", "sent_at", "created_at",
+               "updated_at")
+
+
+def view(record: Record) -> dict[str, Any]:
+    doc = record.data()
+    shown = {name: doc.get(name) for name in VIEW_FIELDS}
+    shown["attempts"] = int(doc.get("attempts", 0))
+    return shown
+
+
+def list_messages(principal: Principal, patient_id: str | None, appointment_id: str | None,
+                  location_id: str | None, local_date: str | None, limit: int,
+                  start_key: dict | None) -> tuple[list[dict[str, Any]], dict | None]:
+    """A patient's messages (newest first), an appointment's, or a location's on one local date (by send time)."""
+    if patient_id:
+        patients.load(principal, patient_id)
+        page = outbox_store.page_for_patient(principal.org, patient_id, limit, start_key)
+        return [view(r) for r in page.records if principal.may_see(r.data()["location_id"])], page.last_key
+    if appointment_id:
+        record = appointment_store.load(principal.org, appointment_id)
+        if record is None or not principal.may_see(record.data()["location_id"]):
+            raise NotFound("appointment not found")
+        doc = record.data()
+        starts = [parse_instant(start) for start in (*doc.get("previous_starts", []), doc["start"])]
+        rows = outbox_store.for_patient_between(principal.org, doc["patient_id"], min(starts) - timedelta(days=10),
+                                                max(starts) + timedelta(days=3))
+        mine = [view(r) for r in rows if r.data().get("appointment_id") == appointment_id]
+        return mine, None
+    location = locations.load_visible(principal, location_id or "").data()
+    day = local_date or local_date_of(clock.now(), location["timezone"]).isoformat()
+    page = outbox_store.page_for_location_day(principal.org, location["id"], day, limit, start_key)
+    return [view(r) for r in page.records], page.last_key

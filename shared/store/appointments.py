@@ -1,0 +1,172 @@
+"""Persistence of appointments and of each patient's appointment book.
+
+Appointment (`kind` "appointment"): pk `{org}#APT#{appointment_id}`, sk `APPOINTMENT`;
+gsi1 `{org}#LOC#{location_id}#APTS` / `{local date}#{start}#{id}` (a location's day, and the nightly
+planner's window of local dates as one range query); gsi2 `{org}#PAT#{patient_id}#APTS` / `{start}#{id}`.
+
+Appointment book (`kind` "appointment_book"): pk `{org}#PAT#{patient_id}`, sk `APPOINTMENTS`: the
+patient's active appointments as intervals and their recent no-shows. It is read consistently and
+written conditionally on its version in the same transaction as the appointment, so two overlapping
+bookings of one patient can never both succeed (a GSI query alone is eventually consistent and could
+miss an appointment booked a moment before).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from shared.clock import iso
+from shared.domain.plans import Plan
+from shared.errors import Conflict, StaleVersion
+from shared.ids import has_prefix
+from shared.store import plans as plan_store
+from shared.store import records
+from shared.store.table import Record, transaction
+
+APPOINTMENT, BOOK = "APPOINTMENT", "APPOINTMENTS"
+
+
+def pk(org: str, appointment_id: str) -> str:
+    return f"{org}#APT#{appointment_id}"
+
+
+def by_location(org: str, location_id: str) -> str:
+    return f"{org}#LOC#{location_id}#APTS"
+
+
+def by_patient(org: str, patient_id: str) -> str:
+    return f"{org}#PAT#{patient_id}#APTS"
+
+
+def book_pk(org: str, patient_id: str) -> str:
+    return f"{org}#PAT#{patient_id}"
+
+
+def to_record(org: str, doc: dict[str, Any], version: int, local_date: str) -> Record:
+    """The item of an appointment document; `local_date` is the location's date of its start."""
+    return Record(pk=pk(org, doc["id"]), sk=APPOINTMENT, kind="appointment", doc=doc, version=version,
+                  gsi1pk=by_location(org, doc["location_id"]), gsi1sk=f"{local_date}#{doc['start']}#{doc['id']}",
+                  gsi2pk=by_patient(org, doc["patient_id"]), gsi2sk=f"{doc['start']}#{doc['id']}")
+
+
+def book_record(org: str, patient_id: str, doc: dict[str, Any], version: int) -> Record:
+    return Record(pk=book_pk(org, patient_id), sk=BOOK, kind="appointment_book", doc=doc, version=version)
+
+
+def load(org: str, appointment_id: str, consistent: bool = False) -> Record | None:
+    if not has_prefix(appointment_id, "apt"):
+        return None
+    return records.get(pk(org, appointment_id), APPOINTMENT, consistent=consistent)
+
+
+def load_book(org: str, patient_id: str) -> Record | None:
+    return records.get(book_pk(org, patient_id), BOOK, consistent=True)
+
+
+def page_for_location_day(org: str, location_id: str, local_date: str, limit: int,
+                          start_key: dict | None) -> records.Page:
+    return records.query(by_location(org, location_id), index="gsi1", sk_prefix=f"{local_date}#", limit=limit,
+                         start_key=start_key)
+
+
+def page_for_patient(org: str, patient_id: str, limit: int, start_key: dict | None) -> records.Page:
+    return records.query(by_patient(org, patient_id), index="gsi2", limit=limit, start_key=start_key,
+                         newest_first=True)
+
+
+def in_local_dates(org: str, location_id: str, first_date: str, last_date: str) -> Iterator[Record]:
+    """A location's appointments whose local start date lies in [first_date, last_date], in start order."""
+    condition = Record.gsi1sk.between(f"{first_date}#", f"{last_date}#~")
+    yield from Record.gsi1.query(by_location(org, location_id), range_key_condition=condition, page_size=200)
+
+
+def save(tx: TransactWrite, record: Record, read_version: int | None) -> None:
+    """Add a conditional put to `tx`: a new item (read_version None) or the one read at `read_version`."""
+    condition = Record.pk.does_not_exist() if read_version is None else Record.version == read_version
+    record.version = 1 if read_version is None else read_version + 1
+    tx.save(record, condition=condition)
+
+
+def commit(org: str, build: Callable[[TransactWrite], None], *, plans: Sequence[tuple[Plan, int]] = (),
+           concurrent_message: str, stale_indexes: Sequence[int] = (), stale_message: str = "") -> None:
+    """One TransactWriteItems: the changed `plans` (each with the version it was read at) first, then what
+    `build` adds. A failed condition on an item `build` added at one of `stale_indexes` (counted from 0
+    within `build`) is StaleVersion: the caller's If-Match no longer holds. Any other failed condition or
+    a transaction conflict means a concurrent change to the same appointment, book or plan: Conflict."""
+    try:
+        if plans:
+            plan_store.commit(org, list(plans), extra=build)
+        else:
+            with transaction() as tx:
+                build(tx)
+    except (TransactWriteError, StaleVersion, Conflict) as exc:
+        cause = exc if isinstance(exc, TransactWriteError) else exc.__cause__
+        if not isinstance(cause, TransactWriteError):
+            raise
+        codes = records.cancellation_codes(cause)
+        failed = [i - len(plans) for i, code in enumerate(codes) if code == "ConditionalCheckFailed"]
+        if failed and all(i in stale_indexes for i in failed):
+            raise StaleVersion(stale_message) from cause
+        racing = "TransactionConflict" in codes or cause.cause_response_code == "TransactionConflictException"
+        if failed or racing:
+            raise Conflict(concurrent_message) from cause
+        raise
+
+
+BOOK_KEEP_DAYS = 7  # an appointment left active a week after its end no longer holds a slot
+MISSED_KEEP_DAYS = 60  # missed appointments counted by the repeat no-show flag
+
+
+class Book:
+    """A patient's active appointments (id -> start, end, status) and recent missed appointments."""
+
+    def __init__(self, org: str, patient_id: str, doc: dict[str, Any], version: int | None, now: datetime) -> None:
+        self.org, self.patient_id, self.version, self.now = org, patient_id, version, now
+        self.slots: dict[str, dict[str, str]] = {k: dict(v) for k, v in (doc.get("slots") or {}).items()}
+        self.missed: list[str] = list(doc.get("missed") or [])
+        self._prune()
+
+    @classmethod
+    def load(cls, org: str, patient_id: str, now: datetime) -> Book:
+        record = load_book(org, patient_id)
+        return cls(org, patient_id, record.data() if record else {}, int(record.version) if record else None, now)
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        return {"patient_id": self.patient_id, "slots": self.slots, "missed": self.missed}
+
+    def _prune(self) -> None:
+        horizon = iso(self.now - timedelta(days=BOOK_KEEP_DAYS))
+        self.slots = {k: v for k, v in self.slots.items() if v["end"] >= horizon}
+        missed_horizon = iso(self.now - timedelta(days=MISSED_KEEP_DAYS))
+        self.missed = [instant for instant in self.missed if instant >= missed_horizon]
+
+    def place(self, appointment: dict[str, Any]) -> None:
+        """Hold the appointment's interval; Conflict (409) when another active one of the patient overlaps."""
+        start = datetime.fromisoformat(appointment["start"].replace("Z", "+00:00"))
+        end = iso(start + timedelta(minutes=int(appointment["duration_minutes"])))
+        for other_id, slot in self.slots.items():
+            if other_id != appointment["id"] and appointment["start"] < slot["end"] and slot["start"] < end:
+                raise Conflict("double booking: the patient already has an appointment at an overlapping time",
+                               [{"field": "start", "message": f"overlaps {other_id}"}])
+        self.slots[appointment["id"]] = {"start": appointment["start"], "end": end, "status": appointment["status"],
+                                         "location_id": appointment["location_id"]}
+
+    def remove(self, appointment_id: str) -> None:
+        self.slots.pop(appointment_id, None)
+
+    def add_missed(self, at: datetime) -> None:
+        self.missed.append(iso(at))
+
+    def missed_instants(self) -> list[datetime]:
+        return [datetime.fromisoformat(instant.replace("Z", "+00:00")) for instant in self.missed]
+
+    def upcoming_ids(self, now: datetime) -> list[str]:
+        """Ids of the appointments still ahead, soonest first."""
+        ahead = [(slot["start"], key) for key, slot in self.slots.items() if slot["start"] > iso(now)]
+        return [key for _, key in sorted(ahead)]
