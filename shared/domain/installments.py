@@ -12,6 +12,10 @@ How a schedule is computed, so that the figures quoted to a patient can be check
    balance drops by that principal. The last installment clears the balance: its principal is whatever
    balance is left and its amount is that principal plus its own interest, so it absorbs every rounding
    remainder.
+   At 0% APR there is no interest to amortise: the financed amount is split into equal installments and
+   the leftover cents go one each to the first installments, so no two installments differ by more
+   than a cent (issue 4's rule; DESIGN.md's "last one absorbs the remainder" would let the last differ
+   by up to n/2 cents). `installment_cents` is then P / n rounded half-up, give or take that cent.
 5. Total interest is the sum of the rounded per-period interest of that table, and the schedule sums
    exactly to financed + interest; the principal parts sum exactly to financed.
 
@@ -160,7 +164,7 @@ def build_schedule(
             "installments too small: the financed amount rounds to 0 cents per installment; "
             "finance more or choose fewer installments"
         )
-    parts = _amortise(financed, rate, count, regular)
+    parts = _spread(financed, count) if rate == 0 else _amortise(financed, rate, count, regular)
     installments = tuple(
         Installment(number, due, principal + interest, principal, interest)
         for number, (due, (principal, interest)) in enumerate(
@@ -180,6 +184,15 @@ def build_schedule(
         total_cents=financed + interest_total,
         installments=installments,
     )
+
+
+def _spread(financed: int, count: int) -> list[tuple[int, int]]:
+    """At 0% APR: equal installments, the leftover cents one each on the first ones, so no two
+    installments differ by more than a cent (issue 4) and the schedule still sums exactly."""
+    base, extra = divmod(financed, count)
+    if base == 0:
+        raise RuleViolation("installments too small: some installments would be 0 cents; choose fewer installments")
+    return [(base + (1 if number < extra else 0), 0) for number in range(count)]
 
 
 def _amortise(financed: int, rate: Decimal, count: int, regular: int) -> list[tuple[int, int]]:

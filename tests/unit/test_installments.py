@@ -23,12 +23,12 @@ def fields_of(error: InvalidInput) -> set[str]:
 
 
 class TestWorkedExamples:
-    def test_interest_free_plan_last_installment_absorbs_the_remainder(self):
+    def test_interest_free_plan_spreads_the_remainder_a_cent_at_a_time(self):
         schedule = build_schedule(110000, 10000, 12, "monthly", 0, date(2025, 3, 15))
 
         assert schedule.financed_cents == 100000
         assert schedule.installment_cents == 8333
-        assert [i.amount_cents for i in schedule.installments] == [8333] * 11 + [8337]
+        assert [i.amount_cents for i in schedule.installments] == [8334] * 4 + [8333] * 8
         assert schedule.interest_cents == 0
         assert schedule.total_cents == 100000
         assert schedule.periodic_rate == 0
@@ -140,10 +140,14 @@ class TestValidation:
         with pytest.raises(RuleViolation, match="installments too small"):
             build_schedule(30, 0, 72, "monthly", 0, date(2025, 1, 1))
 
-    def test_installments_that_would_repay_early_are_refused(self):
-        # 108 / 72 = 1.5 rounds to 2 cents: 71 x 2 cents would overpay before the last installment.
+    def test_interest_free_installments_of_zero_cents_are_refused(self):
         with pytest.raises(RuleViolation, match="installments too small"):
-            build_schedule(108, 0, 72, "monthly", 0, date(2025, 1, 1))
+            build_schedule(43, 0, 72, "monthly", 0, date(2025, 1, 1))
+
+    def test_interest_free_cents_are_spread_not_piled_on_the_last(self):
+        # 108 / 72 = 1.5: a level 2 cents would repay early; spread, it is 36 x 2 cents then 36 x 1 cent.
+        amounts = [i.amount_cents for i in build_schedule(108, 0, 72, "monthly", 0, date(2025, 1, 1)).installments]
+        assert amounts == [2] * 36 + [1] * 36
 
 
 # At least $1.00 per installment: every realistic plan, and well clear of the amounts that cent rounding
@@ -176,7 +180,8 @@ def test_schedule_invariants(terms):
         for amount in (item.amount_cents, item.principal_cents, item.interest_cents):
             assert type(amount) is int and amount >= 0
         assert item.amount_cents == item.principal_cents + item.interest_cents
-    assert all(i.amount_cents == schedule.installment_cents for i in items[:-1])
+    if schedule.apr_bps:  # level payments, the last absorbs the remainder
+        assert all(i.amount_cents == schedule.installment_cents for i in items[:-1])
     assert [i.number for i in items] == list(range(1, count + 1))
     assert all(a.due_date < b.due_date for a, b in zip(items, items[1:], strict=False))
     assert items[0].due_date == first
@@ -190,10 +195,9 @@ def test_interest_free_installments_are_level(terms):
     amounts = [i.amount_cents for i in schedule.installments]
 
     assert schedule.interest_cents == 0
-    # Every installment but the last is the same rounded amount; the last absorbs the remainder, which
-    # is at most half a cent per installment: |financed - count * regular| <= count / 2.
-    assert set(amounts[:-1]) <= {schedule.installment_cents}
-    assert abs(amounts[-1] - schedule.installment_cents) * 2 <= count
+    # Issue 4: with APR 0 installments differ by at most one cent, and still sum exactly.
+    assert max(amounts) - min(amounts) <= 1
+    assert sum(amounts) == schedule.financed_cents
     assert abs(schedule.installment_cents - Decimal(schedule.financed_cents) / count) <= Decimal("0.5")
 
 

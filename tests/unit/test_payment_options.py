@@ -82,8 +82,8 @@ class TestInHouse:
         policy = PaymentPolicy(
             in_house_terms=(InHouseTerm(3, Frequency.MONTHLY, 0, 0), InHouseTerm(72, Frequency.BIWEEKLY, 0, 0))
         )
-        # 108 cents over 72: 1.5 rounds to 2 cents, which would repay everything before the last one.
-        options = payment_options(108, 0, policy, TODAY)
+        # 30 cents over 72 installments is under a cent each: refused, so that term is not offered.
+        options = payment_options(30, 0, policy, TODAY)
         assert [o["count"] for o in options["in_house"]] == [3]
 
 
