@@ -18,7 +18,7 @@ from shared.domain.estimate import Estimate, EstimateInput, estimate
 from shared.domain.plans import Plan, PlanStatus
 from shared.errors import InvalidInput, NotFound, RuleViolation, StaleVersion
 from shared.ids import new_id
-from shared.services import locations, patients
+from shared.services import kpis, locations, patients
 from shared.store import plans as plan_store
 
 
@@ -78,6 +78,19 @@ def render(org: str, plan: Plan) -> dict[str, Any]:
     return plan_model.to_dict(plan, now=clock.now(), totals=totals)
 
 
+def _timezones(org: str, plans: Sequence[Plan]) -> dict[str, str]:
+    """The time zone of each plan's location: KPI counters are kept by the location's local date."""
+    return {location_id: locations.load(org, location_id).data()["timezone"]
+            for location_id in {plan.location_id for plan in plans}}
+
+
+def _commit_with_kpis(org: str, changes: Sequence[tuple[Plan, Plan]]) -> None:
+    """Store each (plan as read, plan changed) with the KPI counters the changes move, in one transaction."""
+    timezones = _timezones(org, [after for _, after in changes])
+    plan_store.commit(org, [(after, before.version) for before, after in changes],
+                      extra=kpis.kpi_writes_for_plan_changes(org, changes, timezones))
+
+
 def _fee_schedule(principal: Principal, location_id: str) -> Mapping[str, int]:
     return locations.load_visible(principal, location_id).data().get("fee_schedule", {})
 
@@ -135,7 +148,7 @@ def present(principal: Principal, plan_id: str, validity_days: int) -> dict[str,
     plan = load(principal, plan_id)
     snapshot = estimate_of(principal.org, plan).to_dict()
     presented = plan_lifecycle.present(plan, estimate=snapshot, now=clock.now(), validity_days=validity_days)
-    plan_store.commit(principal.org, [(presented, plan.version)])
+    _commit_with_kpis(principal.org, [(plan, presented)])
     return render(principal.org, presented)
 
 
@@ -146,20 +159,20 @@ def accept(principal: Principal, plan_id: str, signer_name: str, version: int,
     now = clock.now()
     accepted = plan_lifecycle.accept(plan, signer_name=signer_name, signed_version=version, now=now,
                                      step_ids=step_ids)
-    changes: list[tuple[Plan, int | None]] = [(accepted, plan.version)]
+    changes: list[tuple[Plan, Plan]] = [(plan, accepted)]
     if plan.option_group:
         group = [p for p in plan_store.in_option_group(principal.org, plan.option_group) if p.id != plan.id]
-        originals = {p.id: p.version for p in group}
+        originals = {p.id: p for p in group}
         for declined in plan_lifecycle.decline_alternatives([accepted, *group], accepted.id, now=now):
-            changes.append((declined, originals[declined.id]))
-    plan_store.commit(principal.org, changes)
+            changes.append((originals[declined.id], declined))
+    _commit_with_kpis(principal.org, changes)
     return render(principal.org, accepted)
 
 
 def decline(principal: Principal, plan_id: str, reason: str, note: str) -> dict[str, Any]:
     plan = load(principal, plan_id)
     declined = plan_lifecycle.decline(plan, reason=reason, now=clock.now(), note=note)
-    plan_store.commit(principal.org, [(declined, plan.version)])
+    _commit_with_kpis(principal.org, [(plan, declined)])
     return render(principal.org, declined)
 
 

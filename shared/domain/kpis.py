@@ -1,0 +1,454 @@
+"""Coordinator KPIs: which counters a change moves, and the figures read back from daily aggregates.
+
+Counters live on small daily items per location (and per coordinator), written in the same transaction
+as the change that moves them; a KPI request sums the items of its date range and computes the
+figures here. Definitions (docs/KPIS.md explains them at length):
+
+- Case acceptance: a plan counts once, on the local date of its FIRST presentation (its cohort day),
+  whatever happens later: presented (+ its fees), accepted or partially accepted (+ the accepted steps'
+  fees) and declined by the patient are all counted on that day. A completed plan was accepted first,
+  so it is counted as accepted.
+- Patients closed: a coordinator closes a patient when the patient accepts (all or part of) a plan the
+  coordinator owns; a patient counts once per coordinator, location and local day.
+- Days to acceptance: local calendar days from a plan's first presentation to its signature, counted
+  on the day of the signature.
+- Incomplete treatment: patients with a signed plan not yet completed / patients with a signed plan,
+  a level kept as running counters and snapshotted at each day's close.
+- No-show rate: (no-shows + late cancellations) / (completed + no-shows + late cancellations).
+- Collections: payments - refunds (cents). Financing uptake: financings funded / cases accepted
+  (both by the date they happened). Follow-ups overdue: the count recorded by the day's close.
+
+Pure: no storage, no HTTP; instants are aware datetimes, days are local `date`s of the location.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from shared.domain.plans import COMMITTED_STATUSES, DeclineReason, Plan, PlanStatus
+from shared.errors import InvalidInput, RuleViolation
+
+MAX_RANGE_DAYS = 366
+
+# Counters of a location's day item, added to (never set) by the transactions that move them.
+# Cohort counters are counted on the plan's first-presentation day, flow counters on the day it happened.
+COHORT_COUNTERS = ("presented", "presented_cents", "accepted", "accepted_cents", "declined")
+ACCEPTANCE_COUNTERS = ("accepted_on_day", "accept_days_sum")
+LEVEL_CHANGE_COUNTERS = ("patients_accepted_change", "patients_incomplete_change")
+LOCATION_COUNTERS = (
+    *COHORT_COUNTERS,
+    *ACCEPTANCE_COUNTERS,
+    "plans_completed",
+    *LEVEL_CHANGE_COUNTERS,
+    "appointments_completed",
+    "appointments_no_show",
+    "appointments_late_cancel",
+    "payments_cents",
+    "refunds_cents",
+    "financing_funded",
+)
+# A coordinator's day item: the plan counters of the plans the coordinator owns, and the patients closed.
+COORDINATOR_COUNTERS = (*COHORT_COUNTERS, *ACCEPTANCE_COUNTERS, "patients_closed")
+# The location's running levels (one item per location), moved with the *_change counters above.
+LEVEL_COUNTERS = ("patients_accepted", "patients_incomplete")
+# Written (SET, so a re-run writes the same values) by the nightly close of a day.
+CLOSE_FIELDS = ("followups_overdue", "end_patients_accepted", "end_patients_incomplete")
+
+
+class Scope(StrEnum):
+    LOCATION = "location"  # the location's day item
+    COORDINATOR = "coordinator"  # a coordinator's day item at the location
+    LEVEL = "level"  # the location's running levels
+
+
+class AppointmentOutcome(StrEnum):
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+    LATE_CANCEL = "late_cancel"  # cancelled with under 24 hours' notice: counts as a no-show
+
+
+OUTCOME_COUNTERS = {
+    AppointmentOutcome.COMPLETED: "appointments_completed",
+    AppointmentOutcome.NO_SHOW: "appointments_no_show",
+    AppointmentOutcome.LATE_CANCEL: "appointments_late_cancel",
+}
+
+
+@dataclass(frozen=True)
+class Delta:
+    """Add `amount` to `counter` of one item: a location's or a coordinator's day, or the levels."""
+
+    scope: Scope
+    counter: str
+    amount: int
+    day: date | None = None  # None for Scope.LEVEL
+    coordinator_id: str | None = None  # only for Scope.COORDINATOR
+
+
+@dataclass(frozen=True)
+class PatientTreatment:
+    """What the KPIs keep about one patient at one location: which plans are signed, which of those are
+    not completed yet, and each coordinator's latest day closing this patient."""
+
+    signed: frozenset[str] = frozenset()
+    open: frozenset[str] = frozenset()
+    last_close: Mapping[str, str] = field(default_factory=dict)  # coordinator_id -> ISO local date
+
+    def to_dict(self) -> dict:
+        return {"signed": sorted(self.signed), "open": sorted(self.open), "last_close": dict(self.last_close)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> PatientTreatment:
+        return cls(frozenset(data.get("signed", ())), frozenset(data.get("open", ())),
+                   dict(data.get("last_close", {})))
+
+
+# ---- local dates ------------------------------------------------------------------------------------
+
+
+def zone(timezone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {timezone!r}") from exc
+
+
+def local_date(instant: datetime, timezone: str) -> date:
+    """The calendar date at the location when `instant` happened (DST included)."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"instants must be timezone-aware, got naive {instant!r}")
+    return instant.astimezone(zone(timezone)).date()
+
+
+def check_range(first: date, last: date, max_days: int = MAX_RANGE_DAYS) -> int:
+    """The number of days in [first, last]; InvalidInput if reversed or longer than `max_days`."""
+    if last < first:
+        raise InvalidInput("invalid date range", [{"field": "to", "message": "must not be before from"}])
+    days = (last - first).days + 1
+    if days > max_days:
+        raise InvalidInput("invalid date range",
+                           [{"field": "to", "message": f"a range spans at most {max_days} days"}])
+    return days
+
+
+def days_between(first: date, last: date) -> list[date]:
+    """Every date from `first` to `last`, both included (empty when last < first)."""
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+# ---- what a plan change moves ------------------------------------------------------------------------
+
+
+def is_signed(plan: Plan | None) -> bool:
+    return plan is not None and plan.status in COMMITTED_STATUSES
+
+
+def is_open(plan: Plan | None) -> bool:
+    """Signed, with accepted steps still to carry out."""
+    return is_signed(plan) and plan is not None and plan.status is not PlanStatus.COMPLETED
+
+
+def newly_accepted(before: Plan | None, after: Plan) -> bool:
+    return is_signed(after) and not is_signed(before)
+
+
+def needs_patient_treatment(before: Plan | None, after: Plan) -> bool:
+    """Whether the change moves the patient's signed/open plans (so the caller must read them first)."""
+    return is_signed(before) != is_signed(after) or is_open(before) != is_open(after)
+
+
+def accepted_fees(plan: Plan) -> int:
+    """Fees of the steps the patient signed for, from the signed quote."""
+    if plan.acceptance is None:
+        return 0
+    quote = next(q for q in plan.quotes if q.number == plan.acceptance.quote_number)
+    signed = set(plan.acceptance.step_ids)
+    return sum(proc.fee_cents for phase in quote.phases for step in phase.steps if step.id in signed
+               for proc in step.procedures)
+
+
+def plan_change_deltas(before: Plan | None, after: Plan, timezone: str,
+                       patient: PatientTreatment | None = None) -> tuple[list[Delta], PatientTreatment | None]:
+    """The counter changes one plan change makes, and the patient's treatment after it.
+
+    `before` is the plan as stored (None for a new plan), `after` as it will be stored. `patient` is the
+    patient's treatment at the plan's location as stored; it is required when
+    `needs_patient_treatment(before, after)`, and returned changed (None when not given)."""
+    if before is not None and before.id != after.id:
+        raise ValueError(f"before and after are different plans: {before.id}, {after.id}")
+    deltas: list[Delta] = []
+    owner = after.coordinator_id
+    prior_quotes = before.quotes if before is not None else ()
+    cohort = local_date(after.quotes[0].presented_at, timezone) if after.quotes else None
+
+    def both(counter: str, amount: int, day: date) -> None:
+        deltas.append(Delta(Scope.LOCATION, counter, amount, day))
+        deltas.append(Delta(Scope.COORDINATOR, counter, amount, day, owner))
+
+    if cohort is not None and len(after.quotes) > len(prior_quotes):
+        new_fees = after.quotes[-1].totals["fee_cents"]
+        if not prior_quotes:
+            both("presented", 1, cohort)
+            both("presented_cents", new_fees, cohort)
+        else:  # a new version re-presented: the case's value is its latest quote's
+            both("presented_cents", new_fees - prior_quotes[-1].totals["fee_cents"], cohort)
+
+    if newly_accepted(before, after) and cohort is not None and after.acceptance is not None:
+        signed_on = local_date(after.acceptance.signed_at, timezone)
+        both("accepted", 1, cohort)
+        both("accepted_cents", accepted_fees(after), cohort)
+        both("accepted_on_day", 1, signed_on)
+        both("accept_days_sum", (signed_on - cohort).days, signed_on)
+
+    was_declined = before is not None and before.status is PlanStatus.DECLINED
+    by_patient = after.decline is not None and after.decline.reason is not DeclineReason.ALTERNATIVE_ACCEPTED
+    if after.status is PlanStatus.DECLINED and not was_declined and cohort is not None and by_patient:
+        both("declined", 1, cohort)
+
+    changed_on = local_date(after.updated_at, timezone)
+    if after.status is PlanStatus.COMPLETED and (before is None or before.status is not PlanStatus.COMPLETED):
+        deltas.append(Delta(Scope.LOCATION, "plans_completed", 1, changed_on))
+
+    if patient is None:
+        if needs_patient_treatment(before, after):
+            raise ValueError(f"plan {after.id}: this change moves the patient's treatment; pass it")
+        return deltas, None
+    closes_on = None
+    if newly_accepted(before, after) and after.acceptance is not None:
+        closes_on = local_date(after.acceptance.signed_at, timezone)
+    patient, treatment_deltas = _treatment_change(patient, after, changed_on, closes_on)
+    return deltas + treatment_deltas, patient
+
+
+def _treatment_change(patient: PatientTreatment, after: Plan, changed_on: date,
+                      closes_on: date | None) -> tuple[PatientTreatment, list[Delta]]:
+    """Move the plan in or out of the patient's signed and open plans; a level moves when the patient's
+    set goes from empty to not (or back). `closes_on`: the signature's day when this change signs."""
+    signed = set(patient.signed)
+    open_ = set(patient.open)
+    (signed.add if is_signed(after) else signed.discard)(after.id)
+    (open_.add if is_open(after) else open_.discard)(after.id)
+    deltas: list[Delta] = []
+    for level, old, new in (("patients_accepted", patient.signed, signed),
+                            ("patients_incomplete", patient.open, open_)):
+        change = int(bool(new)) - int(bool(old))
+        if change:
+            deltas.append(Delta(Scope.LEVEL, level, change))
+            deltas.append(Delta(Scope.LOCATION, f"{level}_change", change, changed_on))
+    last_close = dict(patient.last_close)
+    if closes_on is not None and last_close.get(after.coordinator_id) != closes_on.isoformat():
+        last_close[after.coordinator_id] = closes_on.isoformat()
+        deltas.append(Delta(Scope.COORDINATOR, "patients_closed", 1, closes_on, after.coordinator_id))
+    return PatientTreatment(frozenset(signed), frozenset(open_), last_close), deltas
+
+
+def merge(deltas: Iterable[Delta]) -> dict[tuple[Scope, date | None, str | None], Counter[str]]:
+    """Deltas summed per item (scope, day, coordinator): one write per item, as a transaction requires."""
+    items: dict[tuple[Scope, date | None, str | None], Counter[str]] = {}
+    for delta in deltas:
+        items.setdefault((delta.scope, delta.day, delta.coordinator_id), Counter())[delta.counter] += delta.amount
+    return items
+
+
+# ---- reading back ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Level:
+    """Patients with a signed plan, and those of them with accepted steps not completed."""
+
+    patients_accepted: int = 0
+    patients_incomplete: int = 0
+
+    def __add__(self, other: Level) -> Level:
+        return Level(self.patients_accepted + other.patients_accepted,
+                     self.patients_incomplete + other.patients_incomplete)
+
+
+@dataclass(frozen=True)
+class DayClose:
+    """What the nightly close recorded for a day: overdue follow-ups and the levels at the day's end."""
+
+    followups_overdue: int
+    level: Level
+
+
+@dataclass(frozen=True)
+class DayRecord:
+    """One stored day item: a location's (coordinator_id None) or a coordinator's."""
+
+    day: date
+    counts: Mapping[str, int]
+    coordinator_id: str | None = None
+    close: DayClose | None = None
+
+
+def end_of_day_level(current: Level, changes_after: Iterable[Mapping[str, int]]) -> Level:
+    """The level at the end of a day: today's running level minus the changes recorded on later days."""
+    accepted, incomplete = current.patients_accepted, current.patients_incomplete
+    for counts in changes_after:
+        accepted -= counts.get("patients_accepted_change", 0)
+        incomplete -= counts.get("patients_incomplete_change", 0)
+    return Level(accepted, incomplete)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A level-type figure (incomplete treatment, overdue follow-ups) and the day it describes."""
+
+    value: Level | int
+    as_of: date
+
+
+@dataclass
+class Summary:
+    """A location's (or a group's) counters summed over a date range, ready to be shown as figures."""
+
+    days: int
+    counts: Counter[str] = field(default_factory=Counter)
+    closed_by_day: Counter[date] = field(default_factory=Counter)
+    coordinators: dict[str, Counter[str]] = field(default_factory=dict)
+    coordinator_closed_by_day: dict[str, Counter[date]] = field(default_factory=dict)
+    incomplete: Snapshot | None = None
+    followups: Snapshot | None = None
+
+
+def summarize(days: int, records: Iterable[DayRecord], live: Level | None, today: date) -> Summary:
+    """Sum a location's day items of one range. `live` is the running level, given when the range
+    reaches `today` (then it is the incomplete-treatment figure); otherwise that figure is the one
+    recorded by the latest closed day of the range, and absent when no day of it was closed."""
+    summary = Summary(days)
+    latest_close: tuple[date, DayClose] | None = None
+    for record in records:
+        if record.coordinator_id is None:
+            summary.counts.update(_known(record.counts, LOCATION_COUNTERS))
+            if record.close is not None and (latest_close is None or record.day > latest_close[0]):
+                latest_close = (record.day, record.close)
+            continue
+        counts = _known(record.counts, COORDINATOR_COUNTERS)
+        summary.coordinators.setdefault(record.coordinator_id, Counter()).update(counts)
+        closed = counts.get("patients_closed", 0)
+        if closed:
+            summary.closed_by_day[record.day] += closed
+            summary.coordinator_closed_by_day.setdefault(record.coordinator_id, Counter())[record.day] += closed
+    if live is not None:
+        summary.incomplete = Snapshot(live, today)
+    elif latest_close is not None:
+        summary.incomplete = Snapshot(latest_close[1].level, latest_close[0])
+    if latest_close is not None:
+        summary.followups = Snapshot(latest_close[1].followups_overdue, latest_close[0])
+    return summary
+
+
+def _known(counts: Mapping[str, int], names: Sequence[str]) -> dict[str, int]:
+    return {name: int(counts.get(name) or 0) for name in names}
+
+
+def roll_up(summaries: Sequence[Summary], days: int) -> Summary:
+    """The group's summary: counters added, snapshots added with the oldest as_of among them."""
+    group = Summary(days)
+    for summary in summaries:
+        group.counts.update(summary.counts)
+        group.closed_by_day.update(summary.closed_by_day)
+        for coordinator, counts in summary.coordinators.items():
+            group.coordinators.setdefault(coordinator, Counter()).update(counts)
+        for coordinator, by_day in summary.coordinator_closed_by_day.items():
+            group.coordinator_closed_by_day.setdefault(coordinator, Counter()).update(by_day)
+        group.incomplete = _add_snapshots(group.incomplete, summary.incomplete)
+        group.followups = _add_snapshots(group.followups, summary.followups)
+    return group
+
+
+def _add_snapshots(total: Snapshot | None, one: Snapshot | None) -> Snapshot | None:
+    if one is None:
+        return total
+    if total is None:
+        return one
+    value = total.value + one.value  # type: ignore[operator]  # both Level or both int
+    return Snapshot(value, min(total.as_of, one.as_of))
+
+
+# ---- figures -----------------------------------------------------------------------------------------
+
+
+def ratio(numerator: int, denominator: int, places: int = 4) -> dict:
+    """`{value, numerator, denominator}`; value rounded half-up to `places`, None when nothing to divide."""
+    value = None
+    if denominator:
+        quantum = Decimal(1).scaleb(-places)
+        value = float((Decimal(numerator) / Decimal(denominator)).quantize(quantum, rounding=ROUND_HALF_UP))
+    return {"value": value, "numerator": numerator, "denominator": denominator}
+
+
+def _closed_per_day(closed: int, days: int, by_day: Mapping[date, int]) -> dict:
+    return {**ratio(closed, days, places=2),
+            "by_day": {day.isoformat(): n for day, n in sorted(by_day.items()) if n}}
+
+
+def _plan_figures(counts: Mapping[str, int], days: int, closed_by_day: Mapping[date, int]) -> dict:
+    return {
+        "case_acceptance_count": {**ratio(counts["accepted"], counts["presented"]), "declined": counts["declined"]},
+        "case_acceptance_value": ratio(counts["accepted_cents"], counts["presented_cents"]),
+        "patients_closed_per_day": _closed_per_day(sum(closed_by_day.values()), days, closed_by_day),
+        "days_to_acceptance": ratio(counts["accept_days_sum"], counts["accepted_on_day"], places=1),
+    }
+
+
+def figures(summary: Summary) -> dict:
+    """Every figure of a summary, each with what it was computed from."""
+    counts = {name: summary.counts.get(name, 0) for name in LOCATION_COUNTERS}
+    no_shows, late = counts["appointments_no_show"], counts["appointments_late_cancel"]
+    seen = counts["appointments_completed"]
+    incomplete = summary.incomplete
+    level = incomplete.value if incomplete is not None else None
+    return {
+        **_plan_figures(counts, summary.days, summary.closed_by_day),
+        "incomplete_treatment": {
+            **(ratio(level.patients_incomplete, level.patients_accepted) if isinstance(level, Level)
+               else {"value": None, "numerator": None, "denominator": None}),
+            "as_of": incomplete.as_of.isoformat() if incomplete is not None else None,
+        },
+        "no_show_rate": {**ratio(no_shows + late, seen + no_shows + late), "no_shows": no_shows,
+                         "late_cancellations": late, "completed": seen},
+        "collections": {"value": counts["payments_cents"] - counts["refunds_cents"],
+                        "payments_cents": counts["payments_cents"], "refunds_cents": counts["refunds_cents"]},
+        "financing_uptake": ratio(counts["financing_funded"], counts["accepted_on_day"]),
+        "followups_overdue": {
+            "value": summary.followups.value if summary.followups is not None else None,
+            "as_of": summary.followups.as_of.isoformat() if summary.followups is not None else None,
+        },
+        "plans_completed": {"value": counts["plans_completed"]},
+    }
+
+
+def coordinator_figures(summary: Summary) -> list[dict]:
+    """Per coordinator (by id, sorted): the plan figures of the plans they own."""
+    rows = []
+    for coordinator in sorted(summary.coordinators):
+        counts = {name: summary.coordinators[coordinator].get(name, 0) for name in COORDINATOR_COUNTERS}
+        by_day = summary.coordinator_closed_by_day.get(coordinator, Counter())
+        rows.append({"coordinator_id": coordinator, "figures": _plan_figures(counts, summary.days, by_day)})
+    return rows
+
+
+def require_closable(day: date, today: date, max_days_after: int) -> list[date]:
+    """The days after `day` up to `today` whose changes a close must take back; RuleViolation when the
+    day has not ended yet or ended too long ago to be closed exactly."""
+    if day >= today:
+        raise RuleViolation(f"KPI close: {day.isoformat()} has not ended yet at the location "
+                            f"(today is {today.isoformat()})")
+    later = days_between(day + timedelta(days=1), today)
+    if len(later) > max_days_after:
+        raise RuleViolation(f"KPI close: a day can be closed at most {max_days_after} days after it ended")
+    return later
+
+
+__all__ = ["AppointmentOutcome", "DayClose", "DayRecord", "Delta", "Level", "PatientTreatment", "Scope",
+           "Snapshot", "Summary", "check_range", "coordinator_figures", "days_between", "end_of_day_level",
+           "figures", "local_date", "merge", "plan_change_deltas", "roll_up", "summarize"]

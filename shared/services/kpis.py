@@ -1,0 +1,204 @@
+"""Coordinator KPIs: the counters other services move inside their own transactions, the nightly close of
+a location's day, and the figures of a date range per location, per coordinator and for the group.
+
+Writing (call inside the transaction of the change that moves the figure; see docs/KPIS.md):
+  kpi_writes_for_plan_change(org, before, after, location_tz)  -> `extra` for shared.store.plans.commit
+  add_payment / add_refund / add_financing_funded / add_appointment_outcome (tx, org, location_id, day, ...)
+Reading: `report` reads O(days x locations) items, whatever the number of plans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from pynamodb.transactions import TransactWrite
+
+from shared import clock
+from shared.auth import Principal
+from shared.domain import kpis as kpi
+from shared.domain.kpis import AppointmentOutcome, DayClose, PatientTreatment, Scope
+from shared.domain.plans import Plan
+from shared.money import require_cents
+from shared.services import locations
+from shared.store import kpis as kpi_store
+
+ExtraWrites = Callable[[TransactWrite], None]
+READ_CONCURRENCY = 8  # location partitions queried at once by a group report
+LOCATION_PAGE = 100
+
+
+# ---- writing: plan changes -------------------------------------------------------------------------
+
+
+def kpi_writes_for_plan_change(org: str, before: Plan | None, after: Plan, location_tz: str) -> ExtraWrites:
+    """The KPI writes of one plan change, as an `extra` for `shared.store.plans.commit`.
+
+    Call it with the plan as read (`before`, None for a new plan) and as it will be stored (`after`),
+    right before committing. A change that signs a plan or completes it reads the patient's KPI
+    treatment now and writes it back conditionally in the transaction."""
+    return kpi_writes_for_plan_changes(org, [(before, after)], {after.location_id: location_tz})
+
+
+def kpi_writes_for_plan_changes(org: str, changes: Sequence[tuple[Plan | None, Plan]],
+                                timezones: Mapping[str, str]) -> ExtraWrites:
+    """Like `kpi_writes_for_plan_change`, for several plans committed in one transaction (an accepted
+    option and the alternatives it declines); `timezones` maps each plan's location to its zone."""
+    deltas: dict[str, list[kpi.Delta]] = {}
+    treatments: dict[tuple[str, str], tuple[PatientTreatment, int | None, PatientTreatment]] = {}
+    for before, after in changes:
+        timezone = timezones[after.location_id]
+        treatment_key = (after.location_id, after.patient_id)
+        treatment = None
+        if kpi.needs_patient_treatment(before, after):
+            if treatment_key not in treatments:
+                stored, version = kpi_store.load_treatment(org, after.location_id, after.patient_id)
+                treatments[treatment_key] = (stored, version, stored)
+            treatment = treatments[treatment_key][2]
+        plan_deltas, changed = kpi.plan_change_deltas(before, after, timezone, treatment)
+        if changed is not None:
+            stored, version, _ = treatments[treatment_key]
+            treatments[treatment_key] = (stored, version, changed)
+        deltas.setdefault(after.location_id, []).extend(plan_deltas)
+
+    def write(tx: TransactWrite) -> None:
+        for location_id, location_deltas in deltas.items():
+            kpi_store.add_deltas(tx, org, location_id, location_deltas)
+        for (location_id, patient_id), (stored, version, changed) in treatments.items():
+            if changed != stored:
+                kpi_store.save_treatment(tx, org, location_id, patient_id, changed, version)
+
+    return write
+
+
+def combine(*writes: ExtraWrites | None) -> ExtraWrites:
+    """One `extra` that runs several (None ignored), for a transaction with more than one source."""
+    def write(tx: TransactWrite) -> None:
+        for each in writes:
+            if each is not None:
+                each(tx)
+
+    return write
+
+
+# ---- writing: money and appointments ---------------------------------------------------------------
+
+
+def _add(tx: TransactWrite, org: str, location_id: str, local_date: date, counter: str, amount: int) -> None:
+    if not isinstance(local_date, date) or isinstance(local_date, datetime):
+        raise TypeError(f"local_date must be a date (the location's local date), got {local_date!r}")
+    kpi_store.add_counts(tx, org, location_id, Scope.LOCATION, {counter: amount}, local_date)
+
+
+def add_payment(tx: TransactWrite, org: str, location_id: str, local_date: date, amount_cents: int) -> None:
+    """In the payment's transaction: a payment received at the location on its local date (collections)."""
+    _add(tx, org, location_id, local_date, "payments_cents", _positive_cents(amount_cents))
+
+
+def add_refund(tx: TransactWrite, org: str, location_id: str, local_date: date, amount_cents: int) -> None:
+    """In the refund's transaction: money given back on the refund's local date (subtracted from collections)."""
+    _add(tx, org, location_id, local_date, "refunds_cents", _positive_cents(amount_cents))
+
+
+def add_financing_funded(tx: TransactWrite, org: str, location_id: str, local_date: date) -> None:
+    """In the transaction that moves a financing application to `funded`, once per application."""
+    _add(tx, org, location_id, local_date, "financing_funded", 1)
+
+
+def add_appointment_outcome(tx: TransactWrite, org: str, location_id: str, local_date: date,
+                            outcome: AppointmentOutcome | str, count: int = 1) -> None:
+    """In the transaction that records an appointment's outcome: `completed`, `no_show` or `late_cancel`
+    (cancelled with under 24 hours' notice), on the appointment's local date. `count=-1` takes back an
+    outcome recorded by mistake (in the transaction that corrects it)."""
+    if count not in (1, -1):
+        raise ValueError("count is 1, or -1 to take an outcome back")
+    _add(tx, org, location_id, local_date, kpi.OUTCOME_COUNTERS[AppointmentOutcome(outcome)], count)
+
+
+def _positive_cents(amount_cents: int) -> int:
+    if require_cents(amount_cents, "amount_cents") <= 0:
+        raise ValueError(f"amount_cents must be positive, got {amount_cents}")
+    return amount_cents
+
+
+# ---- the nightly close ------------------------------------------------------------------------------
+
+
+def day_to_close(timezone: str, now: datetime | None = None) -> date:
+    """Yesterday at the location: the day the nightly job closes."""
+    return kpi.local_date(now or clock.now(), timezone) - timedelta(days=1)
+
+
+def close_day(org: str, location_id: str, local_date: date, *, overdue_followups: int,
+              timezone: str | None = None) -> dict[str, Any]:
+    """Record a location's ended day: its overdue follow-ups (counted by the caller as at the close) and
+    the incomplete-treatment levels at the day's end. SET, not ADD, and the levels are computed exactly
+    (today's running levels minus the changes recorded after the day), so running it twice, or late,
+    writes the same values. RuleViolation for a day that has not ended at the location."""
+    if isinstance(overdue_followups, bool) or not isinstance(overdue_followups, int) or overdue_followups < 0:
+        raise ValueError(f"overdue_followups must be a count, got {overdue_followups!r}")
+    timezone = timezone or locations.load(org, location_id).data()["timezone"]
+    now = clock.now()
+    later = kpi.require_closable(local_date, kpi.local_date(now, timezone), kpi_store.MAX_TRANSACT_GET - 1)
+    level, changes = kpi_store.level_and_changes(org, location_id, later)
+    close = DayClose(overdue_followups, kpi.end_of_day_level(level, changes))
+    kpi_store.record_close(org, location_id, local_date, close, clock.iso(now))
+    return {"location_id": location_id, "date": local_date.isoformat(),
+            "followups_overdue": close.followups_overdue,
+            "patients_accepted": close.level.patients_accepted,
+            "patients_incomplete": close.level.patients_incomplete}
+
+
+# ---- reading ----------------------------------------------------------------------------------------
+
+
+def _visible_locations(principal: Principal, location_id: str | None) -> list[dict[str, Any]]:
+    if location_id:
+        return [locations.load_visible(principal, location_id).data()]
+    found: list[dict[str, Any]] = []
+    start: dict | None = None
+    while True:
+        items, start = locations.list_visible(principal, LOCATION_PAGE, start)
+        found += items
+        if not start:
+            return found
+
+
+def report(principal: Principal, location_id: str | None, first: date, last: date,
+           concurrency: int = READ_CONCURRENCY) -> dict[str, Any]:
+    """The figures of [first, last] (local dates) for one location, or for every location the caller
+    may see with a group total. Reads one Query per location, plus the running levels (one BatchGet per
+    100 locations) when the range reaches a location's today."""
+    days = kpi.check_range(first, last)
+    shown = _visible_locations(principal, location_id)
+    now = clock.now()
+    today = {loc["id"]: kpi.local_date(now, loc["timezone"]) for loc in shown}
+    live_ids = [loc["id"] for loc in shown if last >= today[loc["id"]]]
+    live = kpi_store.levels(principal.org, live_ids)
+
+    def read(loc: dict[str, Any]) -> kpi.Summary:
+        records = kpi_store.days(principal.org, loc["id"], first, last)
+        return kpi.summarize(days, records, live.get(loc["id"]), today[loc["id"]])
+
+    if len(shown) > 1 and concurrency > 1:
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            summaries = list(pool.map(read, shown))
+    else:
+        summaries = [read(loc) for loc in shown]
+    body: dict[str, Any] = {
+        "from": first.isoformat(), "to": last.isoformat(), "days": days,
+        "locations": [{"location_id": loc["id"], "name": loc.get("name"), "timezone": loc["timezone"],
+                       "figures": kpi.figures(summary), "coordinators": kpi.coordinator_figures(summary)}
+                      for loc, summary in zip(shown, summaries, strict=True)],
+        "group": None,
+    }
+    if location_id is None:
+        group = kpi.roll_up(summaries, days)
+        body["group"] = {"location_count": len(shown), "figures": kpi.figures(group),
+                         "coordinators": kpi.coordinator_figures(group)}
+    return body
+
+
+local_date = kpi.local_date

@@ -1,0 +1,248 @@
+"""Persistence of the KPI aggregates: daily counter items per location and per coordinator, the
+location's running levels, and each patient's treatment as the KPIs see it.
+
+Keys (all under one partition per location, so a range of days is one Query):
+  pk `{org}#KPI#{location_id}`
+    sk `DAY#{yyyy-mm-dd}`                     the location's day (local date of the location)
+    sk `DAY#{yyyy-mm-dd}#COORD#{coordinator}` a coordinator's day at the location
+    sk `LEVEL`                                running levels (patients with signed / open plans)
+    sk `PAT#{patient_id}`                     the patient's signed and open plans (versioned Record)
+
+Counters are TOP-LEVEL number attributes changed with DynamoDB `ADD`, which creates a missing item and
+a missing attribute: a nested `doc.x` path cannot be added to on an item that does not exist yet, and
+`SET doc = if_not_exists(doc, ...)` with `ADD doc.x` in one expression is refused (overlapping paths).
+
+A transaction may not hold two operations on one item, yet a payment, an appointment outcome and a
+plan change may all move the same day item in one transaction. `add_counts` therefore keeps, per
+transaction, one pending update per item and folds later counts for that item into it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.connection.table import TableConnection
+from pynamodb.models import Model
+from pynamodb.transactions import TransactGet, TransactWrite
+
+from shared.domain import kpis as kpi
+from shared.domain.kpis import DayClose, DayRecord, Level, PatientTreatment
+from shared.store import records
+from shared.store.table import Record
+
+DAY = "DAY#"
+COORDINATOR = "#COORD#"
+LEVEL = "LEVEL"
+PATIENT = "PAT#"
+MAX_TRANSACT_GET = 100  # DynamoDB's limit of items in one TransactGetItems
+
+ITEM_KINDS = {kpi.Scope.LOCATION: "kpi_day", kpi.Scope.COORDINATOR: "kpi_coordinator_day",
+              kpi.Scope.LEVEL: "kpi_level"}
+
+
+def pk(org: str, location_id: str) -> str:
+    return f"{org}#KPI#{location_id}"
+
+
+def day_sk(day: date) -> str:
+    return f"{DAY}{day.isoformat()}"
+
+
+def coordinator_sk(day: date, coordinator_id: str) -> str:
+    return f"{day_sk(day)}{COORDINATOR}{coordinator_id}"
+
+
+def item_sk(scope: kpi.Scope, day: date | None, coordinator_id: str | None) -> str:
+    if scope is kpi.Scope.LEVEL:
+        return LEVEL
+    if day is None:
+        raise ValueError(f"a {scope} item needs a day")
+    if scope is kpi.Scope.COORDINATOR:
+        if not coordinator_id:
+            raise ValueError("a coordinator item needs a coordinator id")
+        return coordinator_sk(day, coordinator_id)
+    return day_sk(day)
+
+
+_NUMBERS = sorted({*kpi.LOCATION_COUNTERS, *kpi.COORDINATOR_COUNTERS, *kpi.LEVEL_COUNTERS, *kpi.CLOSE_FIELDS})
+
+
+class _KpiItemBase(Model):
+    """The KPI items of the one table, with their counters as top-level attributes (Record keeps its
+    entity in `doc`, which cannot be added to before the item exists)."""
+
+    Meta = Record.Meta  # the same table, re-pointed by shared.store.table.bind()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        # Same table and key schema as Record: share its connection, so bind() re-points both.
+        return Record._get_connection()
+
+    def get_update_kwargs_from_instance(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        # Keep the operation a transaction appended, so a later count for this item can be folded in.
+        self.pending_operation = super().get_update_kwargs_from_instance(*args, **kwargs)
+        return self.pending_operation
+
+    def number(self, name: str) -> int:
+        return int(getattr(self, name) or 0)
+
+
+KpiItem: type[_KpiItemBase] = type(
+    "KpiItem", (_KpiItemBase,), {"__module__": __name__, **{n: NumberAttribute(null=True) for n in _NUMBERS}})
+
+
+@dataclass
+class _Pending:
+    item: _KpiItemBase
+    kind: str
+    counts: Counter[str]
+    operation: dict[str, Any]  # the update the transaction holds for the item
+
+
+# Per open transaction: the KPI item updates it holds, by key; forgotten with the transaction.
+_pending: WeakKeyDictionary[TransactWrite, dict[tuple[str, str], _Pending]] = WeakKeyDictionary()
+_treatments: WeakKeyDictionary[TransactWrite, set[str]] = WeakKeyDictionary()
+
+
+def _actions(kind: str, counts: Mapping[str, int]) -> list:
+    actions = [KpiItem.kind.set(KpiItem.kind | kind)]
+    actions += [getattr(KpiItem, name).add(amount) for name, amount in sorted(counts.items())]
+    return actions
+
+
+def add_counts(tx: TransactWrite, org: str, location_id: str, scope: kpi.Scope, counts: Mapping[str, int],
+               day: date | None = None, coordinator_id: str | None = None) -> None:
+    """Add `counts` to one KPI item inside `tx` (creating the item if needed), folded into the update
+    this transaction already holds for the same item, if any."""
+    allowed = {kpi.Scope.LOCATION: kpi.LOCATION_COUNTERS, kpi.Scope.COORDINATOR: kpi.COORDINATOR_COUNTERS,
+               kpi.Scope.LEVEL: kpi.LEVEL_COUNTERS}[scope]
+    unknown = set(counts) - set(allowed)
+    if unknown:
+        raise ValueError(f"not counters of a {scope} item: {sorted(unknown)}")
+    key = (pk(org, location_id), item_sk(scope, day, coordinator_id))
+    held = _pending.setdefault(tx, {})
+    entry = held.get(key)
+    if entry is None:
+        if not any(counts.values()):
+            return
+        item = KpiItem(pk=key[0], sk=key[1])
+        tx.update(item, actions=_actions(ITEM_KINDS[scope], counts))
+        held[key] = _Pending(item, ITEM_KINDS[scope], Counter(counts), item.pending_operation)
+        return
+    entry.counts.update(counts)
+    refreshed = entry.item.get_update_kwargs_from_instance(actions=_actions(entry.kind, entry.counts))
+    entry.operation.clear()
+    entry.operation.update(refreshed)
+
+
+def add_deltas(tx: TransactWrite, org: str, location_id: str, deltas: Iterable[kpi.Delta]) -> None:
+    for (scope, day, coordinator_id), counts in kpi.merge(deltas).items():
+        add_counts(tx, org, location_id, scope, counts, day, coordinator_id)
+
+
+# ---- a patient's treatment -----------------------------------------------------------------------------
+
+
+def load_treatment(org: str, location_id: str, patient_id: str) -> tuple[PatientTreatment, int | None]:
+    """The patient's treatment at the location and the version read (None: nothing stored yet)."""
+    record = records.get(pk(org, location_id), f"{PATIENT}{patient_id}", consistent=True)
+    if record is None:
+        return PatientTreatment(), None
+    return PatientTreatment.from_dict(record.data()), int(record.version)
+
+
+def save_treatment(tx: TransactWrite, org: str, location_id: str, patient_id: str,
+                   treatment: PatientTreatment, read_version: int | None) -> None:
+    """Write the patient's treatment in `tx`, conditional on the version read (so two changes of one
+    patient's plans racing each other cannot both count the patient)."""
+    sk = f"{PATIENT}{patient_id}"
+    written = _treatments.setdefault(tx, set())
+    if (pk(org, location_id) + sk) in written:
+        raise ValueError(f"patient {patient_id}: pass all of a patient's plan changes in one KPI call")
+    written.add(pk(org, location_id) + sk)
+    record = Record(pk=pk(org, location_id), sk=sk, kind="kpi_patient", doc=treatment.to_dict(),
+                    version=(read_version or 0) + 1)
+    condition = Record.pk.does_not_exist() if read_version is None else Record.version == read_version
+    tx.save(record, condition=condition)
+
+
+# ---- reading -------------------------------------------------------------------------------------------
+
+
+def _record(item: _KpiItemBase) -> DayRecord:
+    day_text, _, coordinator_id = item.sk.removeprefix(DAY).partition(COORDINATOR)
+    names = kpi.COORDINATOR_COUNTERS if coordinator_id else kpi.LOCATION_COUNTERS
+    close = None
+    if item.closed_at is not None:
+        close = DayClose(item.number("followups_overdue"),
+                         Level(item.number("end_patients_accepted"), item.number("end_patients_incomplete")))
+    return DayRecord(date.fromisoformat(day_text), {n: item.number(n) for n in names}, coordinator_id or None,
+                     close)
+
+
+def days(org: str, location_id: str, first: date, last: date) -> list[DayRecord]:
+    """Every day item of the location from `first` to `last` (both local dates), coordinators' included:
+    one Query (paged by DynamoDB beyond 1 MB)."""
+    condition = KpiItem.sk.between(day_sk(first), f"{day_sk(last)}~")  # '~' sorts after '#COORD#...'
+    return [_record(item) for item in KpiItem.query(pk(org, location_id), range_key_condition=condition)]
+
+
+def levels(org: str, location_ids: Sequence[str]) -> dict[str, Level]:
+    """The running levels of these locations (BatchGetItem, 100 keys a request)."""
+    keys = [(pk(org, location_id), LEVEL) for location_id in location_ids]
+    found = {item.pk: item for item in KpiItem.batch_get(keys)} if keys else {}
+    return {location_id: _level(found.get(pk(org, location_id))) for location_id in location_ids}
+
+
+def _level(item: _KpiItemBase | None) -> Level:
+    if item is None:
+        return Level()
+    return Level(item.number("patients_accepted"), item.number("patients_incomplete"))
+
+
+def level_and_changes(org: str, location_id: str, later_days: Sequence[date]) -> tuple[Level, list[dict]]:
+    """The running level and the level changes recorded on `later_days`, read in one TransactGetItems so
+    they are a consistent snapshot (a change writes both in one transaction)."""
+    if len(later_days) + 1 > MAX_TRANSACT_GET:
+        raise ValueError(f"at most {MAX_TRANSACT_GET - 1} days in one consistent read")
+    key = pk(org, location_id)
+    # The table's cached connection: a new Connection would build a new botocore client (~0.1 s).
+    with TransactGet(connection=Record._get_connection().connection) as tx:
+        level = tx.get(KpiItem, key, LEVEL)
+        later = [tx.get(KpiItem, key, day_sk(day)) for day in later_days]
+    changes = []
+    for future in later:
+        item = _resolved(future)
+        if item is not None:
+            changes.append({name: item.number(name) for name in kpi.LEVEL_CHANGE_COUNTERS})
+    return _level(_resolved(level)), changes
+
+
+def _resolved(future: Any) -> _KpiItemBase | None:
+    try:
+        return future.get()
+    except KpiItem.DoesNotExist:
+        return None
+
+
+def record_close(org: str, location_id: str, day: date, close: DayClose, closed_at: str) -> None:
+    """SET (not ADD) the day's close on its item: running it again writes the same values."""
+    item = KpiItem(pk=pk(org, location_id), sk=day_sk(day))
+    item.update(actions=[
+        KpiItem.kind.set(KpiItem.kind | ITEM_KINDS[kpi.Scope.LOCATION]),
+        KpiItem.followups_overdue.set(close.followups_overdue),
+        KpiItem.end_patients_accepted.set(close.level.patients_accepted),
+        KpiItem.end_patients_incomplete.set(close.level.patients_incomplete),
+        KpiItem.closed_at.set(closed_at),
+    ])
