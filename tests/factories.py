@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def location_body(**overrides) -> dict:
     body = {"name": "Riverside Dental", "timezone": "America/New_York", "phone": "+15551230000",
@@ -38,3 +40,60 @@ def coverage_body(**overrides) -> dict:
                              "endodontics": 80, "periodontics": 80, "crowns": 50, "prosthodontics": 50}}
     body.update(overrides)
     return body
+
+
+# --- payments: a presented (or accepted) plan, and the integer-cents guard on responses ---------------------
+
+PAYMENT_FEES = {"D0150": 12000, "D1110": 10000, "D3330": 110000, "D2740": 130000}
+
+
+def insured_patient(caller, **location_overrides) -> tuple[dict, dict]:
+    """(location, patient): the plan_body fees at the location, coverage_body on file."""
+    location = caller.post("/locations", location_body(fee_schedule=PAYMENT_FEES, **location_overrides)).data
+    patient = caller.post("/patients", patient_body(location["id"])).data
+    assert caller.put(f"/patients/{patient['id']}/coverage", coverage_body()).status_code == 200
+    return location, patient
+
+
+def quoted_plan(caller, patient_id: str, accept_steps: int | None = None) -> dict:
+    """plan_body presented (patient portion 202000, insurance 60000); accepted when `accept_steps` is given
+    (0 = every step, n = the first n steps)."""
+    plan = caller.post("/plans", plan_body(patient_id)).data
+    plan = caller.post(f"/plans/{plan['id']}/present", {}).data
+    if accept_steps is not None:
+        steps = [s["id"] for phase in plan["phases"] for s in phase["steps"]]
+        body = {"signer_name": "Ana Núñez", "version": plan["version"]}
+        if accept_steps:
+            body["step_ids"] = steps[:accept_steps]
+        plan = caller.post(f"/plans/{plan['id']}/accept", body).data
+    return plan
+
+
+def cents_problems(data, path: str = "$") -> list[str]:
+    """Paths of every `*_cents` value in a response that is not integer cents (null is allowed)."""
+    problems = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            here = f"{path}.{key}"
+            if key.endswith("_cents") and value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                problems.append(f"{here} = {value!r}")
+            problems += cents_problems(value, here)
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            problems += cents_problems(item, f"{path}[{index}]")
+    return problems
+
+
+@pytest.fixture
+def int_cents_only(monkeypatch):
+    """Every response a test's callers get is checked: each `*_cents` value is an int."""
+    from tests.conftest import Caller
+
+    original = Caller.call
+
+    def checked(self, *args, **kwargs):
+        response = original(self, *args, **kwargs)
+        assert cents_problems(response.data) == [], f"non-integer cents in {args[:2]}"
+        return response
+
+    monkeypatch.setattr(Caller, "call", checked)

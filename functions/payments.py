@@ -1,0 +1,141 @@
+"""HTTP routes for the money side: payment options, in-house payment plans, the ledger, financing, claims,
+payments and refunds.
+
+Money-moving POSTs (payments, refunds) need an Idempotency-Key (428 without): a replay answers the first
+response with `Idempotent-Replayed: true`, the same key with another body is 422, a duplicate still in
+flight is 409 (see shared/store/idempotency.py).
+"""
+
+from __future__ import annotations
+
+from functions.api import Reply, Request, Router, page_reply, page_start
+from functions.schemas.payments import (
+    ClaimCreate,
+    ClaimPatch,
+    FinancingCreate,
+    FinancingPatch,
+    PaymentCreate,
+    PaymentList,
+    PaymentPlanIn,
+    RefundCreate,
+)
+from shared.errors import PreconditionRequired
+from shared.services import financing, ledger, payment_plans, payments
+from shared.store import idempotency
+
+router = Router("payments")
+
+
+def _idempotency_key(request: Request) -> str:
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        raise PreconditionRequired("Idempotency-Key is required on payments and refunds: send a unique key per "
+                                   "payment and the same key when retrying it")
+    return idempotency.check_key(key)
+
+
+def _idempotent_reply(request: Request, outcome: idempotency.Outcome) -> Reply:
+    body = outcome.response.body
+    request.audit(body.get("id", ""), body.get("payment_id", ""), body.get("patient_id", ""))
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    version = body.get("version") if "payment_id" not in body else None
+    return Reply(body, outcome.response.status, headers, version=version)
+
+
+def _versioned(doc: dict, status: int = 200) -> Reply:
+    return Reply(doc, status, version=doc["version"])
+
+
+@router.route("GET", "/plans/{plan_id}/payment-options", permission="payments:read", audit="payment_options.read",
+              summary="Pay in full, in-house plans, financing offers and the insurance estimate for a plan")
+def get_payment_options(request: Request) -> dict:
+    return payment_plans.options(request.principal, request.params["plan_id"])
+
+
+@router.route("POST", "/plans/{plan_id}/payment-plan", permission="payments:write", body=PaymentPlanIn,
+              audit="payment_plan.write",
+              summary="Set (or sign) the in-house payment plan; new terms void the patient's signature")
+def put_payment_plan(request: Request) -> Reply:
+    """201 when the plan gets its first payment plan, 200 when it is replaced or signed."""
+    terms = request.body.model_dump(mode="json")
+    doc, created = payment_plans.put_payment_plan(request.principal, request.params["plan_id"], terms)
+    request.audit(request.params["plan_id"], doc["patient_id"])
+    return _versioned(doc, 201 if created else 200)
+
+
+@router.route("GET", "/plans/{plan_id}/ledger", permission="payments:read", audit="ledger.read",
+              summary="The plan's ledger entries and the balances derived from them")
+def get_ledger(request: Request) -> dict:
+    view = ledger.view(request.principal, request.params["plan_id"])
+    request.audit(view["plan_id"], view["patient_id"])
+    return view
+
+
+@router.route("POST", "/plans/{plan_id}/financing", permission="payments:write", body=FinancingCreate, status=201,
+              audit="financing.create", summary="Record a financing application to a provider the location offers")
+def apply_for_financing(request: Request) -> Reply:
+    doc = financing.apply(request.principal, request.params["plan_id"], request.body.model_dump(mode="json"))
+    request.audit(doc["id"], doc["plan_id"], doc["patient_id"])
+    return _versioned(doc, 201)
+
+
+@router.route("PATCH", "/financing/{financing_id}", permission="payments:write", body=FinancingPatch,
+              audit="financing.update", summary="Move a financing application (approval or funding posts once)")
+def patch_financing(request: Request) -> Reply:
+    expected = request.if_match()
+    doc = financing.update_financing(request.principal, request.params["financing_id"], request.changes(), expected)
+    request.audit(doc["id"], doc["patient_id"], doc.get("payment_id") or "")
+    return _versioned(doc)
+
+
+@router.route("POST", "/plans/{plan_id}/claims", permission="payments:write", body=ClaimCreate, status=201,
+              audit="claim.create", summary="Record an insurance claim or predetermination")
+def file_claim(request: Request) -> Reply:
+    doc = financing.file_claim(request.principal, request.params["plan_id"], request.body.model_dump(mode="json"))
+    request.audit(doc["id"], doc["plan_id"], doc["patient_id"])
+    return _versioned(doc, 201)
+
+
+@router.route("PATCH", "/claims/{claim_id}", permission="payments:write", body=ClaimPatch, audit="claim.update",
+              summary="Move a claim (paid posts the insurer's payment once and updates the coverage used)")
+def patch_claim(request: Request) -> Reply:
+    expected = request.if_match()
+    doc = financing.update_claim(request.principal, request.params["claim_id"], request.changes(), expected)
+    request.audit(doc["id"], doc["patient_id"], doc.get("payment_id") or "")
+    return _versioned(doc)
+
+
+@router.route("POST", "/payments", permission="payments:write", body=PaymentCreate, status=201,
+              audit="payment.create", summary="Record a payment taken elsewhere (needs Idempotency-Key)")
+def create_payment(request: Request) -> Reply:
+    key = _idempotency_key(request)
+    outcome = payments.create(request.principal, key, request.body.model_dump(mode="json"))
+    return _idempotent_reply(request, outcome)
+
+
+@router.route("GET", "/payments", permission="payments:read", query=PaymentList, audit="payment.list",
+              summary="Payments of a plan or of a patient, newest first")
+def list_payments(request: Request) -> dict:
+    q = request.query
+    query = {"route": "payments", "plan_id": q.plan_id, "patient_id": q.patient_id}
+    items, last_key = payments.list_payments(request.principal, q.plan_id, q.patient_id, q.limit,
+                                             page_start(request, query))
+    request.audit(*(item["id"] for item in items))
+    return page_reply(request, query, items, last_key)
+
+
+@router.route("GET", "/payments/{payment_id}", permission="payments:read", audit="payment.read",
+              summary="A payment with its refunds")
+def get_payment(request: Request) -> Reply:
+    doc = payments.get(request.principal, request.params["payment_id"])
+    request.audit(doc["id"], doc["patient_id"])
+    return _versioned(doc)
+
+
+@router.route("POST", "/payments/{payment_id}/refunds", permission="refunds:write", body=RefundCreate, status=201,
+              audit="refund.create", summary="Refund part or all of what is left of a payment (needs Idempotency-Key)")
+def create_refund(request: Request) -> Reply:
+    key = _idempotency_key(request)
+    outcome = payments.refund(request.principal, request.params["payment_id"], key,
+                              request.body.model_dump(mode="json"))
+    return _idempotent_reply(request, outcome)

@@ -1,0 +1,255 @@
+"""Third-party financing applications and insurance claims: records with their own lifecycles, whose
+money posts to the ledger exactly once.
+
+Financing (`fin_`): applied -> approved | declined | cancelled | funded; approved -> funded. The first of
+approved or funded records the provider's payment (method `financing`, the approved amount) and its
+ledger entry `led_{financing_id}_payment` in the same transaction as the status change. Approval is when
+the practice charges the financing (the provider then owes the practice, not the patient), so funding
+afterwards posts nothing more; a cancelled treatment is refunded through the payment.
+
+Claims (`clm_`), kind `claim`: submitted -> paid | denied | closed; denied -> submitted (appeal) | closed.
+Kind `predetermination` (an insurer's estimate, never money): submitted -> approved | denied | closed;
+approved | denied -> closed.
+- A submitted claim holds its expected amount in the coverage's `pending_cents` (when its service date
+  is in the current benefit year); leaving submitted releases the hold.
+- Paid: the insurer's payment (method `insurance`), its ledger entry `led_{claim_id}_insurance_payment`,
+  an insurance shortfall `led_{claim_id}_shortfall` when it paid less than expected, and the coverage's
+  `used_cents` + paid for the benefit year, all in one transaction with the claim.
+- Closing a denied claim moves its expected amount to the patient (the same shortfall entry).
+Every PATCH needs If-Match; the same PATCH twice is 412 the second time, and the deterministic ledger ids
+refuse a double posting even between racing requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from shared import clock
+from shared.auth import Principal
+from shared.domain.coverage import benefit_year_start
+from shared.domain.ledger import AdjustmentType, EntryKind, LedgerEntry, Party
+from shared.domain.payment_options import financing_label
+from shared.errors import InvalidInput, NotFound, RuleViolation
+from shared.ids import new_id
+from shared.services import ledger, locations, patients, payments, plans
+from shared.services.documents import require_version, view
+from shared.services.payment_plans import local_today, policy_of
+from shared.store import payments as store
+from shared.store import records
+from shared.store.table import Record
+
+FINANCING_MOVES: Mapping[str, frozenset[str]] = {
+    "applied": frozenset({"approved", "declined", "cancelled", "funded"}),
+    "approved": frozenset({"funded"}),
+}
+CLAIM_MOVES: Mapping[str, Mapping[str, frozenset[str]]] = {
+    "claim": {"submitted": frozenset({"paid", "denied", "closed"}), "denied": frozenset({"submitted", "closed"})},
+    "predetermination": {"submitted": frozenset({"approved", "denied", "closed"}),
+                         "approved": frozenset({"closed"}), "denied": frozenset({"closed"})},
+}
+
+
+def _move(kind: str, moves: Mapping[str, frozenset[str]], current: str, wanted: str | None) -> str:
+    if wanted is None or wanted == current:
+        return current
+    if wanted not in moves.get(current, frozenset()):
+        allowed = ", ".join(sorted(moves.get(current, ()))) or "none: it is final"
+        raise RuleViolation(f"{kind} lifecycle: cannot go from {current} to {wanted} (allowed: {allowed})")
+    return wanted
+
+
+def _history(doc: dict[str, Any], status: str, actor: str, at: str) -> list[dict[str, str]]:
+    history = list(doc.get("history", []))
+    if not history or history[-1]["status"] != status:
+        history.append({"status": status, "at": at, "by": actor})
+    return history
+
+
+# --- financing --------------------------------------------------------------------------------------
+
+
+def load_financing(principal: Principal, financing_id: str) -> Record:
+    record = store.load_financing(principal.org, financing_id)
+    if record is None or not principal.may_see(record.data()["location_id"]):
+        raise NotFound("financing application not found")
+    return record
+
+
+def apply(principal: Principal, plan_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """`POST /plans/{plan_id}/financing`: record an application to a provider the location offers."""
+    plan = plans.load(principal, plan_id)
+    policy = policy_of(locations.load(principal.org, plan.location_id).data())
+    provider = next((p for p in policy.financing_providers if p.id == fields["provider"]), None)
+    if provider is None:
+        offered = ", ".join(p.id for p in policy.financing_providers) or "none"
+        raise RuleViolation(f"financing: provider {fields['provider']!r} is not offered here (offered: {offered})")
+    months = fields.get("months")
+    candidates = [o for o in provider.offers if months is None or o.months == months]
+    if months is None and len(candidates) > 1:
+        raise InvalidInput("choose one of the provider's offers", [{"field": "months", "message": "required: one of "
+                           + ", ".join(str(o.months) for o in provider.offers)}])
+    if not candidates:
+        raise RuleViolation(f"financing: {provider.name} has no {months}-month offer")
+    offer = candidates[0]
+    if fields["amount_cents"] < offer.min_amount_cents:
+        raise RuleViolation(f"financing: this offer needs at least {offer.min_amount_cents} cents")
+    stamp = clock.now_iso()
+    doc = {"id": new_id("fin"), "plan_id": plan.id, "patient_id": plan.patient_id, "location_id": plan.location_id,
+           "provider": provider.id, "provider_name": provider.name,
+           "offer": {**offer.to_dict(), "label": financing_label(offer)}, "amount_cents": fields["amount_cents"],
+           "approved_cents": None, "status": "applied", "reference": fields.get("reference"),
+           "note": fields.get("note") or "", "payment_id": None, "created_at": stamp, "updated_at": stamp,
+           "history": [{"status": "applied", "at": stamp, "by": principal.sub}]}
+    return view(records.create(store.financing_record(principal.org, doc, 1)))
+
+
+def update_financing(principal: Principal, financing_id: str, changes: dict[str, Any],
+                     expected_version: int) -> dict[str, Any]:
+    """`PATCH /financing/{financing_id}`: move its status (posting once on approval or funding)."""
+    record = require_version(load_financing(principal, financing_id), expected_version)
+    doc = record.data()
+    status = _move("financing", FINANCING_MOVES, doc["status"], changes.get("status"))
+    posts = doc["status"] == "applied" and status in ("approved", "funded")
+    if changes.get("approved_cents") is not None and not posts:
+        raise RuleViolation("financing: approved_cents is set only when the application is approved or funded")
+    approved = changes.get("approved_cents") or doc["amount_cents"]
+    if approved > doc["amount_cents"]:
+        raise RuleViolation("financing: approved_cents is what is charged to the financing; it cannot exceed the "
+                            "amount applied for")
+    stamp = clock.now_iso()
+    updated = {**doc, "status": status, "updated_at": stamp, "history": _history(doc, status, principal.sub, stamp),
+               **{k: changes[k] for k in ("reference", "note") if changes.get(k) is not None}}
+    writes = []
+    if posts:
+        plan = plans.load(principal, doc["plan_id"])
+        payment = payments.new_payment(plan, amount_cents=approved, method="financing",
+                                       reference=updated["reference"], created_by=principal.sub,
+                                       financing_id=doc["id"], note=f"{doc['provider_name']} financing")
+        entry = LedgerEntry(f"led_{doc['id']}_payment", EntryKind.PAYMENT, approved, Party.PATIENT,
+                            payment["created_at"], plan_id=plan.id, payment_id=payment["id"])
+        updated.update(approved_cents=approved, payment_id=payment["id"])
+        writes += payments.posting_writes(principal.org, payment, entry)
+    version = int(record.version)
+    writes.insert(0, store.Write(store.financing_record(principal.org, updated, version + 1),
+                                 store.same_version(version), store.stale("financing application")))
+    store.commit(writes)
+    return {**updated, "version": version + 1}
+
+
+# --- claims -----------------------------------------------------------------------------------------
+
+
+def load_claim(principal: Principal, claim_id: str) -> Record:
+    record = store.load_claim(principal.org, claim_id)
+    if record is None or not principal.may_see(record.data()["location_id"]):
+        raise NotFound("claim not found")
+    return record
+
+
+def _coverage(org: str, patient_id: str) -> Record | None:
+    return records.get(patients.pk(org, patient_id), patients.COVERAGE, consistent=True)
+
+
+def _in_benefit_year(coverage: dict[str, Any], service_date: str, today: date) -> bool:
+    return date.fromisoformat(service_date) >= benefit_year_start(int(coverage["renewal_month"]), today)
+
+
+def _coverage_write(org: str, coverage: Record, *, pending_delta: int, used_delta: int) -> store.Write:
+    doc = coverage.data()
+    doc.update(pending_cents=max(0, int(doc.get("pending_cents", 0)) + pending_delta),
+               used_cents=int(doc.get("used_cents", 0)) + used_delta, updated_at=clock.now_iso())
+    version = int(coverage.version)
+    record = Record(pk=coverage.pk, sk=coverage.sk, kind=coverage.kind, doc=doc, version=version + 1)
+    return store.Write(record, store.same_version(version),
+                       store.conflict("the patient's coverage changed at the same time; retry"))
+
+
+def file_claim(principal: Principal, plan_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """`POST /plans/{plan_id}/claims`: record a claim or predetermination sent to the patient's insurer."""
+    plan = plans.load(principal, plan_id)
+    coverage = _coverage(principal.org, plan.patient_id)
+    if coverage is None:
+        raise RuleViolation("claims: the patient has no coverage on file")
+    portion = ledger.portions(plan, fields.get("step_ids"))
+    today = local_today(locations.load(principal.org, plan.location_id).data())
+    service_date = fields.get("service_date") or today.isoformat()
+    if date.fromisoformat(service_date) > today:
+        raise InvalidInput("the service date cannot be in the future", [{"field": "service_date"}])
+    expected = portion.insurance_cents if fields.get("expected_cents") is None else fields["expected_cents"]
+    held = expected if fields["kind"] == "claim" and _in_benefit_year(coverage.data(), service_date, today) else 0
+    stamp = clock.now_iso()
+    doc = {"id": new_id("clm"), "kind": fields["kind"], "plan_id": plan.id, "patient_id": plan.patient_id,
+           "location_id": plan.location_id, "step_ids": list(portion.step_ids), "expected_cents": expected,
+           "paid_cents": 0, "status": "submitted", "service_date": service_date, "reference": fields.get("reference"),
+           "note": fields.get("note") or "", "pending_held_cents": held, "payment_id": None, "created_at": stamp,
+           "updated_at": stamp, "history": [{"status": "submitted", "at": stamp, "by": principal.sub}]}
+    writes = [store.Write(store.claim_record(principal.org, doc, 1), store.new_item(), store.conflict("claim exists"))]
+    if held:
+        writes.append(_coverage_write(principal.org, coverage, pending_delta=held, used_delta=0))
+    store.commit(writes)
+    return {**doc, "version": 1}
+
+
+def update_claim(principal: Principal, claim_id: str, changes: dict[str, Any], expected_version: int) -> dict[str, Any]:
+    """`PATCH /claims/{claim_id}`: move its status; paid posts the insurer's payment once."""
+    record = require_version(load_claim(principal, claim_id), expected_version)
+    doc = record.data()
+    status = _move(doc["kind"], CLAIM_MOVES[doc["kind"]], doc["status"], changes.get("status"))
+    moved = status != doc["status"]
+    if changes.get("paid_cents") is not None and not (moved and status == "paid"):
+        raise RuleViolation("claims: paid_cents is given when the claim is marked paid")
+    if moved and status == "paid" and not changes.get("paid_cents"):
+        raise RuleViolation("claims: a paid claim needs paid_cents above 0 (a claim that pays nothing is denied)")
+    if changes.get("expected_cents") is not None and doc["status"] not in ("submitted", "approved"):
+        raise RuleViolation("claims: the expected amount changes only while the claim is open")
+    stamp = clock.now_iso()
+    updated = {**doc, "status": status, "updated_at": stamp, "history": _history(doc, status, principal.sub, stamp),
+               **{k: changes[k] for k in ("reference", "note", "expected_cents") if changes.get(k) is not None}}
+    coverage = _coverage(principal.org, doc["patient_id"])
+    today = local_today(locations.load(principal.org, doc["location_id"]).data())
+    in_year = coverage is not None and _in_benefit_year(coverage.data(), doc["service_date"], today)
+    held = updated["expected_cents"] if doc["kind"] == "claim" and status == "submitted" and in_year else 0
+    updated["pending_held_cents"] = held
+    if moved and status == "paid":
+        updated["paid_cents"] = changes["paid_cents"]
+    writes, used, payment_id = _claim_postings(principal, doc, updated, moved, stamp)
+    updated["payment_id"] = payment_id or doc.get("payment_id")
+    if coverage is not None and (held != doc["pending_held_cents"] or (used and in_year)):
+        writes.append(_coverage_write(principal.org, coverage, pending_delta=held - doc["pending_held_cents"],
+                                      used_delta=used if in_year else 0))
+    version = int(record.version)
+    writes.insert(0, store.Write(store.claim_record(principal.org, updated, version + 1), store.same_version(version),
+                                 store.stale("claim")))
+    store.commit(writes)
+    return {**updated, "version": version + 1}
+
+
+def _claim_postings(principal: Principal, before: dict[str, Any], after: dict[str, Any], moved: bool,
+                    stamp: str) -> tuple[list[store.Write], int, str | None]:
+    """The ledger (and payment) writes of a claim's move: (writes, what the insurer paid, its payment id)."""
+    org, plan_id, claim_id = principal.org, before["plan_id"], before["id"]
+    if not moved or before["kind"] != "claim":
+        return [], 0, None
+    writes: list[store.Write] = []
+    payment_id = None
+    if after["status"] == "paid":
+        paid = after["paid_cents"]
+        plan = plans.load(principal, plan_id)
+        payment = payments.new_payment(plan, amount_cents=paid, method=payments.INSURANCE, reference=after["reference"],
+                                       created_by=principal.sub, claim_id=claim_id, note="insurance claim payment")
+        entry = LedgerEntry(f"led_{claim_id}_insurance_payment", EntryKind.INSURANCE_PAYMENT, paid, Party.INSURANCE,
+                            payment["created_at"], plan_id=plan_id, payment_id=payment["id"], claim_id=claim_id)
+        writes += payments.posting_writes(org, payment, entry)
+        payment_id, shortfall = payment["id"], after["expected_cents"] - paid
+    elif after["status"] == "closed" and before["status"] == "denied":
+        paid, shortfall = 0, after["expected_cents"]
+    else:
+        return [], 0, None
+    if shortfall > 0:
+        writes.append(ledger.entry_write(org, plan_id, LedgerEntry(
+            f"led_{claim_id}_shortfall", EntryKind.ADJUSTMENT, shortfall, Party.PATIENT, stamp,
+            AdjustmentType.INSURANCE_SHORTFALL, plan_id=plan_id, claim_id=claim_id,
+            memo="expected insurance not paid: moved to the patient")))
+    return writes, paid, payment_id

@@ -1,0 +1,136 @@
+"""The plan ledger as stored: what a plan's quote says each party owes, ledger writes, and the ledger view.
+
+For the appointments work (completing a step charges it):
+
+    charge_records_for_steps(org: str, plan: Plan, step_ids: Sequence[str], now: datetime)
+        -> list[tuple[Record, Condition]]
+    add_step_charges(tx: TransactWrite, org: str, plan: Plan, step_ids: Sequence[str], now: datetime) -> None
+
+Both give the ledger charge entries of the named steps from the plan's covering (frozen) quote: per
+estimate line of a step, a patient charge, an insurance charge and the PPO write-off
+(`shared.domain.ledger.charge_entries`, zero parts post nothing). Entry ids are deterministic
+(`led_{step_id}_{line index within the step}_{part}`) and each put is conditional on the entry not
+existing, so completing the same step twice fails the second transaction instead of charging twice.
+RuleViolation when the plan has no covering quote; InvalidInput for a step without a line in it.
+
+Quote portions: a plan's patient and insurance portions come from its covering quote's estimate lines
+(`line_id` is the step id): the accepted steps once the plan is accepted (steps cancelled since are left
+out), every step of the quote before that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pynamodb.transactions import TransactWrite
+
+from shared import clock
+from shared.auth import Principal
+from shared.domain.ledger import LedgerEntry, balances, charge_entries
+from shared.domain.plans import Plan, StepStatus
+from shared.errors import ChairsideError, Conflict, InvalidInput, RuleViolation
+from shared.services import plans
+from shared.store import payments as store
+from shared.store.table import Record
+
+PORTIONS = ("fee_cents", "writeoff_cents", "insurance_cents", "patient_cents")
+
+
+@dataclass(frozen=True)
+class Portions:
+    """What a set of quoted steps costs and who is expected to pay it."""
+
+    quote_number: int
+    step_ids: tuple[str, ...]
+    fee_cents: int
+    writeoff_cents: int
+    insurance_cents: int
+    patient_cents: int
+
+
+def quote_lines(plan: Plan) -> list[dict[str, Any]]:
+    """The frozen estimate lines of the plan's covering quote; RuleViolation when none covers it."""
+    quote = plan.covering_quote()
+    if quote is None:
+        raise RuleViolation("payments: the plan has no quote; present it first (an edited plan must be "
+                            "presented again)")
+    return list(quote.estimate["lines"])
+
+
+def payable_step_ids(plan: Plan) -> tuple[str, ...]:
+    """The steps the patient pays for: the accepted ones not cancelled since, or all before acceptance."""
+    if plan.acceptance is None:
+        return tuple(step.id for step in plan.steps)
+    accepted = set(plan.acceptance.step_ids)
+    return tuple(step.id for step in plan.steps
+                 if step.id in accepted and step.status is not StepStatus.CANCELLED)
+
+
+def portions(plan: Plan, step_ids: Iterable[str] | None = None) -> Portions:
+    """The quoted portions of `step_ids` (default: the payable steps) from the covering quote."""
+    lines = quote_lines(plan)
+    wanted = tuple(step_ids) if step_ids is not None else payable_step_ids(plan)
+    quoted = {line["line_id"] for line in lines}
+    unknown = [step_id for step_id in wanted if step_id not in quoted]
+    if unknown:
+        raise InvalidInput("steps not in the plan's quote",
+                           [{"field": "step_ids", "message": f"unknown step {s}"} for s in unknown])
+    chosen = [line for line in lines if line["line_id"] in set(wanted)]
+    sums = {name: sum(int(line[name]) for line in chosen) for name in PORTIONS}
+    quote = plan.covering_quote()
+    return Portions(quote_number=quote.number if quote else 0, step_ids=wanted, **sums)
+
+
+# --- ledger writes ----------------------------------------------------------------------------------
+
+
+def entry_write(org: str, plan_id: str, entry: LedgerEntry,
+                on_fail: Callable[[], ChairsideError] | None = None) -> store.Write:
+    """A put of a new ledger entry, refused (the whole transaction) if an entry with its id exists."""
+    on_fail = on_fail or (lambda: Conflict(f"ledger: entry {entry.id} is already posted"))
+    return store.Write(store.ledger_record(org, plan_id, entry.to_dict()), store.new_item(), on_fail)
+
+
+def step_charge_entries(plan: Plan, step_ids: Sequence[str], now: datetime) -> list[LedgerEntry]:
+    lines = quote_lines(plan)
+    entries: list[LedgerEntry] = []
+    for step_id in step_ids:
+        step_lines = [line for line in lines if line["line_id"] == step_id]
+        if not step_lines:
+            raise InvalidInput("step not in the plan's quote",
+                               [{"field": "step_ids", "message": f"unknown step {step_id}"}])
+        for index, line in enumerate(step_lines):
+            entries += charge_entries(f"{step_id}_{index}", *(int(line[name]) for name in PORTIONS),
+                                      created_at=clock.iso(now), plan_id=plan.id, step_id=step_id)
+    return entries
+
+
+def charge_records_for_steps(org: str, plan: Plan, step_ids: Sequence[str],
+                             now: datetime) -> list[tuple[Record, Any]]:
+    """(record, condition) pairs that post the charges of completed steps; see the module docstring."""
+    return [(store.ledger_record(org, plan.id, entry.to_dict()), store.new_item())
+            for entry in step_charge_entries(plan, step_ids, now)]
+
+
+def add_step_charges(tx: TransactWrite, org: str, plan: Plan, step_ids: Sequence[str], now: datetime) -> None:
+    """Add the charges of completed steps to a pynamodb transaction; see the module docstring."""
+    for record, condition in charge_records_for_steps(org, plan, step_ids, now):
+        tx.save(record, condition=condition)
+
+
+# --- reads ------------------------------------------------------------------------------------------
+
+
+def entries_of(org: str, plan_id: str) -> list[LedgerEntry]:
+    return [LedgerEntry.from_dict(data) for data in store.ledger_entries(org, plan_id)]
+
+
+def view(principal: Principal, plan_id: str) -> dict[str, Any]:
+    """`GET /plans/{plan_id}/ledger`: every entry, oldest first, and the balances derived from them."""
+    plan = plans.load(principal, plan_id)
+    entries = entries_of(principal.org, plan.id)
+    return {"plan_id": plan.id, "patient_id": plan.patient_id, "entries": [entry.to_dict() for entry in entries],
+            "balances": balances(entries).to_dict()}

@@ -1,0 +1,109 @@
+"""Payment options for a plan and the in-house payment plan a patient signs.
+
+Policy: a location's `pay_in_full_discount_pct` (and, when a location document carries them,
+`in_house_terms` and `financing_providers` in `shared.domain.payment_options.PaymentPolicy` form);
+anything absent takes the PaymentPolicy defaults.
+
+Portion: the patient and insurance portions of the payable steps from the covering quote
+(`shared.services.ledger.portions`); a plan without a quote has no options (422).
+
+In-house payment plan (one per treatment plan, item `{org}#PLN#{plan_id}` / `PAYMENT_PLAN`): the terms,
+the schedule built from them, a `terms_version` and the patient's `signature` on that terms version.
+A POST with terms that give the same schedule as the stored one keeps it (and records `signer_name` if
+given); any other POST replaces the terms, increments `terms_version` and clears the signature, because
+a signature covers only the terms the patient saw (the voided one is kept as `voided_signature`).
+The same POST may carry `signer_name` to sign the new terms at once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from shared import clock
+from shared.auth import Principal
+from shared.domain.installments import Frequency, build_schedule
+from shared.domain.payment_options import PaymentPolicy, first_due_date, payment_options
+from shared.domain.plans import PlanStatus, effective_status
+from shared.errors import InvalidInput, RuleViolation
+from shared.services import ledger, locations, plans
+from shared.services.documents import view
+from shared.store import payments as store
+
+POLICY_FIELDS = ("pay_in_full_discount_pct", "in_house_terms", "financing_providers")
+
+
+def policy_of(location: dict[str, Any]) -> PaymentPolicy:
+    return PaymentPolicy.from_dict({name: location[name] for name in POLICY_FIELDS if name in location})
+
+
+def local_today(location: dict[str, Any], now: datetime | None = None) -> date:
+    """Today's date at the location (its IANA time zone, DST included)."""
+    return (now or clock.now()).astimezone(ZoneInfo(location["timezone"])).date()
+
+
+def options(principal: Principal, plan_id: str) -> dict[str, Any]:
+    """`GET /plans/{plan_id}/payment-options`: pay in full, in-house terms, financing, and the insurance
+    estimate, for the payable steps' patient portion; with the current in-house payment plan if any."""
+    plan = plans.load(principal, plan_id)
+    location = locations.load(principal.org, plan.location_id).data()
+    portion = ledger.portions(plan)
+    body = payment_options(portion.patient_cents, portion.insurance_cents, policy_of(location),
+                           local_today(location))
+    current = store.load_payment_plan(principal.org, plan.id)
+    return {"plan_id": plan.id, "quote_number": portion.quote_number, "step_ids": list(portion.step_ids), **body,
+            "payment_plan": view(current) if current else None}
+
+
+def pay_in_full_offer(location: dict[str, Any], patient_cents: int) -> dict[str, int]:
+    """The pay-in-full discount and discounted amount of a patient portion under the location's policy."""
+    offer = payment_options(patient_cents, 0, policy_of(location), local_today(location))["pay_in_full"]
+    return {"discount_cents": offer["discount_cents"], "amount_cents": offer["amount_cents"]}
+
+
+def put_payment_plan(principal: Principal, plan_id: str, terms: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """Create, replace or sign the plan's in-house payment plan: (the payment plan, created?)."""
+    plan = plans.load(principal, plan_id)
+    now = clock.now()
+    if effective_status(plan, now) in (PlanStatus.EXPIRED, PlanStatus.DECLINED):
+        raise RuleViolation(f"payment plan: the treatment plan is {effective_status(plan, now).value}")
+    location = locations.load(principal.org, plan.location_id).data()
+    portion = ledger.portions(plan)
+    today = local_today(location, now)
+    frequency = Frequency(terms["frequency"])
+    first_due = terms.get("first_due") or first_due_date(today, frequency)
+    if isinstance(first_due, str):
+        first_due = date.fromisoformat(first_due)
+    if first_due < today:
+        raise InvalidInput("the first installment cannot be due in the past",
+                           [{"field": "first_due", "message": f"must be {today.isoformat()} or later"}])
+    schedule = build_schedule(portion.patient_cents, terms["down_payment_cents"], terms["count"], frequency,
+                              terms["apr_bps"], first_due).to_dict()
+    wanted = {"down_payment_cents": terms["down_payment_cents"], "count": terms["count"],
+              "frequency": frequency.value, "apr_bps": terms["apr_bps"], "first_due": first_due.isoformat()}
+    current = store.load_payment_plan(principal.org, plan.id)
+    stamp = clock.iso(now)
+    signer = terms.get("signer_name")
+    signature = {"signer_name": signer, "signed_at": stamp} if signer else None
+    if current is not None and current.data()["schedule"] == schedule and current.data()["terms"] == wanted:
+        doc = current.data()
+        if signature is None or doc.get("signature") is not None:
+            return view(current), False
+        doc = {**doc, "signature": {**signature, "terms_version": doc["terms_version"]}, "updated_at": stamp}
+    else:
+        previous = current.data() if current else {}
+        terms_version = int(previous.get("terms_version", 0)) + 1
+        voided = previous.get("signature")
+        doc = {"plan_id": plan.id, "patient_id": plan.patient_id, "location_id": plan.location_id,
+               "quote_number": portion.quote_number, "step_ids": list(portion.step_ids),
+               "patient_portion_cents": portion.patient_cents, "terms": wanted, "schedule": schedule,
+               "terms_version": terms_version,
+               "signature": {**signature, "terms_version": terms_version} if signature else None,
+               "voided_signature": {**voided, "voided_at": stamp} if voided else previous.get("voided_signature"),
+               "created_at": previous.get("created_at", stamp), "updated_at": stamp}
+    read_version = int(current.version) if current else None
+    record = store.payment_plan_record(principal.org, plan.id, doc, (read_version or 0) + 1)
+    condition = store.new_item() if read_version is None else store.same_version(read_version)
+    store.commit([store.Write(record, condition, store.stale("payment plan"))])
+    return view(record), current is None

@@ -1,0 +1,181 @@
+"""Payments and refunds: recorded (we never process cards), idempotent, each with its ledger entry.
+
+`POST /payments` and `POST /payments/{id}/refunds` run under an Idempotency-Key
+(`shared.store.idempotency`): the payment (or refund), its ledger entry and the key's completion are
+ONE TransactWriteItems, so there is never a payment without its ledger entry, and a key is completed
+only together with what it created.
+
+A refund rewrites the payment conditionally on the version read and on refunded + refund <= amount, in
+the same transaction as the refund and its ledger entry: concurrent refunds of one payment serialise on
+the payment's version; a refund that lost the race reads the payment again and retries (a few times),
+so it fails only if the payment has too little left (422) or the contention does not settle (409).
+
+Payments from a financing provider or an insurer are recorded by their financing application or claim
+(`shared.services.financing`), through `posting_writes` below; insurer payments cannot be refunded here.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from typing import Any
+
+from shared import clock
+from shared.auth import Principal
+from shared.domain.ledger import AdjustmentType, EntryKind, LedgerEntry, Party, balances, check_refund
+from shared.domain.plans import Plan
+from shared.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from shared.ids import new_id
+from shared.services import ledger, locations, patients, payment_plans, plans
+from shared.services.documents import view
+from shared.store import idempotency
+from shared.store import payments as store
+from shared.store.idempotency import Claim, Outcome, StoredResponse
+from shared.store.table import Record
+
+REFUND_ATTEMPTS = 8
+INSURANCE = "insurance"
+
+
+class _PaymentChanged(Conflict):
+    """The payment moved on between our read and our write (another refund): read it again."""
+
+
+def load(principal: Principal, payment_id: str, consistent: bool = False) -> Record:
+    """The payment if it is in the caller's group and a location the caller may see; 404 otherwise."""
+    record = store.load_payment(principal.org, payment_id, consistent)
+    if record is None or not principal.may_see(record.data()["location_id"]):
+        raise NotFound("payment not found")
+    return record
+
+
+def new_payment(plan: Plan, *, amount_cents: int, method: str, reference: str | None, created_by: str,
+                **extra: Any) -> dict[str, Any]:
+    """A payment document (the DESIGN.md section 3 shape plus who recorded it and where)."""
+    return {"id": new_id("pay"), "plan_id": plan.id, "patient_id": plan.patient_id, "location_id": plan.location_id,
+            "amount_cents": amount_cents, "method": method, "reference": reference, "status": "completed",
+            "refunded_cents": 0, "created_at": clock.now_iso(), "created_by": created_by, **extra}
+
+
+def posting_writes(org: str, payment: dict[str, Any], entry: LedgerEntry) -> list[store.Write]:
+    """A new payment and its ledger entry, for one transaction (a duplicate entry id refuses both)."""
+    duplicate = store.conflict(f"payments: payment {payment['id']} exists already")
+    return [store.Write(store.payment_record(org, payment, 1), store.new_item(), duplicate),
+            ledger.entry_write(org, payment["plan_id"], entry)]
+
+
+def create(principal: Principal, key: str, fields: dict[str, Any]) -> Outcome:
+    """`POST /payments`: record a payment taken elsewhere, once per Idempotency-Key."""
+    fingerprint = idempotency.fingerprint("POST /payments", {}, fields)
+
+    def work(claim: Claim) -> StoredResponse:
+        plan = plans.load(principal, fields["plan_id"])
+        payment = new_payment(plan, amount_cents=fields["amount_cents"], method=fields["method"],
+                              reference=fields.get("reference"), created_by=principal.sub,
+                              pay_in_full=fields["pay_in_full"], discount_cents=0, note=fields.get("note") or "")
+        entry = LedgerEntry(f"led_{payment['id']}_payment", EntryKind.PAYMENT, payment["amount_cents"],
+                            Party.PATIENT, payment["created_at"], plan_id=plan.id, payment_id=payment["id"])
+        writes = posting_writes(principal.org, payment, entry)
+        if fields["pay_in_full"]:
+            discount = _pay_in_full_discount(principal.org, plan, payment)
+            payment["discount_cents"] = discount.amount_cents
+            writes.append(ledger.entry_write(principal.org, plan.id, discount, on_fail=lambda: RuleViolation(
+                "pay in full: this plan's pay-in-full discount was already given")))
+        body = {**payment, "version": 1}
+        writes.append(_completion(claim, 201, body, plan.location_id))
+        store.commit(writes, client_request_token=claim.token)
+        return StoredResponse(201, body)
+
+    return idempotency.run(principal.org, key, fingerprint, work, visible=_visible_to(principal))
+
+
+def _pay_in_full_discount(org: str, plan: Plan, payment: dict[str, Any]) -> LedgerEntry:
+    """The discount adjustment of a pay-in-full payment, which must settle the discounted patient portion
+    less what the patient has already paid (net of refunds) on this plan."""
+    location = locations.load(org, plan.location_id).data()
+    offer = payment_plans.pay_in_full_offer(location, ledger.portions(plan).patient_cents)
+    so_far = balances(ledger.entries_of(org, plan.id))
+    if so_far.discount_cents:
+        raise RuleViolation("pay in full: this plan's pay-in-full discount was already given")
+    due = offer["amount_cents"] - (so_far.paid_cents - so_far.refunded_cents)
+    if offer["discount_cents"] == 0 or payment["amount_cents"] != due:
+        raise RuleViolation(f"pay in full: the payment must be the discounted balance of {due} cents "
+                            f"(discount {offer['discount_cents']} cents)")
+    return LedgerEntry(f"led_{plan.id}_pay_in_full_discount", EntryKind.ADJUSTMENT, offer["discount_cents"],
+                       Party.PATIENT, payment["created_at"], AdjustmentType.DISCOUNT, plan_id=plan.id,
+                       payment_id=payment["id"], memo="pay-in-full discount")
+
+
+def refund(principal: Principal, payment_id: str, key: str, fields: dict[str, Any]) -> Outcome:
+    """`POST /payments/{payment_id}/refunds`: give back part or all of what is left of a payment."""
+    fingerprint = idempotency.fingerprint("POST /payments/{payment_id}/refunds", {"payment_id": payment_id}, fields)
+
+    def work(claim: Claim) -> StoredResponse:
+        for attempt in range(REFUND_ATTEMPTS):
+            record = load(principal, payment_id, consistent=True)
+            try:
+                return _refund_once(principal.org, principal.sub, record, fields, claim, attempt)
+            except (_PaymentChanged, store.Contention):
+                time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))  # noqa: S311 - jitter, not security
+        raise Conflict("refunds: the payment is being changed by other requests; retry")
+
+    return idempotency.run(principal.org, key, fingerprint, work, visible=_visible_to(principal))
+
+
+def _refund_once(org: str, actor: str, record: Record, fields: dict[str, Any], claim: Claim,
+                 attempt: int) -> StoredResponse:
+    payment, read_version = record.data(), int(record.version)
+    if payment["method"] == INSURANCE:
+        raise RuleViolation("refunds: an insurer's payment is corrected by the insurer, not refunded here")
+    amount = fields["amount_cents"]
+    left = check_refund(payment["amount_cents"], payment["refunded_cents"], amount)
+    now = clock.now_iso()
+    refund_doc = {"id": new_id("ref"), "payment_id": payment["id"], "plan_id": payment["plan_id"],
+                  "patient_id": payment["patient_id"], "location_id": payment["location_id"], "amount_cents": amount,
+                  "reason": fields["reason"], "reference": fields.get("reference"), "created_at": now,
+                  "created_by": actor}
+    updated = {**payment, "refunded_cents": payment["refunded_cents"] + amount,
+               "status": "refunded" if left == 0 else "partially_refunded", "updated_at": now}
+    entry = LedgerEntry(f"led_{refund_doc['id']}_refund", EntryKind.REFUND, amount, Party.PATIENT, now,
+                        plan_id=payment["plan_id"], payment_id=payment["id"], refund_id=refund_doc["id"])
+    within = Record.doc["refunded_cents"] <= payment["amount_cents"] - amount
+    body = {**refund_doc, "payment": {**updated, "version": read_version + 1}}
+    store.commit([
+        store.Write(store.payment_record(org, updated, read_version + 1), store.same_version(read_version) & within,
+                    lambda: _PaymentChanged("the payment changed")),
+        store.Write(store.refund_record(org, refund_doc), store.new_item(), store.conflict("refund exists already")),
+        ledger.entry_write(org, payment["plan_id"], entry),
+        _completion(claim, 201, body, payment["location_id"]),
+    ], client_request_token=str(uuid.uuid5(uuid.UUID(claim.token), str(attempt))))
+    return StoredResponse(201, body)
+
+
+def _completion(claim: Claim, status: int, body: dict[str, Any], location_id: str) -> store.Write:
+    record, condition = claim.completion(status, body, location_id=location_id)
+    return store.Write(record, condition, store.conflict(
+        "idempotency: another request took over this Idempotency-Key while this one ran; retry to see its outcome"))
+
+
+def _visible_to(principal: Principal):  # noqa: ANN202 - a predicate for idempotency.run
+    return lambda location_id: location_id is None or principal.may_see(location_id)
+
+
+def get(principal: Principal, payment_id: str) -> dict[str, Any]:
+    record = load(principal, payment_id)
+    return {**view(record), "refunds": store.refunds_of(principal.org, record.data()["id"])}
+
+
+def list_payments(principal: Principal, plan_id: str | None, patient_id: str | None, limit: int,
+                  start_key: dict | None) -> tuple[list[dict[str, Any]], dict | None]:
+    """Payments of a plan or of a patient (exactly one), newest first, in locations the caller may see."""
+    if bool(plan_id) == bool(patient_id):
+        raise InvalidInput("give exactly one of plan_id or patient_id", [{"field": "plan_id"}, {"field": "patient_id"}])
+    if plan_id:
+        plans.load(principal, plan_id)
+    else:
+        patients.load(principal, patient_id or "")
+    page = store.page_of_payments(principal.org, plan_id=plan_id, patient_id=patient_id, limit=limit,
+                                  start_key=start_key)
+    items = [view(record) for record in page.records]
+    return [item for item in items if principal.may_see(item["location_id"])], page.last_key
