@@ -55,3 +55,44 @@ def error_shape(event, get_response):
             response.body = converted
             response.headers["Content-Type"] = "application/json"
     return response
+
+
+# --- scheduled, SQS and SNS handlers: a few lines each, the bodies are in functions/jobs.py -----------------
+# Defined here, not in a blueprint, so that each gets the handler string `app.<name>` (see FIELD-NOTES.md).
+
+from chalice import Cron, Rate  # noqa: E402
+
+
+@app.schedule(Cron(0, 7, "*", "*", "?", "*"), description="Nightly: fan out one planning job per location")
+def nightly_planner(event):
+    from functions import jobs
+
+    return jobs.nightly_planner(event.to_dict())
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), description="Send the outbox rows that are due")
+def send_due_messages(event):
+    from functions import jobs
+
+    return jobs.send_due_messages(event.to_dict())
+
+
+@app.on_sqs_message(queue="location-jobs", batch_size=5)
+def location_worker(event):
+    from functions import jobs
+
+    return jobs.location_worker(event.to_dict()["Records"])
+
+
+@app.on_sns_message(topic="inbound-sms")
+def inbound_sms(event):
+    from functions import jobs
+
+    return jobs.inbound_sms(event.to_dict()["Records"])
+
+
+@app.on_sns_message(topic="email-feedback")
+def email_feedback(event):
+    from functions import jobs
+
+    return jobs.email_feedback(event.to_dict()["Records"])

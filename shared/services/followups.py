@@ -21,12 +21,18 @@ from shared.domain.followup_rules import (
     PlannedTask,
     followup_id,
     plan_no_show,
+    plan_unaccepted_plan,
+    plan_unscheduled_treatment,
+    plan_unused_benefits,
 )
+from shared.domain.plans import Plan, PlanStatus, StepStatus, effective_status
 from shared.domain.quiet_hours import local_date_of
-from shared.domain.reminders import AppointmentRef, PlannedMessage
+from shared.domain.reminders import AppointmentRef, PlannedMessage, message_id
 from shared.errors import NotFound, RuleViolation, StaleVersion
 from shared.services import locations, outbox
+from shared.services.patients import coverage_of as patient_coverage
 from shared.store import followups as followup_store
+from shared.store import plans as plan_store
 from shared.store import records
 from shared.store.table import Record
 
@@ -36,6 +42,9 @@ KINDS = (*(str(kind) for kind in FollowUpKind), CALLBACK, MESSAGE_FAILED)
 STATUSES = ("open", "resolved")
 OUTCOMES = ("rebooked", "scheduled", "contacted", "left_message", "no_answer", "declined", "not_needed", "other")
 MAX_REPLY_CHARS = 500
+UNACCEPTED, UNSCHEDULED = str(FollowUpKind.UNACCEPTED_PLAN), str(FollowUpKind.UNSCHEDULED_TREATMENT)
+OPEN_PLAN_STATUSES = (PlanStatus.ACCEPTED, PlanStatus.PARTIALLY_ACCEPTED, PlanStatus.SCHEDULED, PlanStatus.IN_PROGRESS)
+PLAN_RULE_WINDOW = timedelta(days=31)  # the last message of a plan rule goes 30 days after its event
 
 
 def task_doc(task: PlannedTask, owner: str, now: datetime, links: Mapping[str, Any],
@@ -141,3 +150,93 @@ def _resolved(record: Record, outcome: str, note: str, by: str, now: datetime) -
         doc["note"] = note
     org = record.pk.split("#", 1)[0]
     return records.replace(followup_store.to_record(org, doc, int(record.version)), int(record.version))
+
+
+# --- plan rules, run by the nightly location job --------------------------------------------------------
+
+
+def _plan_message_ids(location_id: str, plan_id: str, kind: str, days: tuple[int, ...]) -> list[str]:
+    return [message_id(location_id, plan_id, kind, channel, f"day{n}") for n in days for channel in ("email", "sms")]
+
+
+def _close(org: str, location_id: str, plan_id: str, kind: str, days: tuple[int, ...], outcome: str,
+           now: datetime) -> None:
+    """The situation a plan rule was about has resolved: cancel its waiting messages, close its task."""
+    outbox.cancel(org, _plan_message_ids(location_id, plan_id, kind, days), outcome, now)
+    auto_resolve(org, [followup_id(location_id, plan_id, kind)], outcome, now)
+
+
+def _location_plans(org: str, location_id: str, status: str, newer_than: datetime | None) -> Iterable[Plan]:
+    """The location's plans stored with `status`, newest change first (stopping at `newer_than`)."""
+    start: dict | None = None
+    while True:
+        page = plan_store.page_for_location(org, location_id, status, 100, start)
+        for record in page.records:
+            plan = plan_store.from_record(record)
+            if newer_than is not None and plan.updated_at < newer_than:
+                return
+            yield plan
+        if not page.last_key:
+            return
+        start = page.last_key
+
+
+def plan_followups_for_location(org: str, location: Mapping[str, Any], now: datetime) -> dict[str, int]:
+    """Presented and not accepted -> task at 2 days, messages at 7 and 21; accepted steps not scheduled ->
+    task at 3 days, messages at 7 and 30 (closed once the plan is accepted / every step is scheduled);
+    pending treatment and unused annual maximum -> one message a benefit year, from 3 months before reset."""
+    cutoff = now - PLAN_RULE_WINDOW
+    profiles: dict[str, dict[str, Any] | None] = {}
+    counts = {"followups": 0}
+
+    def apply(plan: Plan, made: Any, first: datetime, last: datetime) -> None:
+        patient = _profile(org, plan.patient_id, profiles)
+        if patient is None:
+            return
+        ctx, stored = outbox.patient_context(org, location, patient, now, first, last)
+        rules = made(ctx)
+        store_messages(org, location["timezone"], rules.messages, {"plan_id": plan.id}, stored, now)
+        counts["followups"] += len(open_tasks(org, (task_doc(task, plan.coordinator_id, now, {"plan_id": plan.id})
+                                                    for task in rules.tasks)))
+
+    for plan in _location_plans(org, location["id"], PlanStatus.PRESENTED, cutoff):
+        presented = plan.presented_at
+        if presented is None or presented < cutoff or effective_status(plan, now) is not PlanStatus.PRESENTED:
+            continue
+        apply(plan, lambda ctx, p=plan, t=presented: plan_unaccepted_plan(p.id, t, ctx), presented,
+              presented + timedelta(days=21))
+    for status in OPEN_PLAN_STATUSES:
+        for plan in _location_plans(org, location["id"], status, None):
+            accepted = set(plan.acceptance.step_ids) if plan.acceptance else set()
+            pending = any(s.status is StepStatus.PENDING and s.id in accepted for s in plan.steps)
+            signed = plan.acceptance.signed_at if plan.acceptance else None
+            if signed is not None and signed >= cutoff:
+                _close(org, location["id"], plan.id, UNACCEPTED, (7, 21), "plan_accepted", now)
+                if pending:
+                    apply(plan, lambda ctx, p=plan, t=signed: plan_unscheduled_treatment(p.id, t, ctx), signed,
+                          signed + timedelta(days=30))
+                else:
+                    _close(org, location["id"], plan.id, UNSCHEDULED, (7, 30), "steps_scheduled", now)
+            if pending:
+                _unused_benefits(org, location, plan, now, profiles)
+    return counts
+
+
+def _profile(org: str, patient_id: str, cache: dict[str, dict[str, Any] | None]) -> dict[str, Any] | None:
+    if patient_id not in cache:
+        record = records.get(f"{org}#PAT#{patient_id}", "PROFILE")
+        cache[patient_id] = record.data() if record else None
+    return cache[patient_id]
+
+
+def _unused_benefits(org: str, location: Mapping[str, Any], plan: Plan, now: datetime,
+                     profiles: dict[str, dict[str, Any] | None]) -> None:
+    coverage = patient_coverage(org, plan.patient_id)
+    patient = _profile(org, plan.patient_id, profiles)
+    if coverage is None or patient is None:
+        return
+    unused = coverage.annual_max_cents - coverage.used_cents - coverage.pending_cents
+    ctx, stored = outbox.patient_context(org, location, patient, now, now, now + timedelta(days=1))
+    rules = plan_unused_benefits(ctx, has_pending_treatment=True, unused_max_cents=unused,
+                                 renewal_month=coverage.renewal_month)
+    store_messages(org, location["timezone"], rules.messages, {}, stored, now)

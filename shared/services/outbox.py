@@ -49,6 +49,7 @@ REPLY_KINDS = frozenset({"opt_out_confirmation", "opt_in_confirmation", "help_re
 COUNTED_STATUSES = ("planned", "sending", "sent")  # SMS that count against the caps
 CAP_WINDOW = timedelta(days=7)
 FAR_FUTURE = timedelta(days=3660)
+MISSED_LOOKBACK_DAYS = 3
 # Fields that make two plans of one row the same: nothing to write when none of them changed.
 PLAN_FIELDS = ("status", "reason", "send_at", "kind", "channel", "purpose", "appointment_start", "patient_id")
 
@@ -257,6 +258,21 @@ def suppress_patient(org: str, patient_id: str, channel: str, reason: str, now: 
                 and set_status(record, "suppressed", reason, now)):
             suppressed += 1
     return suppressed
+
+
+def requeue_missed(org: str, location: Mapping[str, Any], now: datetime, older_than: timedelta) -> int:
+    """Rows of the location's last few local days still waiting more than `older_than` after they were due
+    (the sender was down longer than it looks back): due again now, so the sender decides their fate."""
+    today = local_date_of(now, location["timezone"])
+    first = (today - timedelta(days=MISSED_LOOKBACK_DAYS)).isoformat()
+    cutoff = iso(now - older_than)
+    requeued = 0
+    for record in outbox_store.for_location_days(org, location["id"], first, today.isoformat()):
+        doc = record.data()
+        if doc["status"] == "planned" and doc["due_at"] < cutoff and set_status(record, "planned", doc.get("reason"),
+                                                                                  now, due_at=iso(now)):
+            requeued += 1
+    return requeued
 
 
 # --- the API's view -------------------------------------------------------------------------------

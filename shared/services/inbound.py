@@ -1,0 +1,154 @@
+"""What comes back: SMS replies (through SNS) and SES feedback (bounces and complaints, through SNS).
+
+Neither names a group or a patient, only an address, so both go through the contact directory the
+sender keeps (every address we sent to -> the patients who have it). A number shared by several
+patients (a family) is opted out or in for all of them; a confirmation applies to the soonest upcoming
+appointment among them; a reply answers once, from the practice that texted the number last.
+
+Replies are outbox rows too (deterministic ids from the inbound message id), sent at once through the
+sender: a redelivered SNS notification finds its reply already sent and sends nothing more, which is
+what "one confirmation text" needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from shared.adapters.notifier import Notifier
+from shared.clock import iso
+from shared.domain.quiet_hours import local_date_of
+from shared.domain.reminders import (
+    Channel,
+    MessageStatus,
+    PlannedMessage,
+    Purpose,
+    SuppressionReason,
+    message_id,
+    stable_id,
+)
+from shared.domain.replies import ReplyIntent, parse_reply
+from shared.errors import StaleVersion
+from shared.logs import logger
+from shared.services import appointments, followups, outbox, sender
+from shared.store import outbox as outbox_store
+from shared.store import records
+
+FLAG_WRITE_ATTEMPTS = 3
+
+
+def handle_sms(payload: Mapping[str, Any], now: datetime, notifier: Notifier) -> dict[str, Any]:
+    """An inbound SMS (AWS End User Messaging / SNS two-way format: originationNumber, messageBody, ...)."""
+    phone = str(payload.get("originationNumber") or "")
+    text = str(payload.get("messageBody") or "")
+    inbound_id = str(payload.get("inboundMessageId") or stable_id("in", phone, text, iso(now)))
+    reply = parse_reply(text)
+    people = outbox_store.contacts("sms", phone)
+    if not people:
+        logger.info("SMS from a number we never texted", extra={"intent": str(reply.intent)})
+        return {"intent": str(reply.intent), "patients": 0}
+    first = people[0]
+    outcome: dict[str, Any] = {"intent": str(reply.intent), "patients": len(people)}
+    if reply.intent is ReplyIntent.OPT_OUT:
+        for person in people:
+            _set_flags(person["org"], person["patient_id"], {"sms_opted_out": True, "sms_opted_out_at": iso(now)}, now)
+            outbox.suppress_patient(person["org"], person["patient_id"], "sms", str(SuppressionReason.OPTED_OUT), now)
+        outcome["reply"] = _reply(first, inbound_id, "opt_out_confirmation", now, notifier)
+    elif reply.intent is ReplyIntent.OPT_IN:
+        for person in people:
+            _set_flags(person["org"], person["patient_id"], {"sms_opted_out": False}, now)
+        outcome["reply"] = _reply(first, inbound_id, "opt_in_confirmation", now, notifier)
+    elif reply.intent is ReplyIntent.HELP:
+        outcome["reply"] = _reply(first, inbound_id, "help_reply", now, notifier)
+    elif reply.intent is ReplyIntent.CONFIRM:
+        outcome.update(_confirm(people, inbound_id, now, notifier))
+    else:
+        outcome["followups"] = followups.open_callback(first["org"], first["location_id"], first["patient_id"],
+                                                       inbound_id, text, reply.possible_opt_out, now)
+    return outcome
+
+
+def _confirm(people: Sequence[Mapping[str, Any]], inbound_id: str, now: datetime,
+             notifier: Notifier) -> dict[str, Any]:
+    """C / YES: confirm the soonest upcoming appointment of the patients on this number."""
+    candidates = []
+    for person in people:
+        record = appointments.next_upcoming(person["org"], person["patient_id"], now)
+        if record is not None:
+            candidates.append((record.data()["start"], person, record))
+    if not candidates:
+        first = people[0]
+        made = followups.open_callback(first["org"], first["location_id"], first["patient_id"], inbound_id,
+                                       "confirmation reply, but no upcoming appointment", False, now)
+        return {"confirmed": None, "followups": made}
+    _, person, record = min(candidates, key=lambda candidate: candidate[0])
+    confirmed = appointments.confirm_record(person["org"], record, "sms", now).data()
+    sent = _reply({**person, "location_id": confirmed["location_id"]}, inbound_id, "appointment_confirmed", now,
+                  notifier, appointment=confirmed)
+    return {"confirmed": confirmed["id"], "reply": sent}
+
+
+def _reply(person: Mapping[str, Any], inbound_id: str, kind: str, now: datetime, notifier: Notifier,
+           appointment: Mapping[str, Any] | None = None) -> str:
+    """Store the reply as an outbox row and send it now; a redelivered inbound message sends nothing new."""
+    org, location_id = person["org"], person["location_id"]
+    row = PlannedMessage(id=message_id(location_id, inbound_id, kind, Channel.SMS), kind=kind, channel=Channel.SMS,
+                         purpose=Purpose.APPOINTMENT, send_at=now, status=MessageStatus.PLANNED, reason=None,
+                         patient_id=person["patient_id"], location_id=location_id, subject_id=inbound_id)
+    extras = {"reply": True, "appointment_id": (appointment or {}).get("id"),
+              "appointment_start": (appointment or {}).get("start")}
+    doc = outbox.row_doc(row, now, extras, None)
+    location = records.get(f"{org}#LOC", location_id)
+    if location is None:
+        return "location_missing"
+    local_date = local_date_of(now, location.data()["timezone"]).isoformat()
+    record = outbox_store.to_record(org, doc, 1, local_date)
+    if not outbox_store.put_if_replannable(record):
+        return "already_sent"
+    summary = sender.SendSummary()
+    sender.send_row(org, record, now, notifier, sender.Lookups(), summary)
+    return "sent" if summary.sent else "not_sent"
+
+
+def handle_ses_feedback(payload: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """An SES bounce or complaint notification: suppress email to that address for its patients.
+    Transient (soft) bounces suppress nothing: the address exists, the next message may well arrive."""
+    kind = str(payload.get("notificationType") or payload.get("eventType") or "")
+    if kind == "Bounce":
+        bounce = payload.get("bounce") or {}
+        if bounce.get("bounceType") != "Permanent":
+            return {"type": kind, "suppressed": 0, "ignored": "transient bounce"}
+        addresses = [r.get("emailAddress", "") for r in bounce.get("bouncedRecipients") or []]
+    elif kind == "Complaint":
+        complaint = payload.get("complaint") or {}
+        addresses = [r.get("emailAddress", "") for r in complaint.get("complainedRecipients") or []]
+    else:
+        return {"type": kind, "suppressed": 0, "ignored": "not a bounce or complaint"}
+    suppressed = 0
+    for address in filter(None, addresses):
+        for person in outbox_store.contacts("email", address):
+            changes = {"email_suppressed": True, "email_suppressed_address": address.lower(),
+                       "email_suppressed_reason": kind.lower(), "email_suppressed_at": iso(now)}
+            _set_flags(person["org"], person["patient_id"], changes, now)
+            outbox.suppress_patient(person["org"], person["patient_id"], "email", str(SuppressionReason.BOUNCED), now)
+            suppressed += 1
+    return {"type": kind, "suppressed": suppressed}
+
+
+def _set_flags(org: str, patient_id: str, changes: Mapping[str, Any], now: datetime) -> bool:
+    """Set the messaging side's fields on the patient's profile, conditional on the version read."""
+    for _ in range(FLAG_WRITE_ATTEMPTS):
+        record = records.get(f"{org}#PAT#{patient_id}", "PROFILE", consistent=True)
+        if record is None:
+            return False
+        doc = record.data()
+        if all(doc.get(name) == value for name, value in changes.items() if not name.endswith("_at")):
+            return False
+        record.doc = {**doc, **changes, "updated_at": iso(now)}
+        try:
+            records.replace(record, int(record.version))
+            return True
+        except StaleVersion:
+            continue
+    raise StaleVersion("the patient kept changing while a reply was being recorded")

@@ -1,0 +1,76 @@
+"""The nightly planner: one job per location (fanned out through SQS), each planning that location's
+outbox for the coming days.
+
+`location_jobs` reads the location registry (one Query partition, no Scan). A location's job reads
+the appointments whose local start date falls in [today, today + HORIZON_DAYS] at that location (one
+range Query on the location's appointment index), so its work grows with the appointments due, not with
+all appointments stored; then, per patient, one Query of the patient's rows around those appointments
+(the SMS caps and what is already planned) and a write only for rows that are new or changed. It also
+runs the plan follow-up rules for the location's recently presented and accepted plans.
+
+Idempotent by construction: every row and task has a deterministic id, rows are written only when
+they differ, never over a row a sender has taken, and tasks only when absent.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from shared.domain.quiet_hours import local_date_of
+from shared.logs import logger
+from shared.services import followups, outbox, sender
+from shared.store import appointments as appointment_store
+from shared.store import records
+from shared.store.registry import all_locations
+from shared.store.table import Record
+
+# The 7-day reminder of an appointment 8 local days ahead can move to the evening before by quiet hours:
+# planning 8 days ahead leaves every reminder at least one nightly run before it is due.
+HORIZON_DAYS = 8
+UPCOMING = ("scheduled", "confirmed")
+BATCH_GET_LIMIT = 100
+
+
+def location_jobs() -> list[dict[str, str]]:
+    """One job per registered location: {"org", "location_id"}."""
+    return [{"org": registered.org, "location_id": registered.location_id} for registered in all_locations()]
+
+
+def _profiles(org: str, patient_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Patient profiles by id, 100 a BatchGetItem."""
+    found: dict[str, dict[str, Any]] = {}
+    keys = [(f"{org}#PAT#{patient_id}", "PROFILE") for patient_id in patient_ids]
+    for start in range(0, len(keys), BATCH_GET_LIMIT):
+        for record in Record.batch_get(keys[start:start + BATCH_GET_LIMIT]):
+            found[record.data()["id"]] = record.data()
+    return found
+
+
+def run_location_job(org: str, location_id: str, now: datetime) -> dict[str, int]:
+    """Plan the location's reminders for the coming days and its plan follow-ups. Safe to run twice."""
+    location_record = records.get(f"{org}#LOC", location_id)
+    if location_record is None:
+        logger.warning("location job for a location that no longer exists", extra={"location_id": location_id})
+        return {"appointments": 0}
+    location = location_record.data()
+    today = local_date_of(now, location["timezone"])
+    last = today + timedelta(days=HORIZON_DAYS)
+    by_patient: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for record in appointment_store.in_local_dates(org, location_id, today.isoformat(), last.isoformat()):
+        doc = record.data()
+        if doc["status"] in UPCOMING and outbox.parse_instant(doc["start"]) > now:
+            by_patient[doc["patient_id"]].append(doc)
+    profiles = _profiles(org, sorted(by_patient))
+    totals = outbox.PlanOutcome()
+    for patient_id, appointments in by_patient.items():
+        patient = profiles.get(patient_id)
+        if patient is None:
+            logger.warning("appointment of a missing patient", extra={"patient_id": patient_id})
+            continue
+        totals.add(outbox.plan_patient_reminders(org, location, patient, appointments, now))
+    tasks = followups.plan_followups_for_location(org, location, now)
+    requeued = outbox.requeue_missed(org, location, now, timedelta(hours=sender.LOOKBACK_HOURS))
+    return {"appointments": sum(len(a) for a in by_patient.values()), "planned": totals.planned,
+            "suppressed": totals.suppressed, "written": totals.written, "requeued": requeued, **tasks}

@@ -1,0 +1,111 @@
+"""Fixtures for the scheduled, queued and SNS-driven jobs: a clinic in a time zone, patients, bookings
+through the services (as the API would make them), and a notifier that records what it was asked to send."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from functions.schemas.locations import LocationCreate
+from functions.schemas.patients import PatientCreate
+from shared.adapters.notifier import SendError
+from shared.auth import Principal
+from shared.services import appointments, locations, patients
+from shared.store import outbox as outbox_store
+from shared.store import records
+
+FULL_CONSENT = {"email": {"appointment": True, "billing": True, "treatment": True},
+                "sms": {"appointment": True, "billing": True, "treatment": True}}
+_numbers = itertools.count(1000)
+
+
+class Crash(Exception):
+    """Stands for the process dying mid-batch (a Lambda timeout or an out-of-memory kill)."""
+
+
+@dataclass
+class StubNotifier:
+    """Records sends; `fail` maps the n-th call (1-based) to the exception it raises instead."""
+
+    fail: dict[int, Exception] = field(default_factory=dict)
+    always: Exception | None = None
+    sent: list[tuple[str, str, str]] = field(default_factory=list)
+    calls: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _send(self, channel: str, to: str, text: str) -> str:
+        with self.lock:
+            self.calls += 1
+            number = self.calls
+            error = self.always or self.fail.get(number)
+            if error is None:
+                self.sent.append((channel, to, text))
+        if error is not None:
+            raise error
+        return f"stub-{channel}-{number}"
+
+    def send_email(self, to: str, subject: str, text: str, html: str | None) -> str:
+        return self._send("email", to, text)
+
+    def send_sms(self, phone: str, text: str) -> str:
+        return self._send("sms", phone, text)
+
+
+def throttled() -> SendError:
+    return SendError("ThrottlingException", "slow down", retryable=True)
+
+
+@dataclass
+class Clinic:
+    org: str
+    principal: Principal
+    location: dict[str, Any]
+
+    def patient(self, **overrides: Any) -> dict[str, Any]:
+        body = {"location_id": self.location["id"], "first_name": "Ana", "last_name": "Núñez",
+                "date_of_birth": "1985-04-12", "phone": f"+1555{next(_numbers):07d}",
+                "email": f"patient{next(_numbers)}@example.com", "language": "en", "consent": FULL_CONSENT}
+        body.update(overrides)
+        fields = PatientCreate.model_validate(body).model_dump(mode="json", exclude_none=True)
+        return patients.create(self.principal, fields)
+
+    def book(self, patient: dict[str, Any], start: str, minutes: int = 60) -> dict[str, Any]:
+        return appointments.create(self.principal, {"patient_id": patient["id"],
+                                                    "start": datetime.fromisoformat(start),
+                                                    "duration_minutes": minutes})
+
+    def rows(self, appointment_id: str | None = None, patient_id: str | None = None) -> list[dict[str, Any]]:
+        """Stored outbox rows of an appointment or a patient (consistent reads, whatever the indexes say)."""
+        from shared.services.outbox import list_messages
+
+        items, _ = list_messages(self.principal, patient_id, appointment_id, None, None, 100, None)
+        fresh = outbox_store.get_many(self.org, [item["id"] for item in items])
+        return sorted((record.data() for record in fresh.values()), key=lambda doc: (doc["send_at"], doc["id"]))
+
+    def set_patient(self, patient_id: str, **fields: Any) -> None:
+        record = records.get(f"{self.org}#PAT#{patient_id}", "PROFILE", consistent=True)
+        record.doc = {**record.data(), **fields}
+        records.replace(record, int(record.version))
+
+
+@pytest.fixture
+def make_clinic(org):
+    """A clinic factory; the test names its store (`store`: moto and DynamoDB Local, or `moto_store`)."""
+    def make(tz: str = "America/New_York", **overrides: Any) -> Clinic:
+        principal = Principal(sub="coord-1", org=org, role="admin", locations=("*",))
+        body = {"name": "Riverside Dental", "timezone": tz, "phone": "+15551230000", "languages": ["en", "es"],
+                **overrides}
+        location = locations.create(principal, LocationCreate.model_validate(body).model_dump(mode="json"))
+        return Clinic(org, principal, location)
+
+    return make
+
+
+@pytest.fixture
+def stub() -> StubNotifier:
+    return StubNotifier()
