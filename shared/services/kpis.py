@@ -18,8 +18,10 @@ from pynamodb.transactions import TransactWrite
 
 from shared import clock
 from shared.auth import Principal
+from shared.domain import kpi_plan_changes as plan_rules
 from shared.domain import kpis as kpi
-from shared.domain.kpis import AppointmentOutcome, DayClose, PatientTreatment, Scope
+from shared.domain.kpi_plan_changes import PatientTreatment
+from shared.domain.kpis import AppointmentOutcome, DayClose, Scope
 from shared.domain.plans import Plan
 from shared.money import require_cents
 from shared.services import locations
@@ -52,12 +54,12 @@ def kpi_writes_for_plan_changes(org: str, changes: Sequence[tuple[Plan | None, P
         timezone = timezones[after.location_id]
         treatment_key = (after.location_id, after.patient_id)
         treatment = None
-        if kpi.needs_patient_treatment(before, after):
+        if plan_rules.needs_patient_treatment(before, after):
             if treatment_key not in treatments:
                 stored, version = kpi_store.load_treatment(org, after.location_id, after.patient_id)
                 treatments[treatment_key] = (stored, version, stored)
             treatment = treatments[treatment_key][2]
-        plan_deltas, changed = kpi.plan_change_deltas(before, after, timezone, treatment)
+        plan_deltas, changed = plan_rules.plan_change_deltas(before, after, timezone, treatment)
         if changed is not None:
             stored, version, _ = treatments[treatment_key]
             treatments[treatment_key] = (stored, version, changed)
@@ -167,7 +169,7 @@ def _visible_locations(principal: Principal, location_id: str | None) -> list[di
 
 
 def report(principal: Principal, location_id: str | None, first: date, last: date,
-           concurrency: int = READ_CONCURRENCY) -> dict[str, Any]:
+           concurrency: int | None = None) -> dict[str, Any]:
     """The figures of [first, last] (local dates) for one location, or for every location the caller
     may see with a group total. Reads one Query per location, plus the running levels (one BatchGet per
     100 locations) when the range reaches a location's today."""
@@ -182,6 +184,7 @@ def report(principal: Principal, location_id: str | None, first: date, last: dat
         records = kpi_store.days(principal.org, loc["id"], first, last)
         return kpi.summarize(days, records, live.get(loc["id"]), today[loc["id"]])
 
+    concurrency = concurrency or READ_CONCURRENCY
     if len(shown) > 1 and concurrency > 1:
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             summaries = list(pool.map(read, shown))

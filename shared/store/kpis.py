@@ -32,7 +32,8 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from shared.domain import kpis as kpi
-from shared.domain.kpis import DayClose, DayRecord, Level, PatientTreatment
+from shared.domain.kpi_plan_changes import PatientTreatment
+from shared.domain.kpis import DayClose, DayRecord, Level
 from shared.store import records
 from shared.store.table import Record
 
@@ -180,22 +181,35 @@ def save_treatment(tx: TransactWrite, org: str, location_id: str, patient_id: st
 # ---- reading -------------------------------------------------------------------------------------------
 
 
-def _record(item: _KpiItemBase) -> DayRecord:
-    day_text, _, coordinator_id = item.sk.removeprefix(DAY).partition(COORDINATOR)
+def _record(raw: Mapping[str, Mapping[str, str]]) -> DayRecord:
+    """A day item as DynamoDB returned it: numbers read straight from their wire form (building pynamodb
+    models for thousands of items costs as much CPU as botocore's parsing)."""
+    def number(name: str) -> int:
+        value = raw.get(name)
+        return int(value["N"]) if value else 0
+
+    day_text, _, coordinator_id = raw["sk"]["S"].removeprefix(DAY).partition(COORDINATOR)
     names = kpi.COORDINATOR_COUNTERS if coordinator_id else kpi.LOCATION_COUNTERS
     close = None
-    if item.closed_at is not None:
-        close = DayClose(item.number("followups_overdue"),
-                         Level(item.number("end_patients_accepted"), item.number("end_patients_incomplete")))
-    return DayRecord(date.fromisoformat(day_text), {n: item.number(n) for n in names}, coordinator_id or None,
-                     close)
+    if "closed_at" in raw:
+        close = DayClose(number("followups_overdue"),
+                         Level(number("end_patients_accepted"), number("end_patients_incomplete")))
+    return DayRecord(date.fromisoformat(day_text), {n: number(n) for n in names}, coordinator_id or None, close)
 
 
 def days(org: str, location_id: str, first: date, last: date) -> list[DayRecord]:
     """Every day item of the location from `first` to `last` (both local dates), coordinators' included:
-    one Query (paged by DynamoDB beyond 1 MB)."""
+    one Query, paged by DynamoDB beyond 1 MB."""
     condition = KpiItem.sk.between(day_sk(first), f"{day_sk(last)}~")  # '~' sorts after '#COORD#...'
-    return [_record(item) for item in KpiItem.query(pk(org, location_id), range_key_condition=condition)]
+    table = Record._get_connection()
+    found: list[DayRecord] = []
+    start: dict | None = None
+    while True:
+        page = table.query(pk(org, location_id), range_key_condition=condition, exclusive_start_key=start)
+        found += [_record(raw) for raw in page.get("Items", [])]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return found
 
 
 def levels(org: str, location_ids: Sequence[str]) -> dict[str, Level]:

@@ -12,9 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.clock import frozen_at
+from shared.domain import kpi_plan_changes as rules
 from shared.domain import kpis as kpi
 from shared.domain import plan_lifecycle
-from shared.domain.kpis import DayClose, DayRecord, Delta, Level, PatientTreatment, Scope
+from shared.domain.kpi_plan_changes import PatientTreatment
+from shared.domain.kpis import DayClose, DayRecord, Delta, Level, Scope
 from shared.domain.plans import Plan, new_plan
 from shared.errors import InvalidInput, RuleViolation, StaleVersion
 from shared.services import kpis
@@ -75,7 +77,7 @@ def test_first_presentation_counts_the_case_on_its_local_date_and_a_new_version_
     drafted = plan()
     late = datetime(2025, 3, 4, 3, 30, tzinfo=UTC)  # 3 March, 22:30 in New York
     presented = present(drafted, late)
-    deltas, _ = kpi.plan_change_deltas(drafted, presented, NY)
+    deltas, _ = rules.plan_change_deltas(drafted, presented, NY)
     assert counts(deltas) == {
         ("location", MAR3, None, "presented"): 1, ("location", MAR3, None, "presented_cents"): 60000,
         ("coordinator", MAR3, "coord-a", "presented"): 1, ("coordinator", MAR3, "coord-a", "presented_cents"): 60000}
@@ -84,7 +86,7 @@ def test_first_presentation_counts_the_case_on_its_local_date_and_a_new_version_
                                  phases=[{"name": "Restore", "steps": [
                                      {"id": s.id, "procedures": s.procedures} for s in presented.steps[:2]]}])
     again = present(edited, late + timedelta(days=2))
-    deltas, _ = kpi.plan_change_deltas(edited, again, NY)
+    deltas, _ = rules.plan_change_deltas(edited, again, NY)
     assert counts(deltas) == {("location", MAR3, None, "presented_cents"): -30000,
                               ("coordinator", MAR3, "coord-a", "presented_cents"): -30000}
 
@@ -92,7 +94,7 @@ def test_first_presentation_counts_the_case_on_its_local_date_and_a_new_version_
 def test_partial_acceptance_counts_on_the_cohort_day_and_the_signature_day():
     presented = present(plan(), T0)
     accepted = accept(presented, T0 + timedelta(days=2), steps=2)
-    deltas, treatment = kpi.plan_change_deltas(presented, accepted, NY, PatientTreatment())
+    deltas, treatment = rules.plan_change_deltas(presented, accepted, NY, PatientTreatment())
     assert counts(deltas) == {
         ("location", MAR3, None, "accepted"): 1, ("location", MAR3, None, "accepted_cents"): 30000,
         ("coordinator", MAR3, "coord-a", "accepted"): 1, ("coordinator", MAR3, "coord-a", "accepted_cents"): 30000,
@@ -113,14 +115,14 @@ def test_a_patient_closes_once_a_day_per_coordinator_and_counts_once_in_the_leve
     treatment = PatientTreatment()
     closed = []
     for before in (first, second, third):
-        deltas, treatment = kpi.plan_change_deltas(before, accept(before, T0 + timedelta(hours=1)), NY, treatment)
+        deltas, treatment = rules.plan_change_deltas(before, accept(before, T0 + timedelta(hours=1)), NY, treatment)
         summed = counts(deltas)
         closed.append(sum(v for k, v in summed.items() if k[3] == "patients_closed"))
         if before is not first:
             assert ("level", None, None, "patients_accepted") not in summed
     assert closed == [1, 0, 1]
     next_day = present(plan(plan_id="pln_4"), T0)
-    deltas, treatment = kpi.plan_change_deltas(next_day, accept(next_day, T0 + timedelta(days=1)), NY, treatment)
+    deltas, treatment = rules.plan_change_deltas(next_day, accept(next_day, T0 + timedelta(days=1)), NY, treatment)
     assert counts(deltas)[("coordinator", date(2025, 3, 4), "coord-a", "patients_closed")] == 1
 
 
@@ -129,9 +131,9 @@ def test_completion_leaves_the_incomplete_level_only_with_the_patients_last_open
     b = accept(present(plan(plan_id="pln_2"), T0), T0)
     treatment = PatientTreatment(frozenset({"pln_1", "pln_2"}), frozenset({"pln_1", "pln_2"}))
     done_a = complete(a, T0 + timedelta(days=9))
-    deltas, treatment = kpi.plan_change_deltas(a, done_a, NY, treatment)
+    deltas, treatment = rules.plan_change_deltas(a, done_a, NY, treatment)
     assert counts(deltas) == {("location", date(2025, 3, 12), None, "plans_completed"): 1}
-    deltas, treatment = kpi.plan_change_deltas(b, complete(b, T0 + timedelta(days=10)), NY, treatment)
+    deltas, treatment = rules.plan_change_deltas(b, complete(b, T0 + timedelta(days=10)), NY, treatment)
     assert counts(deltas) == {("location", date(2025, 3, 13), None, "plans_completed"): 1,
                               ("level", None, None, "patients_incomplete"): -1,
                               ("location", date(2025, 3, 13), None, "patients_incomplete_change"): -1}
@@ -141,19 +143,19 @@ def test_completion_leaves_the_incomplete_level_only_with_the_patients_last_open
 def test_a_patients_decline_counts_and_an_alternative_declined_by_acceptance_does_not():
     presented = present(plan(), T0)
     declined = plan_lifecycle.decline(presented, reason="cost", now=T0 + timedelta(days=1))
-    deltas, _ = kpi.plan_change_deltas(presented, declined, NY)
+    deltas, _ = rules.plan_change_deltas(presented, declined, NY)
     assert counts(deltas) == {("location", MAR3, None, "declined"): 1,
                               ("coordinator", MAR3, "coord-a", "declined"): 1}
     other = plan_lifecycle.decline_as_alternative(presented, accepted_plan_id="pln_9", now=T0)
-    assert kpi.plan_change_deltas(presented, other, NY)[0] == []
+    assert rules.plan_change_deltas(presented, other, NY)[0] == []
 
 
 def test_a_change_that_moves_the_patients_treatment_needs_it():
     presented = present(plan(), T0)
-    assert kpi.needs_patient_treatment(presented, accept(presented, T0))
+    assert rules.needs_patient_treatment(presented, accept(presented, T0))
     with pytest.raises(ValueError, match="pass it"):
-        kpi.plan_change_deltas(presented, accept(presented, T0), NY)
-    assert not kpi.needs_patient_treatment(plan(), presented)
+        rules.plan_change_deltas(presented, accept(presented, T0), NY)
+    assert not rules.needs_patient_treatment(plan(), presented)
 
 
 # ---- property: counters always agree with a recount of the plans ------------------------------------
@@ -191,7 +193,7 @@ def test_summed_counters_equal_a_recount_of_the_final_plans(operations):
         except RuleViolation:
             continue
         patient = before.patient_id
-        changed, treatment = kpi.plan_change_deltas(before, after, NY, treatments[patient])
+        changed, treatment = rules.plan_change_deltas(before, after, NY, treatments[patient])
         treatments[patient] = treatment
         deltas += changed
         plans[index] = after
@@ -200,15 +202,15 @@ def test_summed_counters_equal_a_recount_of_the_final_plans(operations):
         if d.scope is not Scope.COORDINATOR:
             summed[d.counter] += d.amount
     final = list(plans.values())
-    signed = [p for p in final if kpi.is_signed(p)]
+    signed = [p for p in final if rules.is_signed(p)]
     assert summed["presented"] == sum(1 for p in final if p.quotes)
     assert summed["presented_cents"] == sum(p.quotes[-1].totals["fee_cents"] for p in final if p.quotes)
     assert summed["accepted"] == summed["accepted_on_day"] == len(signed)
-    assert summed["accepted_cents"] == sum(kpi.accepted_fees(p) for p in signed)
+    assert summed["accepted_cents"] == sum(rules.accepted_fees(p) for p in signed)
     assert summed["declined"] == sum(1 for p in final if p.status.value == "declined")
     assert summed["plans_completed"] == sum(1 for p in final if p.status.value == "completed")
     assert summed["patients_accepted"] == summed["patients_accepted_change"] == len({p.patient_id for p in signed})
-    assert summed["patients_incomplete"] == len({p.patient_id for p in final if kpi.is_open(p)})
+    assert summed["patients_incomplete"] == len({p.patient_id for p in final if rules.is_open(p)})
     closes = {(p.patient_id, p.coordinator_id, kpi.local_date(p.acceptance.signed_at, NY)) for p in signed}
     assert sum(d.amount for d in deltas if d.counter == "patients_closed") == len(closes)
 

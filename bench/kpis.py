@@ -1,0 +1,291 @@
+"""GET /kpis over 30 days x 200 locations: latency, DynamoDB requests, items and read capacity per call.
+
+The KPI aggregates are seeded directly (batch writes of the items the KPI write path makes: a day item
+per location and day, coordinators' day items, each location's running levels), since what is measured
+is the read: a KPI request reads O(days x locations) items whatever the number of plans behind them.
+Calls go through Chalice's in-process test client (JWT verification, validation, the service, the
+pynamodb store) against a fresh in-memory DynamoDB Local, or an endpoint given with --endpoint (a table
+of its own, deleted after). Every read is sent with ReturnConsumedCapacity=TOTAL, so the read capacity
+units DynamoDB Local reports are summed per call (eventually consistent reads: 0.5 RCU per 4 KB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    DynamoDBCounter,
+    Latency,
+    dynamodb_endpoint,
+    heading,
+    machine_line,
+    per_call,
+    prepare_in_process,
+)
+
+DEFAULT_LOCATIONS = 200
+DEFAULT_DAYS = 30
+DEFAULT_COORDINATORS = 3  # per location; each closes on about half the days
+DEFAULT_REPEATS = 5
+READS = frozenset({"Query", "GetItem", "BatchGetItem", "TransactGetItems"})
+
+
+class ReadMeter:
+    """Items returned and read capacity consumed by every read pynamodb makes (asks DynamoDB for
+    ReturnConsumedCapacity=TOTAL). Installed inside a DynamoDBCounter, so both see every call."""
+
+    def __init__(self) -> None:
+        self.items = 0
+        self.capacity = 0.0
+        self._original: Any = None
+
+    def install(self) -> ReadMeter:
+        from pynamodb.connection.base import Connection
+
+        original = Connection._make_api_call
+        meter = self
+
+        def metered(connection: Any, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
+            if operation_name in READS:
+                operation_kwargs = {**operation_kwargs, "ReturnConsumedCapacity": "TOTAL"}
+            answer = original(connection, operation_name, operation_kwargs)
+            if operation_name in READS:
+                meter._count(operation_name, answer)
+            return answer
+
+        self._original = original
+        Connection._make_api_call = metered  # type: ignore[method-assign]
+        return self
+
+    def _count(self, operation_name: str, answer: dict[str, Any]) -> None:
+        if operation_name == "Query":
+            self.items += answer.get("Count", 0)
+        elif operation_name == "GetItem":
+            self.items += 1 if answer.get("Item") else 0
+        elif operation_name == "BatchGetItem":
+            self.items += sum(len(items) for items in answer.get("Responses", {}).values())
+        else:
+            self.items += sum(1 for response in answer.get("Responses", []) if response.get("Item"))
+        consumed = answer.get("ConsumedCapacity") or []
+        for entry in consumed if isinstance(consumed, list) else [consumed]:
+            self.capacity += float(entry.get("CapacityUnits", 0))
+
+    def uninstall(self) -> None:
+        from pynamodb.connection.base import Connection
+
+        if self._original is not None:
+            Connection._make_api_call = self._original  # type: ignore[method-assign]
+            self._original = None
+
+    def take(self) -> tuple[int, float]:
+        taken = self.items, self.capacity
+        self.items, self.capacity = 0, 0.0
+        return taken
+
+
+@dataclass
+class Phase:
+    name: str
+    seconds: list[float] = field(default_factory=list)
+    ddb_calls: Counter[str] = field(default_factory=Counter)
+    ddb_seconds: float = 0.0
+    items: int = 0
+    capacity: float = 0.0
+    body_bytes: int = 0
+
+    def line(self, width: int) -> str:
+        n = len(self.seconds)
+        latency = Latency.of_seconds(self.seconds)
+        ddb_ms = self.ddb_seconds / n * 1000
+        return (f"{self.name:<{width}}  n {n:>2}  p50 {latency.p50:7.1f} ms  p95 {latency.p95:7.1f} ms  "
+                f"ddb {ddb_ms:7.1f} ms  items/call {self.items / n:6.0f}  RCU/call {self.capacity / n:6.1f}  "
+                f"body {self.body_bytes / n / 1024:5.1f} KiB  ddb/call {per_call(self.ddb_calls, n)}")
+
+
+class Api:
+    def __init__(self, client: Any, token: str, counter: DynamoDBCounter, meter: ReadMeter) -> None:
+        self.client, self.token, self.counter, self.meter = client, token, counter, meter
+
+    def get(self, phase: Phase, path: str, accept: str = "application/json") -> bytes:
+        headers = {"Authorization": f"Bearer {self.token}", "Accept": accept}
+        self.counter.take()
+        self.meter.take()
+        started = time.perf_counter()
+        response = self.client.http.get(path, headers=headers)
+        phase.seconds.append(time.perf_counter() - started)
+        calls, ddb_seconds = self.counter.take()
+        items, capacity = self.meter.take()
+        phase.ddb_calls.update(calls)
+        phase.ddb_seconds += ddb_seconds
+        phase.items += items
+        phase.capacity += capacity
+        phase.body_bytes += len(response.body)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path} answered {response.status_code}: {response.body[:500]!r}")
+        return response.body
+
+
+def seed(org: str, locations: int, days: list[date], coordinators: int) -> tuple[list[str], int]:
+    """Locations through the location service; KPI items by batch writes, four writers at once."""
+    from shared.auth import Principal
+    from shared.services import locations as location_service
+    from shared.store.kpis import KpiItem, coordinator_sk, day_sk, pk
+
+    admin = Principal(sub="bench-user", org=org, role="admin", locations=("*",))
+    body = {"name": "Benchmark Dental", "timezone": "America/New_York", "phone": "+15551230000"}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(lambda _: location_service.create(admin, body)["id"], range(locations)))
+
+    def items_of(i: int, location_id: str) -> list[Any]:
+        key = pk(org, location_id)
+        made = [KpiItem(pk=key, sk="LEVEL", kind="kpi_level", patients_accepted=40 + i % 9,
+                        patients_incomplete=11 + i % 5)]
+        for d, day in enumerate(days):
+            made.append(KpiItem(pk=key, sk=day_sk(day), kind="kpi_day", presented=4 + d % 3,
+                                presented_cents=480000 + d * 1000, accepted=2 + d % 2, accepted_cents=250000,
+                                declined=d % 2, accepted_on_day=2, accept_days_sum=5, plans_completed=1,
+                                patients_accepted_change=1, patients_incomplete_change=d % 2,
+                                appointments_completed=14, appointments_no_show=1, appointments_late_cancel=d % 2,
+                                payments_cents=612345, refunds_cents=d * 100, financing_funded=d % 3 // 2))
+            for c in range(coordinators):
+                if (d + c + i) % 2 == 0:
+                    made.append(KpiItem(pk=key, sk=coordinator_sk(day, f"coordinator-{c}"), kind="kpi_coordinator_day",
+                                        presented=2, presented_cents=240000, accepted=1, accepted_cents=125000,
+                                        accepted_on_day=1, accept_days_sum=3, patients_closed=1))
+        return made
+
+    def write(chunk: list[tuple[int, str]]) -> int:
+        written = 0
+        with KpiItem.batch_write() as batch:
+            for i, location_id in chunk:
+                for item in items_of(i, location_id):
+                    batch.save(item)
+                    written += 1
+        return written
+
+    numbered = list(enumerate(ids))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        written = sum(pool.map(write, [numbered[k::4] for k in range(4)]))
+    return ids, written
+
+
+def scenario(api: Api, ids: list[str], first: date, last: date, repeats: int) -> list[Phase]:
+    from shared.services import kpis
+
+    span = f"from={first.isoformat()}&to={last.isoformat()}"
+    group = Phase(f"group, {len(ids)} locations")
+    for _ in range(repeats):
+        report = json.loads(api.get(group, f"/kpis?{span}"))
+    if len(report["locations"]) != len(ids) or report["group"]["location_count"] != len(ids):
+        raise RuntimeError(f"the report shows {len(report['locations'])} locations, not {len(ids)}")
+    sequential = Phase("group, one query at a time")
+    kpis.READ_CONCURRENCY, default = 1, kpis.READ_CONCURRENCY
+    try:
+        for _ in range(max(1, repeats // 2)):
+            api.get(sequential, f"/kpis?{span}")
+    finally:
+        kpis.READ_CONCURRENCY = default
+    as_csv = Phase("group as CSV")
+    for _ in range(max(1, repeats // 2)):
+        api.get(as_csv, f"/kpis?{span}", accept="text/csv")
+    one = Phase("one location")
+    for location_id in ids[: repeats * 4]:
+        api.get(one, f"/kpis?location_id={location_id}&{span}")
+    return [group, sequential, as_csv, one]
+
+
+def report(locations: int, days: int, coordinators: int, repeats: int, endpoint: str | None) -> str:
+    keys_dir = Path(tempfile.mkdtemp(prefix="chairside-bench-keys-"))
+    try:
+        prepare_in_process(keys_dir)
+        from chalice.test import Client
+
+        from app import app
+        from bench.common import quiet_request_logs
+        from shared import clock
+        from shared.domain.kpis import local_date
+        from shared.local_keys import mint_token
+        from shared.store import table
+
+        quiet_request_logs()
+        org = f"org_bench{uuid.uuid4().hex[:8]}"
+        token = mint_token(keys_dir, org=org, role="admin", locations=["*"], sub="bench-user")
+        last = local_date(clock.now(), "America/New_York")
+        span = [last - timedelta(days=days - 1 - d) for d in range(days)]
+        started = time.perf_counter()
+        with dynamodb_endpoint(endpoint) as (url, where):
+            table.bind(table_name=f"chairside-bench-{uuid.uuid4().hex[:8]}", host=url)
+            table.ensure_table()
+            try:
+                seeded = time.perf_counter()
+                ids, written = seed(org, locations, span, coordinators)
+                seeded = time.perf_counter() - seeded
+                with Client(app) as client, DynamoDBCounter() as counter:
+                    meter = ReadMeter().install()
+                    try:
+                        phases = scenario(Api(client, token, counter, meter), ids, span[0], span[-1], repeats)
+                    finally:
+                        meter.uninstall()
+            finally:
+                table.Record.delete_table()
+                table.bind()
+        elapsed = time.perf_counter() - started
+    finally:
+        shutil.rmtree(keys_dir, ignore_errors=True)
+
+    from shared.services.kpis import READ_CONCURRENCY
+
+    width = max(len(p.name) for p in phases)
+    return "\n".join([
+        heading(f"GET /kpis over {days} days x {locations} locations"),
+        machine_line(),
+        where,
+        f"seeded {written} KPI items in {seeded:.1f} s: per location {days} day items, {coordinators} coordinators "
+        f"with a day item on about half the days, and the running levels; the range ends today, so the",
+        f"report also reads each location's levels (BatchGetItem, 100 keys a request). Location queries run "
+        f"{READ_CONCURRENCY} at a time unless stated. 'ddb' is the time spent in DynamoDB calls per request,",
+        "summed over the threads (so above the wall time when queries overlap); RCU as DynamoDB Local reports them.",
+        "",
+        *(p.line(width) for p in phases),
+        "",
+        f"(scenario took {elapsed:.1f} s, seeding included)",
+    ])
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--locations", type=int, default=DEFAULT_LOCATIONS,
+                        help=f"locations in the group (default {DEFAULT_LOCATIONS})")
+    parser.add_argument("--days", type=int, default=DEFAULT_DAYS, help=f"days in the range (default {DEFAULT_DAYS})")
+    parser.add_argument("--coordinators", type=int, default=DEFAULT_COORDINATORS,
+                        help=f"coordinators per location (default {DEFAULT_COORDINATORS})")
+    parser.add_argument("--repeats", type=int, default=DEFAULT_REPEATS,
+                        help=f"group reports timed (default {DEFAULT_REPEATS})")
+    parser.add_argument("--endpoint", default=None,
+                        help="a running DynamoDB endpoint to use instead of starting DynamoDB Local")
+
+
+def run(args: argparse.Namespace) -> None:
+    if args.locations < 1 or not 1 <= args.days <= 366 or args.coordinators < 0 or args.repeats < 1:
+        raise SystemExit("--locations and --repeats at least 1, --days 1 to 366, --coordinators at least 0")
+    print(report(args.locations, args.days, args.coordinators, args.repeats, args.endpoint), flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench kpis", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()
