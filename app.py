@@ -62,6 +62,10 @@ def error_shape(event, get_response):
 
 from chalice import Cron, Rate  # noqa: E402
 
+# Chalice sets `lambda_context` only when it serves an HTTP request, but event handlers run the "all"
+# middleware too (which reads it): give it a value, or every scheduled, SQS and SNS invocation fails.
+app.lambda_context = None
+
 
 @app.schedule(Cron(0, 7, "*", "*", "?", "*"), description="Nightly: fan out one planning job per location")
 def nightly_planner(event):

@@ -11,8 +11,6 @@ reminders planned on booking, re-planned on reschedule, cancelled when the visit
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -28,7 +26,7 @@ from shared.domain.plans import Plan, StepStatus
 from shared.domain.quiet_hours import local_date_of, zone
 from shared.errors import InvalidInput, NotFound, RuleViolation, StaleVersion
 from shared.ids import new_id
-from shared.services import followups, locations, outbox, patients, plans
+from shared.services import followups, ledger, locations, outbox, patients, plans
 from shared.store import appointments as store
 from shared.store.appointments import Book
 from shared.store.table import Record
@@ -88,17 +86,19 @@ def _write(org: str, doc: dict[str, Any], read_version: int | None, book: Book,
     return record
 
 
-def _plan_steps(principal: Principal, doc: Mapping[str, Any], move: Callable[..., Plan],
-                only: StepStatus | None, now: datetime) -> tuple[Plan, list[tuple[Plan, int]]] | None:
-    """Apply a step operation to the appointment's steps (those in status `only`, when given)."""
+def _plan_steps(principal: Principal, doc: Mapping[str, Any], move: Callable[..., Plan], only: StepStatus,
+                now: datetime) -> tuple[list[str], list[tuple[Plan, int]]]:
+    """Apply a step operation to the appointment's steps that are in status `only`: (the steps moved,
+    [(the changed plan, the version it was read at)]), both empty when nothing moved."""
     if not doc.get("plan_id") or not doc.get("step_ids"):
-        return None
+        return [], []
     original = plans.load(principal, doc["plan_id"])
-    plan = original
+    plan, moved = original, []
     for step_id in doc["step_ids"]:
-        if only is None or plan.step(step_id).status is only:
+        if plan.step(step_id).status is only:
             plan = move(plan, step_id, now=now)
-    return plan, ([(plan, original.version)] if plan is not original else [])
+            moved.append(step_id)
+    return moved, ([(plan, original.version)] if moved else [])
 
 
 # --- booking and reading ------------------------------------------------------------------------------
@@ -233,12 +233,9 @@ def complete(principal: Principal, appointment_id: str) -> dict[str, Any]:
     record = load(principal, appointment_id)
     doc = record.data()
     _require(doc, "complete")
-    moved = _plan_steps(principal, doc, plan_lifecycle.mark_step_completed, StepStatus.SCHEDULED, now)
-    plan_changes = moved[1] if moved else []
-    extra = None
-    if moved and plan_changes:
-        completed = [s for s in doc["step_ids"] if moved[0].step(s).status is StepStatus.COMPLETED]
-        extra = step_charges(principal.org, moved[0], completed, now)
+    completed, plan_changes = _plan_steps(principal, doc, plan_lifecycle.mark_step_completed,
+                                          StepStatus.SCHEDULED, now)
+    extra = step_charges(principal.org, plan_changes[0][0], completed, now) if completed else None
     book = Book.load(principal.org, doc["patient_id"], now)
     book.remove(doc["id"])
     written = _write(principal.org, {**doc, "status": "completed", "completed_at": iso(now), "updated_at": iso(now)},
@@ -247,15 +244,10 @@ def complete(principal: Principal, appointment_id: str) -> dict[str, Any]:
     return view(written)
 
 
-def step_charges(org: str, plan: Plan, step_ids: Sequence[str],
-                 now: datetime) -> Callable[[TransactWrite], None] | None:
-    """The ledger charges of the completed steps, as writes added to the completion's transaction.
-
-    HOOK for the payments issue: its ledger (`shared/services/ledger.py`, `add_step_charges(tx, org, plan,
-    step_ids, now)`) posts them. While that module is not in the tree, completion posts no charge."""
-    if importlib.util.find_spec("shared.services.ledger") is None:
-        return None
-    ledger = importlib.import_module("shared.services.ledger")
+def step_charges(org: str, plan: Plan, step_ids: Sequence[str], now: datetime) -> Callable[[TransactWrite], None]:
+    """The ledger charges of the completed steps (patient, insurance and write-off parts of their frozen
+    quote lines), added to the completion's transaction: completing the visit and charging for it happen
+    together or not at all, and an entry already posted refuses the whole transaction."""
 
     def add(tx: TransactWrite) -> None:
         ledger.add_step_charges(tx, org, plan, list(step_ids), now)
@@ -293,7 +285,7 @@ def no_show(principal: Principal, appointment_id: str) -> dict[str, Any]:
 def _off(principal: Principal, record: Record, changes: dict[str, Any], missed: bool, now: datetime) -> Record:
     """Cancelled or missed: steps back to pending, slot freed, reminders cancelled, follow-up if missed."""
     doc = record.data()
-    moved = _plan_steps(principal, doc, plan_lifecycle.unschedule_step, StepStatus.SCHEDULED, now)
+    _, plan_changes = _plan_steps(principal, doc, plan_lifecycle.unschedule_step, StepStatus.SCHEDULED, now)
     book = Book.load(principal.org, doc["patient_id"], now)
     book.remove(doc["id"])
     repeat = False
@@ -302,7 +294,7 @@ def _off(principal: Principal, record: Record, changes: dict[str, Any], missed: 
         repeat = flag_repeat_no_show(book.missed_instants(), now)
         changes["repeat_no_show"] = repeat
     new_doc = {**doc, **changes}
-    written = _write(principal.org, new_doc, int(record.version), book, moved[1] if moved else [])
+    written = _write(principal.org, new_doc, int(record.version), book, plan_changes)
     _cancel_reminders(principal.org, doc, str(changes["status"]), now)
     if missed:
         location = locations.load(principal.org, doc["location_id"]).data()

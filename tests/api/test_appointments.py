@@ -111,6 +111,9 @@ def test_booking_schedules_plan_steps_and_completion_completes_them(admin, clock
     completed = admin.get(f"/plans/{plan['id']}").data
     assert completed["status"] == "in_progress"
     assert [s["status"] for ph in completed["phases"] for s in ph["steps"]] == ["completed", "completed", "pending"]
+    ledger = admin.get(f"/plans/{plan['id']}/ledger").data
+    charged = {entry["step_id"] for entry in ledger["entries"] if entry["kind"] == "charge"}
+    assert charged == set(steps[:2])  # posted in the completion's transaction, for the completed steps only
     rows = admin.get(f"/messages?appointment_id={apt['id']}").data["items"]
     assert {r["status"] for r in rows} == {"cancelled"}  # arrival called off the reminders still waiting
     assert admin.post(f"/appointments/{apt['id']}/cancel", {}).status_code == 422

@@ -6,7 +6,6 @@ import threading
 from datetime import UTC, datetime
 
 import boto3
-import pytest
 
 from functions import jobs
 from shared.clock import frozen_at
