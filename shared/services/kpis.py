@@ -133,17 +133,21 @@ def day_to_close(timezone: str, now: datetime | None = None) -> date:
     return kpi.local_date(now or clock.now(), timezone) - timedelta(days=1)
 
 
-def close_day(org: str, location_id: str, local_date: date, *, overdue_followups: int,
-              timezone: str | None = None) -> dict[str, Any]:
-    """Record a location's ended day: its overdue follow-ups (counted by the caller as at the close) and
-    the incomplete-treatment levels at the day's end. SET, not ADD, and the levels are computed exactly
-    (today's running levels minus the changes recorded after the day), so running it twice, or late,
-    writes the same values. RuleViolation for a day that has not ended at the location."""
-    if isinstance(overdue_followups, bool) or not isinstance(overdue_followups, int) or overdue_followups < 0:
+def close_day(org: str, location_id: str, local_date: date, *, timezone: str | None = None,
+              overdue_followups: int | None = None) -> dict[str, Any]:
+    """Record a location's ended day: the follow-ups overdue as at the close (still open, due that day
+    or before; counted from the follow-up store unless given) and the incomplete-treatment levels at the
+    day's end. SET, not ADD, and the levels are computed exactly (today's running levels minus the
+    changes recorded after the day), so running it twice, or late, writes the same values.
+    RuleViolation for a day that has not ended at the location."""
+    if overdue_followups is not None and (isinstance(overdue_followups, bool) or
+                                          not isinstance(overdue_followups, int) or overdue_followups < 0):
         raise ValueError(f"overdue_followups must be a count, got {overdue_followups!r}")
     timezone = timezone or locations.load(org, location_id).data()["timezone"]
     now = clock.now()
     later = kpi.require_closable(local_date, kpi.local_date(now, timezone), kpi_store.MAX_TRANSACT_GET - 1)
+    if overdue_followups is None:
+        overdue_followups = kpi_store.overdue_followups(org, location_id, local_date)
     level, changes = kpi_store.level_and_changes(org, location_id, later)
     close = DayClose(overdue_followups, kpi.end_of_day_level(level, changes))
     kpi_store.record_close(org, location_id, local_date, close, clock.iso(now))

@@ -34,6 +34,7 @@ from pynamodb.transactions import TransactGet, TransactWrite
 from shared.domain import kpis as kpi
 from shared.domain.kpi_plan_changes import PatientTreatment
 from shared.domain.kpis import DayClose, DayRecord, Level
+from shared.store import followups as followup_store
 from shared.store import records
 from shared.store.table import Record
 
@@ -248,6 +249,13 @@ def _resolved(future: Any) -> _KpiItemBase | None:
         return future.get()
     except KpiItem.DoesNotExist:
         return None
+
+
+def overdue_followups(org: str, location_id: str, day: date) -> int:
+    """Follow-up tasks of the location still open with a due date on or before `day`: a COUNT Query on
+    the follow-ups' location index (sorted `{status}#{due_date}#{id}`), no task read."""
+    condition = Record.gsi1sk.between("open#", f"open#{day.isoformat()}~")
+    return Record.gsi1.count(followup_store.by_location(org, location_id), range_key_condition=condition)
 
 
 def record_close(org: str, location_id: str, day: date, close: DayClose, closed_at: str) -> None:
