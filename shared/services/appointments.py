@@ -26,7 +26,7 @@ from shared.domain.plans import Plan, StepStatus
 from shared.domain.quiet_hours import local_date_of, zone
 from shared.errors import InvalidInput, NotFound, RuleViolation, StaleVersion
 from shared.ids import new_id
-from shared.services import followups, ledger, locations, outbox, patients, plans
+from shared.services import followups, kpis, ledger, locations, outbox, patients, plans
 from shared.store import appointments as store
 from shared.store.appointments import Book
 from shared.store.table import Record
@@ -70,10 +70,22 @@ def _record(org: str, doc: dict[str, Any]) -> Record:
     return store.to_record(org, doc, 0, local_date_of(outbox.parse_instant(doc["start"]), doc["timezone"]).isoformat())
 
 
-def _write(org: str, doc: dict[str, Any], read_version: int | None, book: Book,
-           plan_changes: Sequence[tuple[Plan, int]] = (), extra: Callable[[TransactWrite], None] | None = None,
-           stale_message: str = "") -> Record:
+PlanChange = tuple[Plan, Plan]  # (the plan as read, the plan as it will be stored)
+Extra = Callable[[TransactWrite], None]
+
+
+def _write(org: str, doc: dict[str, Any], read_version: int | None, book: Book, plan_change: PlanChange | None = None,
+           extra: Extra | None = None, stale_message: str = "") -> Record:
+    """One transaction: the changed plan and its KPI counters first, the appointment, the patient's book,
+    then `extra` (an outcome counter, ledger charges)."""
     record = _record(org, doc)
+    plan_writes = []
+    if plan_change is not None:
+        before, after = plan_change
+        tz = doc["timezone"] if after.location_id == doc["location_id"] else locations.load(
+            org, after.location_id).data()["timezone"]
+        plan_writes = [(after, before.version)]
+        extra = kpis.combine(kpis.kpi_writes_for_plan_change(org, before, after, tz), extra)
 
     def build(tx: TransactWrite) -> None:
         store.save(tx, record, read_version)
@@ -81,24 +93,34 @@ def _write(org: str, doc: dict[str, Any], read_version: int | None, book: Book,
         if extra:
             extra(tx)
 
-    store.commit(org, build, plans=plan_changes, concurrent_message=CONCURRENT,
+    store.commit(org, build, plans=plan_writes, concurrent_message=CONCURRENT,
                  stale_indexes=(0,) if stale_message else (), stale_message=stale_message)
     return record
 
 
-def _plan_steps(principal: Principal, doc: Mapping[str, Any], move: Callable[..., Plan], only: StepStatus,
-                now: datetime) -> tuple[list[str], list[tuple[Plan, int]]]:
-    """Apply a step operation to the appointment's steps that are in status `only`: (the steps moved,
-    [(the changed plan, the version it was read at)]), both empty when nothing moved."""
+def _outcome(org: str, doc: Mapping[str, Any], outcome: str) -> Extra:
+    """The KPI counter of an appointment outcome (completed, no_show, late_cancel), on its local date."""
+    day = local_date_of(outbox.parse_instant(doc["start"]), doc["timezone"])
+
+    def add(tx: TransactWrite) -> None:
+        kpis.add_appointment_outcome(tx, org, doc["location_id"], day, outcome)
+
+    return add
+
+
+def _plan_steps(principal: Principal, doc: Mapping[str, Any], move: Callable[..., Plan], only: StepStatus | None,
+                now: datetime) -> tuple[list[str], PlanChange | None]:
+    """Apply a step operation to the appointment's steps (those in status `only`, when given): the steps
+    moved and (the plan as read, as changed), or ([], None) when nothing moved."""
     if not doc.get("plan_id") or not doc.get("step_ids"):
-        return [], []
+        return [], None
     original = plans.load(principal, doc["plan_id"])
     plan, moved = original, []
     for step_id in doc["step_ids"]:
-        if plan.step(step_id).status is only:
+        if only is None or plan.step(step_id).status is only:
             plan = move(plan, step_id, now=now)
             moved.append(step_id)
-    return moved, ([(plan, original.version)] if moved else [])
+    return moved, ((original, plan) if moved else None)
 
 
 # --- booking and reading ------------------------------------------------------------------------------
@@ -120,21 +142,18 @@ def create(principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
            "created_at": iso(now), "updated_at": iso(now), "created_by": principal.sub}
     if fields.get("notes"):
         doc["notes"] = fields["notes"]
-    plan_changes: list[tuple[Plan, int]] = []
+    plan_change = None
     if doc["plan_id"]:
-        original = plans.load(principal, doc["plan_id"])
-        if original.patient_id != patient["id"]:
-            raise RuleViolation("appointment steps: the plan belongs to another patient")
         if len(set(step_ids)) != len(step_ids):
             raise InvalidInput("a step is named more than once", [{"field": "step_ids", "message": "duplicate"}])
-        plan = original
-        for step_id in step_ids:
-            plan = plan_lifecycle.mark_step_scheduled(plan, step_id, now=now)
-        plan_changes = [(plan, original.version)] if plan is not original else []
+        _, plan_change = _plan_steps(principal, doc, plan_lifecycle.mark_step_scheduled, None, now)
+        plan = plan_change[0] if plan_change else plans.load(principal, doc["plan_id"])
+        if plan.patient_id != patient["id"]:
+            raise RuleViolation("appointment steps: the plan belongs to another patient")
     doc = {name: value for name, value in doc.items() if value is not None}
     book = Book.load(principal.org, patient["id"], now)
     book.place(doc)
-    record = _write(principal.org, doc, None, book, plan_changes)
+    record = _write(principal.org, doc, None, book, plan_change)
     outbox.plan_patient_reminders(principal.org, location, patient, [doc], now)
     return view(record)
 
@@ -233,13 +252,14 @@ def complete(principal: Principal, appointment_id: str) -> dict[str, Any]:
     record = load(principal, appointment_id)
     doc = record.data()
     _require(doc, "complete")
-    completed, plan_changes = _plan_steps(principal, doc, plan_lifecycle.mark_step_completed,
-                                          StepStatus.SCHEDULED, now)
-    extra = step_charges(principal.org, plan_changes[0][0], completed, now) if completed else None
+    completed, plan_change = _plan_steps(principal, doc, plan_lifecycle.mark_step_completed, StepStatus.SCHEDULED,
+                                         now)
+    charges = step_charges(principal.org, plan_change[1], completed, now) if plan_change else None
     book = Book.load(principal.org, doc["patient_id"], now)
     book.remove(doc["id"])
     written = _write(principal.org, {**doc, "status": "completed", "completed_at": iso(now), "updated_at": iso(now)},
-                     int(record.version), book, plan_changes, extra)
+                     int(record.version), book, plan_change,
+                     kpis.combine(_outcome(principal.org, doc, "completed"), charges))
     _cancel_reminders(principal.org, doc, "appointment_completed", now)
     return view(written)
 
@@ -285,16 +305,17 @@ def no_show(principal: Principal, appointment_id: str) -> dict[str, Any]:
 def _off(principal: Principal, record: Record, changes: dict[str, Any], missed: bool, now: datetime) -> Record:
     """Cancelled or missed: steps back to pending, slot freed, reminders cancelled, follow-up if missed."""
     doc = record.data()
-    _, plan_changes = _plan_steps(principal, doc, plan_lifecycle.unschedule_step, StepStatus.SCHEDULED, now)
+    _, plan_change = _plan_steps(principal, doc, plan_lifecycle.unschedule_step, StepStatus.SCHEDULED, now)
     book = Book.load(principal.org, doc["patient_id"], now)
     book.remove(doc["id"])
-    repeat = False
+    repeat, outcome = False, None
     if missed:
         book.add_missed(now)
         repeat = flag_repeat_no_show(book.missed_instants(), now)
         changes["repeat_no_show"] = repeat
+        outcome = _outcome(principal.org, doc, "no_show" if changes["status"] == "no_show" else "late_cancel")
     new_doc = {**doc, **changes}
-    written = _write(principal.org, new_doc, int(record.version), book, plan_changes)
+    written = _write(principal.org, new_doc, int(record.version), book, plan_change, outcome)
     _cancel_reminders(principal.org, doc, str(changes["status"]), now)
     if missed:
         location = locations.load(principal.org, doc["location_id"]).data()

@@ -6,7 +6,8 @@ the appointments whose local start date falls in [today, today + HORIZON_DAYS] a
 range Query on the location's appointment index), so its work grows with the appointments due, not with
 all appointments stored; then, per patient, one Query of the patient's rows around those appointments
 (the SMS caps and what is already planned) and a write only for rows that are new or changed. It also
-runs the plan follow-up rules for the location's recently presented and accepted plans.
+runs the plan follow-up rules for the location's recently presented and accepted plans, puts back in the
+send queue rows the sender missed (down longer than it looks back), and closes the location's KPI day.
 
 Idempotent by construction: every row and task has a deterministic id, rows are written only when
 they differ, never over a row a sender has taken, and tasks only when absent.
@@ -20,7 +21,7 @@ from typing import Any
 
 from shared.domain.quiet_hours import local_date_of
 from shared.logs import logger
-from shared.services import followups, outbox, sender
+from shared.services import followups, kpis, outbox, sender
 from shared.store import appointments as appointment_store
 from shared.store import records
 from shared.store.registry import all_locations
@@ -72,5 +73,6 @@ def run_location_job(org: str, location_id: str, now: datetime) -> dict[str, int
         totals.add(outbox.plan_patient_reminders(org, location, patient, appointments, now))
     tasks = followups.plan_followups_for_location(org, location, now)
     requeued = outbox.requeue_missed(org, location, now, timedelta(hours=sender.LOOKBACK_HOURS))
+    kpis.close_day(org, location_id, kpis.day_to_close(location["timezone"], now), timezone=location["timezone"])
     return {"appointments": sum(len(a) for a in by_patient.values()), "planned": totals.planned,
             "suppressed": totals.suppressed, "written": totals.written, "requeued": requeued, **tasks}

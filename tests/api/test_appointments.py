@@ -132,6 +132,9 @@ def test_cancellation_notice_decides_d9987_or_d9986_with_a_follow_up(admin, cloc
     tasks = admin.get(f"/followups?location_id={location['id']}&kind=no_show&status=open").data["items"]
     assert [(t["kind"], t["appointment_id"], t["due_date"], t["owner"]) for t in tasks] == [
         ("no_show", late["id"], "2026-03-02", "user-1")]
+    with frozen_at(datetime(2026, 3, 3, 20, 0, tzinfo=UTC)):
+        kpis = admin.get(f"/kpis?location_id={location['id']}&from=2026-03-01&to=2026-03-03").data
+    assert kpis["locations"][0]["figures"]["no_show_rate"]["late_cancellations"] == 1  # on the visit's day
     rebook = [m for m in admin.get(f"/messages?appointment_id={late['id']}").data["items"]
               if m["kind"] == "no_show_rebook"]
     assert [(m["channel"], m["send_at"], m["status"]) for m in rebook] == [("sms", "2026-03-03T15:00:00.000Z",
@@ -150,6 +153,10 @@ def test_no_show_after_the_start_and_a_second_one_in_60_days_is_flagged(admin, c
         assert admin.post(f"/appointments/{second['id']}/no-show").data["repeat_no_show"] is True
     tasks = admin.get(f"/followups?location_id={location['id']}&kind=no_show").data["items"]
     assert sorted(t["repeat_no_show"] for t in tasks) == [False, True]
+    with frozen_at(datetime(2026, 3, 20, 15, 0, tzinfo=UTC)):
+        kpis = admin.get(f"/kpis?location_id={location['id']}&from=2026-03-01&to=2026-03-20").data
+    rate = kpis["locations"][0]["figures"]["no_show_rate"]
+    assert (rate["no_shows"], rate["late_cancellations"], rate["completed"]) == (2, 0, 0)
 
 
 def test_lifecycle_refusals_and_access(admin, clock, location, patient):
