@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from shared.errors import ChairsideError, Conflict, StaleVersion
 from shared.ids import has_prefix
 from shared.store import records
-from shared.store.table import Record, transaction
+from shared.store.table import Record
 
 PAYMENT, PAYMENT_PLAN, FINANCING, CLAIM = "PAYMENT", "PAYMENT_PLAN", "FINANCING", "CLAIM"
 REFUND_PREFIX, LEDGER_PAGE = "REFUND#", 100
@@ -169,7 +170,7 @@ def commit(writes: Sequence[Write], client_request_token: str | None = None) -> 
     A failed condition raises the `on_fail` error of the first write whose condition failed; two
     transactions racing on the same item is Conflict (409)."""
     try:
-        with transaction(client_request_token) as tx:
+        with _transaction(client_request_token) as tx:
             for write in writes:
                 tx.save(write.record, condition=write.condition)
     except TransactWriteError as exc:
@@ -180,6 +181,13 @@ def commit(writes: Sequence[Write], client_request_token: str | None = None) -> 
         if "TransactionConflict" in codes or exc.cause_response_code == "TransactionConflictException":
             raise Contention("a concurrent request changed the same data; try again") from exc
         raise
+
+
+def _transaction(client_request_token: str | None) -> TransactWrite:
+    """A transaction on the model's cached connection. (`table.transaction()` builds a new pynamodb
+    Connection, hence a new botocore session and client, for every transaction: ~100 ms of CPU each.)"""
+    connection = Record._get_connection().connection
+    return TransactWrite(connection=connection, client_request_token=client_request_token)
 
 
 def stale(what: str) -> Callable[[], ChairsideError]:

@@ -3,8 +3,13 @@ pay in full, tenancy and input checks. On moto and DynamoDB Local (the `admin` f
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from functions.schemas.payments import PaymentCreate
+from shared.clock import frozen_at, iso, now
+from shared.store import idempotency
 from shared.store import payments as payment_store
 from shared.store.table import Record
 from tests.factories import insured_patient, int_cents_only, quoted_plan  # noqa: F401  (fixture)
@@ -73,6 +78,34 @@ def test_the_idempotency_key_is_required_replayed_and_bound_to_its_request(admin
     assert len(ledger(admin, plan)["entries"]) == 1
     # Keys belong to a group: another group's identical key is its own.
     assert pay(admin.as_(org="org_other"), plan, "key-A", amount=12345).status_code == 404
+
+
+def test_keys_live_24_hours(admin, plan):
+    first = pay(admin, plan, "day-key", amount=100)
+    with frozen_at(now() + timedelta(hours=23, minutes=59)):
+        assert pay(admin, plan, "day-key", amount=999).status_code == 422
+    with frozen_at(now() + timedelta(hours=24, minutes=1)):
+        again = pay(admin, plan, "day-key", amount=999)
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert again.data["id"] != first.data["id"]
+
+
+def test_a_key_in_flight_is_409_until_its_lease_runs_out(admin, plan):
+    body = {"plan_id": plan["id"], "amount_cents": 700, "method": "cash"}
+    fingerprint = idempotency.fingerprint("POST /payments", {}, PaymentCreate(**body).model_dump(mode="json"))
+
+    def held_by_another_request(lease_until):
+        doc = {"status": "in_progress", "claim": "another-request", "fingerprint": fingerprint,
+               "lease_until": iso(lease_until), "created_at": iso(now())}
+        Record(pk=idempotency.pk(admin.org, "in-flight"), sk=idempotency.SK, kind="idempotency",
+               expires=now() + timedelta(hours=24), doc=doc).save()
+
+    held_by_another_request(now() + timedelta(seconds=30))
+    busy = admin.post("/payments", body, headers={"Idempotency-Key": "in-flight"})
+    assert busy.status_code == 409 and "in progress" in busy.data["error"]["message"]
+    held_by_another_request(now() - timedelta(seconds=1))  # that request died holding the key
+    taken_over = admin.post("/payments", body, headers={"Idempotency-Key": "in-flight"})
+    assert taken_over.status_code == 201 and "Idempotent-Replayed" not in taken_over.headers
 
 
 def test_a_failed_payment_releases_its_key(admin, plan):
