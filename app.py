@@ -60,21 +60,20 @@ def error_shape(event, get_response):
 # --- scheduled, SQS and SNS handlers: a few lines each, the bodies are in functions/jobs.py -----------------
 # Defined here, not in a blueprint, so that each gets the handler string `app.<name>` (see FIELD-NOTES.md).
 
-from chalice import Cron, Rate  # noqa: E402
-
 # Chalice sets `lambda_context` only when it serves an HTTP request, but event handlers run the "all"
 # middleware too (which reads it): give it a value, or every scheduled, SQS and SNS invocation fails.
 app.lambda_context = None
 
 
-@app.schedule(Cron(0, 7, "*", "*", "?", "*"), description="Nightly: fan out one planning job per location")
+# Expressions as strings: the template generator and the local scheduler (infra/jobs.py) both read them.
+@app.schedule("cron(0 7 * * ? *)", description="Nightly: fan out one planning job per location")
 def nightly_planner(event):
     from functions import jobs
 
     return jobs.nightly_planner(event.to_dict())
 
 
-@app.schedule(Rate(1, unit=Rate.MINUTES), description="Send the outbox rows that are due")
+@app.schedule("rate(1 minute)", description="Send the outbox rows that are due")
 def send_due_messages(event):
     from functions import jobs
 

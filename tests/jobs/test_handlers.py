@@ -59,3 +59,19 @@ def test_sample_events_drive_the_handlers(moto_store, make_clinic, monkeypatch):
     with frozen_at(datetime(2026, 3, 8, 15, 31, tzinfo=UTC)):
         assert app.send_due_messages(send, None)["sent"] == 2
     assert len(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages) == 1  # and one SMS
+
+
+def test_schedules_are_valid_and_fire_in_the_local_scheduler():
+    """moto and `chalice local` accept any expression: check ours, and that infra/jobs.py can fire them."""
+    import re
+
+    from infra.jobs import is_due
+
+    schedules = {source.name: source.schedule_expression for source in app.app.event_sources
+                 if hasattr(source, "schedule_expression")}
+    assert schedules == {"nightly_planner": "cron(0 7 * * ? *)", "send_due_messages": "rate(1 minute)"}
+    fields = re.fullmatch(r"cron\((.*)\)", schedules["nightly_planner"]).group(1).split()
+    assert len(fields) == 6 and "?" in (fields[2], fields[4])  # EventBridge: one of day-of-month/-week is ?
+    at_seven = datetime(2026, 3, 4, 7, 0, 20, tzinfo=UTC)
+    assert is_due("issue5-test-nightly", schedules["nightly_planner"], at_seven)
+    assert is_due("issue5-test-send", schedules["send_due_messages"], at_seven)
