@@ -214,3 +214,31 @@ def test_completed_steps_are_charged_once_with_the_ppo_writeoff(admin):
     assert book["balances"]["charged_cents"] == 110000 and book["balances"]["writeoff_cents"] == 10000
     assert book["balances"]["patient_balance_cents"] == line["patient_cents"]
     assert book["balances"]["insurance_balance_cents"] == line["insurance_cents"]
+
+
+def test_a_completed_visit_its_claim_and_the_patient_payment_settle_both_balances(admin):
+    from datetime import UTC, datetime
+
+    from shared.clock import frozen_at
+
+    with frozen_at(datetime(2026, 3, 2, 15, 0, tzinfo=UTC)):
+        _, patient = insured_patient(admin)
+        plan = quoted_plan(admin, patient["id"], accept_steps=0)
+        root_canal = plan["acceptance"]["step_ids"][1]  # fee 110000: insurance 38000, patient 72000
+        visit = admin.post("/appointments", {"patient_id": patient["id"], "start": "2026-03-10T09:30:00-04:00",
+                                             "duration_minutes": 60, "plan_id": plan["id"], "step_ids": [root_canal]})
+        assert visit.status_code == 201, visit.data
+    with frozen_at(datetime(2026, 3, 10, 15, 0, tzinfo=UTC)):
+        assert admin.post(f"/appointments/{visit.data['id']}/complete").status_code == 200
+        charged = admin.get(f"/plans/{plan['id']}/ledger").data["balances"]
+        assert (charged["patient_balance_cents"], charged["insurance_balance_cents"]) == (72000, 38000)
+
+        claim = admin.post(f"/plans/{plan['id']}/claims", {"step_ids": [root_canal]}).data
+        assert claim["expected_cents"] == 38000
+        assert patch(admin, f"/claims/{claim['id']}", {"status": "paid", "paid_cents": 38000}, 1).status_code == 200
+        paid = admin.post("/payments", {"plan_id": plan["id"], "amount_cents": 72000, "method": "cash"},
+                          headers={"Idempotency-Key": "visit-settle"})
+        assert paid.status_code == 201
+    settled = admin.get(f"/plans/{plan['id']}/ledger").data["balances"]
+    assert (settled["patient_balance_cents"], settled["insurance_balance_cents"]) == (0, 0)
+    assert settled["charged_cents"] == 110000 and settled["total_balance_cents"] == 0
