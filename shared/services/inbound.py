@@ -52,7 +52,8 @@ def handle_sms(payload: Mapping[str, Any], now: datetime, notifier: Notifier) ->
     outcome: dict[str, Any] = {"intent": str(reply.intent), "patients": len(people)}
     if reply.intent is ReplyIntent.OPT_OUT:
         for person in people:
-            _set_flags(person["org"], person["patient_id"], {"sms_opted_out": True, "sms_opted_out_at": iso(now)}, now)
+            changes = {"sms_opted_out": True, "sms_opted_out_phone": phone, "sms_opted_out_at": iso(now)}
+            _set_flags(person["org"], person["patient_id"], changes, now)
             outbox.suppress_patient(person["org"], person["patient_id"], "sms", str(SuppressionReason.OPTED_OUT), now)
         outcome["reply"] = _reply(first, inbound_id, "opt_out_confirmation", now, notifier)
     elif reply.intent is ReplyIntent.OPT_IN:

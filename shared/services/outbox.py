@@ -77,6 +77,14 @@ def email_is_suppressed(patient: Mapping[str, Any]) -> bool:
     return bounced is None or str(bounced).lower() == str(patient.get("email", "")).lower()
 
 
+def sms_is_opted_out(patient: Mapping[str, Any]) -> bool:
+    """STOP opts out the number it came from; a patient who moves to another number can be texted again."""
+    if not patient.get("sms_opted_out"):
+        return False
+    stopped = patient.get("sms_opted_out_phone")
+    return stopped is None or stopped == patient.get("phone")
+
+
 def contact_prefs(patient: Mapping[str, Any]) -> ContactPrefs:
     consent = patient.get("consent") or {}
     consents = frozenset(
@@ -86,7 +94,7 @@ def contact_prefs(patient: Mapping[str, Any]) -> ContactPrefs:
         if given is True and purpose in PURPOSES
     )
     return ContactPrefs(has_email=bool(patient.get("email")), has_phone=bool(patient.get("phone")),
-                        consents=consents, sms_opted_out=bool(patient.get("sms_opted_out")),
+                        consents=consents, sms_opted_out=sms_is_opted_out(patient),
                         email_suppressed=email_is_suppressed(patient), language=patient.get("language", "en"))
 
 

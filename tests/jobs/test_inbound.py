@@ -12,7 +12,7 @@ from moto.sns.models import sns_backends
 import app
 from shared.adapters import notifier as notifier_module
 from shared.clock import frozen_at
-from shared.services import inbound, sender
+from shared.services import inbound, outbox, sender
 from shared.store import followups as followup_store
 from shared.store import records
 from tests.jobs.conftest import StubNotifier
@@ -64,6 +64,9 @@ def test_stop_opts_out_with_one_confirmation_and_the_due_reminder_is_not_sent(st
         assert sender.run(TWO_HOURS, stub, orgs=[clinic.org]).sent == 0
     assert len(stub.sent) == sent_before
 
+    clinic.set_patient(patient["id"], phone="+15557770000")  # a new number is not the one that said STOP
+    assert outbox.contact_prefs(profile(clinic, patient)).sms_opted_out is False
+    clinic.set_patient(patient["id"], phone=patient["phone"])
     with frozen_at(REPLY_AT + timedelta(hours=1)):
         back = inbound.handle_sms(sms(patient["phone"], "START", "in-2"), REPLY_AT + timedelta(hours=1), stub)
     assert back["reply"] == "sent" and profile(clinic, patient)["sms_opted_out"] is False
