@@ -19,6 +19,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from shared import clock
@@ -157,7 +158,8 @@ def _completion(claim: Claim, status: int, body: dict[str, Any], location_id: st
         "idempotency: another request took over this Idempotency-Key while this one ran; retry to see its outcome"))
 
 
-def _visible_to(principal: Principal):  # noqa: ANN202 - a predicate for idempotency.run
+def _visible_to(principal: Principal) -> Callable[[str | None], bool]:
+    """May the caller see a stored response about this location (for replays)?"""
     return lambda location_id: location_id is None or principal.may_see(location_id)
 
 
