@@ -72,6 +72,8 @@ class AwsNotifier:
 
     def __init__(self, sender_email: str | None = None, region: str | None = None) -> None:
         self.sender_email = sender_email or os.environ.get("CHAIRSIDE_SENDER_EMAIL") or DEFAULT_SENDER_EMAIL
+        # A configuration set whose event destination publishes bounces and complaints to the feedback topic.
+        self.configuration_set = os.environ.get("CHAIRSIDE_SES_CONFIGURATION_SET") or None
         self.region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -108,11 +110,14 @@ class AwsNotifier:
             body["Html"] = {"Data": html, "Charset": "UTF-8"}
         try:
             self._ensure_local_identity()
-            answer = self._client("sesv2").send_email(
-                FromEmailAddress=self.sender_email,
-                Destination={"ToAddresses": [to]},
-                Content={"Simple": {"Subject": {"Data": subject, "Charset": "UTF-8"}, "Body": body}},
-            )
+            request: dict[str, Any] = {
+                "FromEmailAddress": self.sender_email,
+                "Destination": {"ToAddresses": [to]},
+                "Content": {"Simple": {"Subject": {"Data": subject, "Charset": "UTF-8"}, "Body": body}},
+            }
+            if self.configuration_set:
+                request["ConfigurationSetName"] = self.configuration_set
+            answer = self._client("sesv2").send_email(**request)
         except Exception as exc:
             raise classify(exc) from exc
         return str(answer["MessageId"])

@@ -48,7 +48,8 @@ def local_start(doc: Mapping[str, Any]) -> str:
 def view(record: Record) -> dict[str, Any]:
     doc = record.data()
     shown = {name: value for name, value in doc.items() if name not in ("previous_starts", "created_by")}
-    return {**shown, "start": local_start(doc), "start_utc": doc["start"], "step_ids": list(doc.get("step_ids", [])),
+    return {**shown, "plan_id": doc.get("plan_id"), "start": local_start(doc), "start_utc": doc["start"],
+            "step_ids": list(doc.get("step_ids", [])),
             "duration_minutes": int(doc["duration_minutes"]), "version": int(record.version)}
 
 

@@ -174,3 +174,20 @@ def test_rows_whose_appointment_moved_or_ended_are_not_sent(store, make_clinic):
         "appointment_cancelled"]
     assert [(r["status"], r.get("reason")) for r in clinic.rows(appointment_id=started["id"])
             if r["kind"] == "reminder_2h"] == [("suppressed", "past")]
+
+
+def test_email_names_the_configuration_set_that_publishes_feedback(monkeypatch):
+    """With CHAIRSIDE_SES_CONFIGURATION_SET, SES publishes bounces and complaints of each mail to its topic."""
+    from botocore.stub import Stubber
+
+    monkeypatch.setenv("CHAIRSIDE_SES_CONFIGURATION_SET", "chairside-feedback")
+    notifier = AwsNotifier(sender_email=SENDER_EMAIL)
+    notifier._identity_checked = True  # against AWS nothing is created
+    client = notifier._client("sesv2")
+    with Stubber(client) as stub:
+        stub.add_response("send_email", {"MessageId": "m-1"}, {
+            "FromEmailAddress": SENDER_EMAIL, "Destination": {"ToAddresses": ["a@example.com"]},
+            "Content": {"Simple": {"Subject": {"Data": "s", "Charset": "UTF-8"},
+                                   "Body": {"Text": {"Data": "t", "Charset": "UTF-8"}}}},
+            "ConfigurationSetName": "chairside-feedback"})
+        assert notifier.send_email("a@example.com", "s", "t", None) == "m-1"
