@@ -82,7 +82,7 @@ class Request:
 @dataclass
 class Reply:
     body: Any
-    status: int = 200
+    status: int | None = None  # None: the route's declared success status
     headers: dict[str, str] = field(default_factory=dict)
     version: int | None = None  # becomes the ETag
 
@@ -102,6 +102,7 @@ class RouteSpec:
     query: type[BaseModel] | None = None
     status: int = 200
     audit: str | None = None  # audit action, e.g. "patient.read"; None for routes without patient data
+    idempotent: bool = False  # a money-moving POST: needs Idempotency-Key, may answer Idempotent-Replayed
 
     @property
     def name(self) -> str:
@@ -124,10 +125,12 @@ class Router:
         query: type[BaseModel] | None = None,
         status: int = 200,
         audit: str | None = None,
+        idempotent: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.specs.append(
-                RouteSpec(method, path, handler, permission, summary, self.tag, body, query, status, audit)
+                RouteSpec(method, path, handler, permission, summary, self.tag, body, query, status, audit,
+                          idempotent)
             )
             return handler
 
@@ -253,7 +256,7 @@ def handle(spec: RouteSpec, *, headers: Mapping[str, str], params: dict[str, str
         response_headers = {**_base_headers(), **reply.headers}
         if reply.version is not None:
             response_headers["ETag"] = f'"{reply.version}"'
-        status = reply.status if reply.status != 200 else spec.status
+        status = reply.status or spec.status
         return Outcome(status, reply.body, response_headers)
     except ChairsideError as exc:
         status = _status_of(exc)

@@ -53,6 +53,10 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
         parameters += _query_parameters(spec.query)
     if spec.method == "PATCH":
         parameters.append({"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"}})
+    if spec.idempotent:
+        parameters.append({"name": "Idempotency-Key", "in": "header", "required": True,
+                           "description": "One key per payment attempt, kept 24 h: a retry with it replays",
+                           "schema": {"type": "string", "maxLength": 200}})
     operation: dict[str, Any] = {
         "operationId": spec.name,
         "summary": spec.summary,
@@ -61,6 +65,10 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
         "responses": {str(spec.status): {"description": "Success",
                                          "content": {"application/json": {"schema": {"type": "object"}}}}},
     }
+    if spec.idempotent:
+        operation["responses"][str(spec.status)]["headers"] = {"Idempotent-Replayed": {
+            "description": "true when this is the stored answer to an earlier request with the same key",
+            "schema": {"type": "string", "enum": ["true"]}}}
     if spec.body:
         operation["requestBody"] = {"required": True,
                                     "content": {"application/json": {"schema": _schema_ref(spec.body, components)}}}

@@ -106,7 +106,8 @@ def patch_claim(request: Request) -> Reply:
 
 
 @router.route("POST", "/payments", permission="payments:write", body=PaymentCreate, status=201,
-              audit="payment.create", summary="Record a payment taken elsewhere (needs Idempotency-Key)")
+              audit="payment.create", idempotent=True,
+              summary="Record a payment taken elsewhere (needs Idempotency-Key)")
 def create_payment(request: Request) -> Reply:
     key = _idempotency_key(request)
     outcome = payments.create(request.principal, key, request.body.model_dump(mode="json"))
@@ -133,7 +134,8 @@ def get_payment(request: Request) -> Reply:
 
 
 @router.route("POST", "/payments/{payment_id}/refunds", permission="refunds:write", body=RefundCreate, status=201,
-              audit="refund.create", summary="Refund part or all of what is left of a payment (needs Idempotency-Key)")
+              audit="refund.create", idempotent=True,
+              summary="Refund part or all of what is left of a payment (needs Idempotency-Key)")
 def create_refund(request: Request) -> Reply:
     key = _idempotency_key(request)
     outcome = payments.refund(request.principal, request.params["payment_id"], key,

@@ -36,3 +36,10 @@ def test_every_route_is_in_the_openapi_document(http):
     document = json.loads(http.http.get("/openapi.json").body)
     for spec in all_routes():
         assert spec.method.lower() in document["paths"][spec.path], spec.path
+
+
+def test_money_moving_posts_document_their_idempotency_key(http):
+    document = json.loads(http.http.get("/openapi.json").body)
+    for path in ("/payments", "/payments/{payment_id}/refunds"):
+        parameters = {p["name"] for p in document["paths"][path]["post"]["parameters"]}
+        assert "Idempotency-Key" in parameters, path
