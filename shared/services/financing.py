@@ -28,12 +28,13 @@ from typing import Any
 
 from shared import clock
 from shared.auth import Principal
+from shared.domain import kpis as kpi_domain
 from shared.domain.coverage import benefit_year_start
 from shared.domain.ledger import AdjustmentType, EntryKind, LedgerEntry, Party
 from shared.domain.payment_options import financing_label
 from shared.errors import InvalidInput, NotFound, RuleViolation
 from shared.ids import new_id
-from shared.services import ledger, locations, patients, payments, plans
+from shared.services import kpis, ledger, locations, patients, payments, plans
 from shared.services.documents import require_version, view
 from shared.services.payment_plans import local_today, policy_of
 from shared.store import payments as store
@@ -122,6 +123,11 @@ def update_financing(principal: Principal, financing_id: str, changes: dict[str,
     updated = {**doc, "status": status, "updated_at": stamp, "history": _history(doc, status, principal.sub, stamp),
                **{k: changes[k] for k in ("reference", "note") if changes.get(k) is not None}}
     writes = []
+    counters = []
+    if status == "funded" and doc["status"] != "funded":
+        tz = locations.load(principal.org, doc["location_id"]).data()["timezone"]
+        day = kpi_domain.local_date(clock.now(), tz)
+        counters.append(lambda tx: kpis.add_financing_funded(tx, principal.org, doc["location_id"], day))
     if posts:
         plan = plans.load(principal, doc["plan_id"])
         payment = payments.new_payment(plan, amount_cents=approved, method="financing",
@@ -131,10 +137,11 @@ def update_financing(principal: Principal, financing_id: str, changes: dict[str,
                             payment["created_at"], plan_id=plan.id, payment_id=payment["id"])
         updated.update(approved_cents=approved, payment_id=payment["id"])
         writes += payments.posting_writes(principal.org, payment, entry)
+        counters.append(payments.collected(principal.org, payment))
     version = int(record.version)
     writes.insert(0, store.Write(store.financing_record(principal.org, updated, version + 1),
                                  store.same_version(version), store.stale("financing application")))
-    store.commit(writes)
+    store.commit(writes, extra=kpis.combine(*counters))
     return {**updated, "version": version + 1}
 
 
@@ -214,7 +221,7 @@ def update_claim(principal: Principal, claim_id: str, changes: dict[str, Any], e
     updated["pending_held_cents"] = held
     if moved and status == "paid":
         updated["paid_cents"] = changes["paid_cents"]
-    writes, used, payment_id = _claim_postings(principal, doc, updated, moved, stamp)
+    writes, used, payment_id, payment = _claim_postings(principal, doc, updated, moved, stamp)
     updated["payment_id"] = payment_id or doc.get("payment_id")
     if coverage is not None and (held != doc["pending_held_cents"] or (used and in_year)):
         writes.append(_coverage_write(principal.org, coverage, pending_delta=held - doc["pending_held_cents"],
@@ -222,18 +229,19 @@ def update_claim(principal: Principal, claim_id: str, changes: dict[str, Any], e
     version = int(record.version)
     writes.insert(0, store.Write(store.claim_record(principal.org, updated, version + 1), store.same_version(version),
                                  store.stale("claim")))
-    store.commit(writes)
+    store.commit(writes, extra=payments.collected(principal.org, payment) if payment else None)
     return {**updated, "version": version + 1}
 
 
 def _claim_postings(principal: Principal, before: dict[str, Any], after: dict[str, Any], moved: bool,
-                    stamp: str) -> tuple[list[store.Write], int, str | None]:
-    """The ledger (and payment) writes of a claim's move: (writes, what the insurer paid, its payment id)."""
+                    stamp: str) -> tuple[list[store.Write], int, str | None, dict[str, Any] | None]:
+    """The ledger (and payment) writes of a claim's move: (writes, what the insurer paid, its payment id,
+    the payment)."""
     org, plan_id, claim_id = principal.org, before["plan_id"], before["id"]
     if not moved or before["kind"] != "claim":
-        return [], 0, None
+        return [], 0, None, None
     writes: list[store.Write] = []
-    payment_id = None
+    payment_id, payment = None, None
     if after["status"] == "paid":
         paid = after["paid_cents"]
         plan = plans.load(principal, plan_id)
@@ -246,10 +254,10 @@ def _claim_postings(principal: Principal, before: dict[str, Any], after: dict[st
     elif after["status"] == "closed" and before["status"] == "denied":
         paid, shortfall = 0, after["expected_cents"]
     else:
-        return [], 0, None
+        return [], 0, None, None
     if shortfall > 0:
         writes.append(ledger.entry_write(org, plan_id, LedgerEntry(
             f"led_{claim_id}_shortfall", EntryKind.ADJUSTMENT, shortfall, Party.PATIENT, stamp,
             AdjustmentType.INSURANCE_SHORTFALL, plan_id=plan_id, claim_id=claim_id,
             memo="expected insurance not paid: moved to the patient")))
-    return writes, paid, payment_id
+    return writes, paid, payment_id, payment

@@ -22,13 +22,16 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from pynamodb.transactions import TransactWrite
+
 from shared import clock
 from shared.auth import Principal
+from shared.domain import kpis as kpi_domain
 from shared.domain.ledger import AdjustmentType, EntryKind, LedgerEntry, Party, balances, check_refund
 from shared.domain.plans import Plan
 from shared.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from shared.ids import new_id
-from shared.services import ledger, locations, patients, payment_plans, plans
+from shared.services import kpis, ledger, locations, patients, payment_plans, plans
 from shared.services.documents import view
 from shared.store import idempotency
 from shared.store import payments as store
@@ -59,6 +62,15 @@ def new_payment(plan: Plan, *, amount_cents: int, method: str, reference: str | 
             "refunded_cents": 0, "created_at": clock.now_iso(), "created_by": created_by, **extra}
 
 
+def collected(org: str, payment: dict[str, Any], sign: int = 1) -> Callable[[TransactWrite], None]:
+    """The KPI counter of money received (or, with sign -1, refunded) on the location's local date, for
+    the transaction that records it: collections count exactly what the ledger holds."""
+    timezone = locations.load(org, payment["location_id"]).data()["timezone"]
+    day = kpi_domain.local_date(clock.now(), timezone)
+    add = kpis.add_payment if sign > 0 else kpis.add_refund
+    return lambda tx: add(tx, org, payment["location_id"], day, payment["amount_cents"])
+
+
 def posting_writes(org: str, payment: dict[str, Any], entry: LedgerEntry) -> list[store.Write]:
     """A new payment and its ledger entry, for one transaction (a duplicate entry id refuses both)."""
     duplicate = store.conflict(f"payments: payment {payment['id']} exists already")
@@ -85,7 +97,7 @@ def create(principal: Principal, key: str, fields: dict[str, Any]) -> Outcome:
                 "pay in full: this plan's pay-in-full discount was already given")))
         body = {**payment, "version": 1}
         writes.append(_completion(claim, 201, body, plan.location_id))
-        store.commit(writes, client_request_token=claim.token)
+        store.commit(writes, client_request_token=claim.token, extra=collected(principal.org, payment))
         return StoredResponse(201, body)
 
     return idempotency.run(principal.org, key, fingerprint, work, visible=_visible_to(principal))
@@ -148,7 +160,8 @@ def _refund_once(org: str, actor: str, record: Record, fields: dict[str, Any], c
         store.Write(store.refund_record(org, refund_doc), store.new_item(), store.conflict("refund exists already")),
         ledger.entry_write(org, payment["plan_id"], entry),
         _completion(claim, 201, body, payment["location_id"]),
-    ], client_request_token=str(uuid.uuid5(uuid.UUID(claim.token), str(attempt))))
+    ], client_request_token=str(uuid.uuid5(uuid.UUID(claim.token), str(attempt))),
+        extra=collected(org, {**refund_doc, "amount_cents": amount}, sign=-1))
     return StoredResponse(201, body)
 
 

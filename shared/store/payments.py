@@ -19,7 +19,7 @@ from pynamodb.transactions import TransactWrite
 from shared.errors import ChairsideError, Conflict, StaleVersion
 from shared.ids import has_prefix
 from shared.store import records
-from shared.store.table import Record
+from shared.store.table import Record, transaction
 
 PAYMENT, PAYMENT_PLAN, FINANCING, CLAIM = "PAYMENT", "PAYMENT_PLAN", "FINANCING", "CLAIM"
 REFUND_PREFIX, LEDGER_PAGE = "REFUND#", 100
@@ -164,15 +164,19 @@ def same_version(version: int) -> Any:
     return Record.version == version
 
 
-def commit(writes: Sequence[Write], client_request_token: str | None = None) -> None:
-    """Put every record in ONE TransactWriteItems; all or nothing.
+def commit(writes: Sequence[Write], client_request_token: str | None = None,
+           extra: Callable[[TransactWrite], None] | None = None) -> None:
+    """Put every record in ONE TransactWriteItems; all or nothing. `extra` adds counter updates (KPIs):
+    pynamodb sends puts before updates, so cancellation reasons still line up with `writes`.
 
     A failed condition raises the `on_fail` error of the first write whose condition failed; two
     transactions racing on the same item is Conflict (409)."""
     try:
-        with _transaction(client_request_token) as tx:
+        with transaction(client_request_token) as tx:
             for write in writes:
                 tx.save(write.record, condition=write.condition)
+            if extra is not None:
+                extra(tx)
     except TransactWriteError as exc:
         codes = records.cancellation_codes(exc)
         for write, code in zip(writes, codes, strict=False):
@@ -181,13 +185,6 @@ def commit(writes: Sequence[Write], client_request_token: str | None = None) -> 
         if "TransactionConflict" in codes or exc.cause_response_code == "TransactionConflictException":
             raise Contention("a concurrent request changed the same data; try again") from exc
         raise
-
-
-def _transaction(client_request_token: str | None) -> TransactWrite:
-    """A transaction on the model's cached connection. (`table.transaction()` builds a new pynamodb
-    Connection, hence a new botocore session and client, for every transaction: ~100 ms of CPU each.)"""
-    connection = Record._get_connection().connection
-    return TransactWrite(connection=connection, client_request_token=client_request_token)
 
 
 def stale(what: str) -> Callable[[], ChairsideError]:
