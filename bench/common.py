@@ -259,9 +259,11 @@ def api_session(endpoint: str | None, role: str = "admin") -> Iterator[tuple[Api
         from chalice.test import Client
 
         from app import app
+        from functions.api import reset_verifier
         from shared.local_keys import mint_token
         from shared.store import table
 
+        reset_verifier()  # each session has its own keys; a verifier of an earlier one would not know them
         quiet_request_logs()
         token = mint_token(keys_dir, org=f"org_bench{uuid.uuid4().hex[:8]}", role=role, locations=["*"],
                            sub="bench-user")
