@@ -54,6 +54,9 @@ def prepare_in_process(keys_dir: Path) -> None:
 
     reload_settings()
     ensure_local_keys(keys_dir)
+    from functions.api import reset_verifier
+
+    reset_verifier()  # benchmarks run back to back in one process, each with its own keys
 
 
 # --- statistics -------------------------------------------------------------------------------------
@@ -259,11 +262,9 @@ def api_session(endpoint: str | None, role: str = "admin") -> Iterator[tuple[Api
         from chalice.test import Client
 
         from app import app
-        from functions.api import reset_verifier
         from shared.local_keys import mint_token
         from shared.store import table
 
-        reset_verifier()  # each session has its own keys; a verifier of an earlier one would not know them
         quiet_request_logs()
         token = mint_token(keys_dir, org=f"org_bench{uuid.uuid4().hex[:8]}", role=role, locations=["*"],
                            sub="bench-user")
