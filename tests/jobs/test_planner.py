@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime
 
 import boto3
+import pytest
 
 from functions import jobs
 from shared.clock import frozen_at
@@ -80,7 +81,9 @@ def _book_unplanned(monkeypatch, clinic, count):
     return made
 
 
-def test_planner_run_twice_and_by_concurrent_workers_leaves_one_row_per_message(store, make_clinic, monkeypatch):
+@pytest.mark.ddblocal  # threads: moto's in-memory DynamoDB is not thread-safe (a Query can see a dict change)
+def test_planner_run_twice_and_by_concurrent_workers_leaves_one_row_per_message(ddblocal_store, make_clinic,
+                                                                               monkeypatch):
     clinic = make_clinic()
     booked = _book_unplanned(monkeypatch, clinic, 8)
     assert clinic.rows(appointment_id=booked[0]["id"]) == []
@@ -88,16 +91,16 @@ def test_planner_run_twice_and_by_concurrent_workers_leaves_one_row_per_message(
 
     def work():
         try:
-            with frozen_at(NIGHT):
-                results.append(planner.run_location_job(clinic.org, clinic.location["id"], NIGHT))
+            results.append(planner.run_location_job(clinic.org, clinic.location["id"], NIGHT))
         except Exception as exc:  # surfaced below: a thread's exception would otherwise vanish
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with frozen_at(NIGHT):  # the clock is process-wide: set it once, around all the workers
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     assert errors == []
     assert {result["appointments"] for result in results} == {8}
     rows = [row for appointment in booked for row in clinic.rows(appointment_id=appointment["id"])]
