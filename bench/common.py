@@ -279,3 +279,10 @@ def api_session(endpoint: str | None, role: str = "admin") -> Iterator[tuple[Api
                 table.bind()
     finally:
         shutil.rmtree(keys_dir, ignore_errors=True)
+
+
+def phase_report(title: str, where: str, notes: Sequence[str], phases: Sequence[Phase], elapsed: float) -> str:
+    """A benchmark's printed figures: heading, machine, store, what ran, one aligned line per phase."""
+    width = max(len(p.name) for p in phases)
+    return "\n".join([heading(title), machine_line(), where, *notes, "",
+                      *(p.line(width) for p in phases), "", f"(scenario took {elapsed:.1f} s)"])

@@ -14,7 +14,7 @@ import json
 import time
 from typing import Any
 
-from bench.common import Phase, api_session, heading, machine_line
+from bench.common import Phase, api_session, phase_report
 
 DEFAULT_PAYMENTS = 200
 
@@ -82,15 +82,12 @@ def report(payments: int, endpoint: str | None) -> str:
     with api_session(endpoint) as (api, where):
         phases = scenario(api, payments)
     elapsed = time.perf_counter() - started
-    width = max(len(p.name) for p in phases)
-    return "\n".join([
-        heading("Payment routes through the in-process Chalice client"), machine_line(), where,
+    return phase_report("Payment routes through the in-process Chalice client", where, [
         f"{payments} payments (each with its own Idempotency-Key), {payments} replays, {payments} refunds, "
         "on one accepted plan; the ledger read 20 times at the end",
         "A new payment: claim the key (PutItem), read the plan (GetItem), one TransactWriteItems (payment,",
         "ledger entry, key completion); a replay: the failed claim (PutItem) and the key read (GetItem).",
-        "", *(p.line(width) for p in phases), "", f"(scenario took {elapsed:.1f} s)",
-    ])
+    ], phases, elapsed)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench.common import Phase, api_session, heading, machine_line
+from bench.common import Phase, api_session, phase_report
 
 DEFAULT_PLANS = 100
 
@@ -49,12 +49,8 @@ def report(plans: int, endpoint: str | None) -> str:
     with api_session(endpoint) as (api, where):
         phases = scenario(api, plans)
     elapsed = time.perf_counter() - started
-    width = max(len(p.name) for p in phases)
-    return "\n".join([
-        heading("Plan routes through the in-process Chalice client"), machine_line(), where,
-        f"{plans} plans of 4 procedures (2 phases, 3 steps) for one insured patient", "",
-        *(p.line(width) for p in phases), "", f"(scenario took {elapsed:.1f} s)",
-    ])
+    return phase_report("Plan routes through the in-process Chalice client", where,
+                        [f"{plans} plans of 4 procedures (2 phases, 3 steps) for one insured patient"], phases, elapsed)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
