@@ -37,7 +37,7 @@ for _spec in all_routes():
 @app.middleware("all")
 def observe(event, get_response):
     """Structured logs carry the Lambda request id and cold start; X-Ray traces each invocation."""
-    context = app.lambda_context
+    context = getattr(app, "lambda_context", None)  # Chalice sets it only while serving an HTTP request
     if context is not None:
         logger.append_keys(function_request_id=getattr(context, "aws_request_id", None))
     with traced("## handler"):
@@ -59,11 +59,6 @@ def error_shape(event, get_response):
 
 # --- scheduled, SQS and SNS handlers: a few lines each, the bodies are in functions/jobs.py -----------------
 # Defined here, not in a blueprint, so that each gets the handler string `app.<name>` (see FIELD-NOTES.md).
-
-# Chalice sets `lambda_context` only when it serves an HTTP request, but event handlers run the "all"
-# middleware too (which reads it): give it a value, or every scheduled, SQS and SNS invocation fails.
-app.lambda_context = None
-
 
 # Expressions as strings: the template generator and the local scheduler (infra/jobs.py) both read them.
 @app.schedule("cron(0 7 * * ? *)", description="Nightly: fan out one planning job per location")

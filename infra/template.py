@@ -67,7 +67,11 @@ class Grant:
 
 
 # Function name ("api", or a Chalice event handler's name) -> what else that function may do.
-GRANTS: dict[str, tuple[Grant, ...]] = {}
+GRANTS: dict[str, tuple[Grant, ...]] = {
+    "nightly_planner": (Grant("send_to_queue", "location-jobs"),),
+    "send_due_messages": (Grant("send_email"), Grant("send_sms")),
+    "inbound_sms": (Grant("send_sms"),),  # the STOP confirmation and HELP answers
+}
 
 TABLE_ACTIONS = (
     "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
