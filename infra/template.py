@@ -240,8 +240,23 @@ def _queue(resources: _Resources, queue: str) -> str:
             "maxReceiveCount": SQS_MAX_RECEIVES,
         },
     }})
+    resources.add(dead_letter + "Alarm", _alarm(
+        f"Messages of {queue} failed {SQS_MAX_RECEIVES} times and wait in its dead-letter queue",
+        "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", "GreaterThanOrEqualToThreshold", 1,
+        [{"Name": "QueueName", "Value": GetAtt(f"{dead_letter}.QueueName")}]))
     resources.environment[env_name(queue, "QUEUE_URL")] = Ref(logical)
     return logical
+
+
+def _alarm(description: str, namespace: str, metric: str, statistic: str, comparison: str, threshold: int,
+           dimensions: list[dict[str, Any]]) -> dict[str, Any]:
+    """A five-minute alarm that notifies the stack's AlarmsTopic (operators subscribe to it)."""
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+        "AlarmDescription": description, "Namespace": namespace, "MetricName": metric, "Dimensions": dimensions,
+        "Statistic": statistic, "Period": 300, "EvaluationPeriods": 1, "Threshold": threshold,
+        "ComparisonOperator": comparison, "TreatMissingData": "notBreaching",
+        "AlarmActions": [Ref("AlarmsTopic")], "OKActions": [Ref("AlarmsTopic")],
+    }}
 
 
 def _topic(resources: _Resources, topic: str) -> str:
@@ -352,6 +367,13 @@ def build(
     resources.add("UserPool", static.user_pool())
     resources.add("UserPoolClient", static.user_pool_client())
     resources.add("Api", static.api(CORS_HEADERS, CORS_METHODS))
+    resources.add("AlarmsTopic", {"Type": "AWS::SNS::Topic", "Properties": {
+        "TopicName": Sub("${AWS::StackName}-alarms"), "KmsMasterKeyId": "alias/aws/sns"}})
+    if any(source.name == "send_due_messages" for source in chalice_app.event_sources):
+        # functions/jobs.py emits MessagesFailed (EMF) each time a row fails after its last retry.
+        resources.add("FailedSendsAlarm", _alarm(
+            "Reminder or follow-up messages failed after their last retry (message_failed follow-ups name them)",
+            "Chairside", "MessagesFailed", "Sum", "GreaterThanThreshold", 0, []))
     functions = [("Api", "api", "app.app", SIZING["api"], _api_events(chalice_app, routes), [])]
     for source in sorted(chalice_app.event_sources, key=lambda source: source.name):
         kind, event, statements = _trigger(resources, source)

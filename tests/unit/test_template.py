@@ -432,3 +432,14 @@ def test_cfn_lint_passes_on_the_template_and_on_every_kind_of_event_source(event
         env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_failed_sends_and_dead_letters_raise_alarms():
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    _Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    resources = yaml.load((REPO / "template.yaml").read_text(), Loader=_Loader)["Resources"]
+    alarms = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    assert alarms["FailedSendsAlarm"]["MetricName"] == "MessagesFailed"
+    assert alarms["LocationJobsDeadLetterQueueAlarm"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
