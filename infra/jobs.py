@@ -47,9 +47,11 @@ def run_due(jobs: list, now: datetime) -> None:
     from shared.logs import logger
 
     for job in jobs:
-        if is_due(job.name, job.schedule_expression, now):
-            _last_run[job.name] = now
-            try:
+        expression = job.schedule_expression
+        expression = expression if isinstance(expression, str) else expression.to_string()  # Chalice Cron/Rate
+        try:
+            if is_due(job.name, expression, now):
+                _last_run[job.name] = now
                 invoke(job.name, now)
-            except Exception:
-                logger.exception("local schedule failed", extra={"job": job.name})
+        except Exception:  # one failing job must not stop the local scheduler thread
+            logger.exception("local schedule failed", extra={"job": job.name})
