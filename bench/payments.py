@@ -15,15 +15,9 @@ import time
 from typing import Any
 
 from bench.common import Phase, api_session, phase_report
+from bench.plans import COVERAGE, PHASES  # the same insured patient and four-procedure plan
 
 DEFAULT_PAYMENTS = 200
-
-COVERAGE = {"carrier": "Bench PPO", "member_id": "B-1", "renewal_month": 1, "annual_max_cents": 150000,
-            "used_cents": 90000, "deductible_cents": 5000,
-            "coverage_pct": {"diagnostic": 100, "preventive": 100, "endodontics": 80, "crowns": 50}}
-PHASES = [{"name": "Diagnose and clean", "steps": [{"procedures": [{"code": "D0150"}, {"code": "D1110"}]}]},
-          {"name": "Restore", "steps": [{"procedures": [{"code": "D3330", "tooth": "14"}]},
-                                        {"procedures": [{"code": "D2740", "tooth": "3"}]}]}]
 
 
 def keyed_call(api: Any, phase: Phase, path: str, body: dict, key: str, replayed: bool) -> Any:

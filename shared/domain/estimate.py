@@ -22,7 +22,7 @@ amount: "allowed_fee", "copay", "deductible", "not_covered" (0%), "excluded", "a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from shared.domain.catalog import CATEGORIES, Category, normalize_code
@@ -63,19 +63,7 @@ class EstimateLine:
     limits: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "line_id": self.line_id,
-            "code": self.code,
-            "category": self.category,
-            "fee_cents": self.fee_cents,
-            "allowed_cents": self.allowed_cents,
-            "writeoff_cents": self.writeoff_cents,
-            "copay_cents": self.copay_cents,
-            "deductible_cents": self.deductible_cents,
-            "insurance_cents": self.insurance_cents,
-            "patient_cents": self.patient_cents,
-            "limits": list(self.limits),
-        }
+        return {**asdict(self), "limits": list(self.limits)}
 
 
 @dataclass(frozen=True)
@@ -93,19 +81,7 @@ class EstimateTotals:
     limits: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "fee_cents": self.fee_cents,
-            "allowed_cents": self.allowed_cents,
-            "writeoff_cents": self.writeoff_cents,
-            "copay_cents": self.copay_cents,
-            "deductible_cents": self.deductible_cents,
-            "insurance_cents": self.insurance_cents,
-            "patient_cents": self.patient_cents,
-            "remaining_annual_max_cents": self.remaining_annual_max_cents,
-            "remaining_ortho_max_cents": self.remaining_ortho_max_cents,
-            "remaining_deductible_cents": self.remaining_deductible_cents,
-            "limits": list(self.limits),
-        }
+        return {**asdict(self), "limits": list(self.limits)}
 
 
 @dataclass(frozen=True)
