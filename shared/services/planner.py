@@ -22,6 +22,7 @@ from typing import Any
 from shared.domain.quiet_hours import local_date_of
 from shared.logs import logger
 from shared.services import followups, kpis, outbox, sender
+from shared.services.installment_followups import installment_followups_for_location
 from shared.store import appointments as appointment_store
 from shared.store import records
 from shared.store.registry import all_locations
@@ -72,7 +73,9 @@ def run_location_job(org: str, location_id: str, now: datetime) -> dict[str, int
             continue
         totals.add(outbox.plan_patient_reminders(org, location, patient, appointments, now))
     tasks = followups.plan_followups_for_location(org, location, now)
+    installment_tasks = installment_followups_for_location(org, location, now)
     requeued = outbox.requeue_missed(org, location, now, timedelta(hours=sender.LOOKBACK_HOURS))
     kpis.close_day(org, location_id, kpis.day_to_close(location["timezone"], now), timezone=location["timezone"])
     return {"appointments": sum(len(a) for a in by_patient.values()), "planned": totals.planned,
-            "suppressed": totals.suppressed, "written": totals.written, "requeued": requeued, **tasks}
+            "suppressed": totals.suppressed, "written": totals.written, "requeued": requeued, **tasks,
+            "installment_followups": installment_tasks}

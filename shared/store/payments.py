@@ -9,7 +9,7 @@ fails the whole transaction instead of posting twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,8 +80,25 @@ def ledger_record(org: str, plan_id: str, entry: dict[str, Any]) -> Record:
     return Record(pk=ledger_pk(org, plan_id), sk=entry["id"], kind="ledger_entry", doc=entry)
 
 
+def payment_plans_at(org: str, location_id: str) -> str:
+    return f"{org}#LOC#{location_id}#PAYPLANS"
+
+
 def payment_plan_record(org: str, plan_id: str, doc: dict[str, Any], version: int) -> Record:
-    return Record(pk=plan_pk(org, plan_id), sk=PAYMENT_PLAN, kind="payment_plan", doc=doc, version=version)
+    """Indexed by location (gsi1) for the nightly installment follow-ups."""
+    return Record(pk=plan_pk(org, plan_id), sk=PAYMENT_PLAN, kind="payment_plan", doc=doc, version=version,
+                  gsi1pk=payment_plans_at(org, doc["location_id"]), gsi1sk=plan_id)
+
+
+def payment_plans_of_location(org: str, location_id: str, page_size: int = 100) -> Iterator[Record]:
+    """Every in-house payment plan of a location, paging with Query."""
+    start: dict | None = None
+    while True:
+        page = records.query(payment_plans_at(org, location_id), index="gsi1", limit=page_size, start_key=start)
+        yield from page.records
+        if not page.last_key:
+            return
+        start = page.last_key
 
 
 def financing_record(org: str, doc: dict[str, Any], version: int) -> Record:

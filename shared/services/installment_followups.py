@@ -1,0 +1,73 @@
+"""Installment follow-ups (DESIGN.md §2): a message 3 days before each in-house installment is due, and a
+task and a message 1 and 7 days after one still unpaid. The nightly location job runs this; ids are
+deterministic, so running it twice (or every night of the window) makes nothing twice.
+
+"Unpaid" is read from the plan's ledger: an installment is overdue when what the patient has paid on the
+plan (net of refunds) is below the down payment plus every installment due up to and including it.
+Work grows with the location's active payment plans, each read through one index Query page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from shared.domain.followup_rules import plan_installment_due, plan_installment_overdue
+from shared.domain.ledger import balances
+from shared.services import followups, ledger, outbox, patients
+from shared.store import payments as payment_store
+from shared.store import records
+
+REMIND_DAYS_BEFORE = 3
+OVERDUE_DAYS = (1, 7)
+
+
+def installment_followups_for_location(org: str, location: Mapping[str, Any], now: datetime) -> int:
+    """Plan the due reminders and overdue follow-ups of the location's payment plans; returns tasks opened."""
+    zone = ZoneInfo(location["timezone"])
+    today = now.astimezone(zone).date()
+    opened = 0
+    for record in payment_store.payment_plans_of_location(org, location["id"]):
+        doc = record.data()
+        due_soon, overdue = _installments_to_follow(org, doc, today)
+        if not due_soon and not overdue:
+            continue
+        patient_record = records.get(patients.pk(org, doc["patient_id"]), patients.PROFILE)
+        if patient_record is None:
+            continue
+        patient = patient_record.data()
+        first = datetime.combine(today, time(), zone)
+        ctx, stored = outbox.patient_context(org, location, patient, now, first, first + timedelta(days=10))
+        links = {"plan_id": doc["plan_id"]}
+        for installment_id, due in due_soon:
+            plan = plan_installment_due(installment_id, due, ctx)
+            followups.store_messages(org, location["timezone"], plan.messages, links, stored, now)
+        for installment_id, due in overdue:
+            plan = plan_installment_overdue(installment_id, due, ctx)
+            followups.store_messages(org, location["timezone"], plan.messages, links, stored, now)
+            owner = "front_desk"
+            opened += len(followups.open_tasks(org, (followups.task_doc(task, owner, now, links)
+                                                    for task in plan.tasks)))
+    return opened
+
+
+def _installments_to_follow(org: str, doc: Mapping[str, Any], today: date) -> tuple[list, list]:
+    """(installments due within the reminder window, installments overdue and unpaid), as (id, due date)."""
+    schedule = doc["schedule"]
+    due_soon, candidates = [], []
+    owed = schedule["down_payment_cents"]
+    for installment in schedule["installments"]:
+        due = date.fromisoformat(installment["due_date"])
+        owed += installment["amount_cents"]
+        installment_id = f"{doc['plan_id']}:t{doc['terms_version']}:i{installment['number']}"
+        if today <= due <= today + timedelta(days=REMIND_DAYS_BEFORE):
+            due_soon.append((installment_id, due))
+        if due < today <= due + timedelta(days=max(OVERDUE_DAYS)):
+            candidates.append((installment_id, due, owed))
+    if not candidates:
+        return due_soon, []
+    so_far = balances(ledger.entries_of(org, doc["plan_id"]))
+    paid = so_far.paid_cents - so_far.refunded_cents
+    return due_soon, [(installment_id, due) for installment_id, due, owed in candidates if paid < owed]
