@@ -146,9 +146,11 @@ def _statement(actions: Sequence[str], resources: Sequence[Any]) -> dict[str, An
 
 def _grant_statement(grant: Grant, resources: Mapping[str, Any]) -> dict[str, Any]:
     if grant.kind == "send_email":
-        return _statement(
-            ["ses:SendEmail"], [Sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*")]
-        )
+        allowed = [Sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*")]
+        if "EmailConfigurationSet" in resources:  # sends name it, so that bounces reach our feedback topic
+            allowed.append(Sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:"
+                               "configuration-set/${EmailConfigurationSet}"))
+        return _statement(["ses:SendEmail"], allowed)
     if grant.kind == "send_sms":
         return _statement(["sns:Publish"], ["*"])  # a phone number has no ARN: AWS requires `*` here
     if grant.kind == "send_to_queue":
@@ -246,6 +248,19 @@ def _queue(resources: _Resources, queue: str) -> str:
         [{"Name": "QueueName", "Value": GetAtt(f"{dead_letter}.QueueName")}]))
     resources.environment[env_name(queue, "QUEUE_URL")] = Ref(logical)
     return logical
+
+
+def _email_feedback(resources: _Resources) -> None:
+    """SES publishes bounces and complaints of every email sent with this configuration set to the topic the
+    email-feedback handler reads; the notifier names the set (CHAIRSIDE_SES_CONFIGURATION_SET)."""
+    resources.add("EmailConfigurationSet", {"Type": "AWS::SES::ConfigurationSet", "Properties": {
+        "Name": Sub("${AWS::StackName}-email")}})
+    resources.add("EmailFeedbackDestination", {"Type": "AWS::SES::ConfigurationSetEventDestination", "Properties": {
+        "ConfigurationSetName": Ref("EmailConfigurationSet"),
+        "EventDestination": {"Name": "bounces-and-complaints", "Enabled": True,
+                             "MatchingEventTypes": ["bounce", "complaint"],
+                             "SnsDestination": {"TopicARN": Ref("EmailFeedbackTopic")}}}})
+    resources.environment["CHAIRSIDE_SES_CONFIGURATION_SET"] = Ref("EmailConfigurationSet")
 
 
 def _alarm(description: str, namespace: str, metric: str, statistic: str, comparison: str, threshold: int,
@@ -380,6 +395,8 @@ def build(
         name, handler = source.name, source.handler_string
         events = {logical_id(kind): event}
         functions.append((logical_id(name), name, handler, SIZING[kind], events, statements))
+    if "EmailFeedbackTopic" in resources:
+        _email_feedback(resources)
     for prefix, name, handler, sizing, events, statements in functions:
         extra = [_grant_statement(grant, resources) for grant in grants.get(name, ())]
         _add_function(resources, f"{prefix}Function", handler, sizing, events, statements + extra)

@@ -443,3 +443,16 @@ def test_failed_sends_and_dead_letters_raise_alarms():
     alarms = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
     assert alarms["FailedSendsAlarm"]["MetricName"] == "MessagesFailed"
     assert alarms["LocationJobsDeadLetterQueueAlarm"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+
+
+def test_ses_bounces_and_complaints_reach_the_feedback_topic():
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    _Loader.add_multi_constructor("!", lambda loader, suffix, node: node.value)
+    template = yaml.load(TEMPLATE.read_text(), Loader=_Loader)
+    destination = template["Resources"]["EmailFeedbackDestination"]["Properties"]["EventDestination"]
+    assert destination["MatchingEventTypes"] == ["bounce", "complaint"]
+    assert destination["SnsDestination"]["TopicARN"] == "EmailFeedbackTopic"
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["CHAIRSIDE_SES_CONFIGURATION_SET"] == "EmailConfigurationSet"
