@@ -112,7 +112,7 @@ def commit(org: str, build: Callable[[TransactWrite], None], *, plans: Sequence[
         failed = [i - len(plans) for i, code in enumerate(codes) if code == "ConditionalCheckFailed"]
         if failed and all(i in stale_indexes for i in failed):
             raise StaleVersion(stale_message) from cause
-        racing = "TransactionConflict" in codes or cause.cause_response_code == "TransactionConflictException"
+        racing = records.is_transaction_race(cause)
         if failed or racing:
             raise Conflict(concurrent_message) from cause
         raise

@@ -199,7 +199,7 @@ def commit(writes: Sequence[Write], client_request_token: str | None = None,
         for write, code in zip(writes, codes, strict=False):
             if code == "ConditionalCheckFailed":
                 raise write.on_fail() from exc
-        if "TransactionConflict" in codes or exc.cause_response_code == "TransactionConflictException":
+        if records.is_transaction_race(exc):
             raise Contention("a concurrent request changed the same data; try again") from exc
         raise
 

@@ -96,6 +96,12 @@ def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
     return [reason.code if reason else None for reason in (exc.cancellation_reasons or [])]
 
 
+def is_transaction_race(exc: TransactWriteError) -> bool:
+    """DynamoDB cancelled the transaction because another one was writing one of its items."""
+    return ("TransactionConflict" in cancellation_codes(exc)
+            or exc.cause_response_code == "TransactionConflictException")
+
+
 def transact(build: Callable[[TransactWrite], None], stale_message: str,
              client_request_token: str | None = None) -> None:
     """Run one TransactWriteItems. A failed condition is StaleVersion (412); two transactions racing
@@ -107,10 +113,10 @@ def transact(build: Callable[[TransactWrite], None], stale_message: str,
         codes = cancellation_codes(exc)
         if "ConditionalCheckFailed" in codes:
             raise StaleVersion(stale_message) from exc
-        if "TransactionConflict" in codes or exc.cause_response_code == "TransactionConflictException":
+        if is_transaction_race(exc):
             raise Conflict("a concurrent request changed the same data; try again") from exc
         raise
 
 
 __all__ = ["Page", "get", "create", "replace", "query", "is_conditional_failure", "UpdateError", "transact",
-           "cancellation_codes"]
+           "cancellation_codes", "is_transaction_race"]
