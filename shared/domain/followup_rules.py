@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
+from shared.domain.installments import add_months
 from shared.domain.quiet_hours import local_date_of, require_aware, utc_at_local
 from shared.domain.reminders import (
     AppointmentRef,
@@ -179,8 +180,8 @@ def plan_unused_benefits(
     tz_name = ctx.location.tz_name
     today = local_date_of(ctx.now, tz_name)
     year_start = benefit_year_start(today, renewal_month)
-    resets_on = _add_months(year_start, 12)
-    campaign_opens = _add_months(resets_on, -BENEFITS_CAMPAIGN_MONTHS)
+    resets_on = add_months(year_start, 12)
+    campaign_opens = add_months(resets_on, -BENEFITS_CAMPAIGN_MONTHS)
     send_day = today if ctx.now <= utc_at_local(today, MESSAGE_TIME, tz_name) else today + _days(1)
     if not campaign_opens <= today or send_day >= resets_on:
         return FollowUpPlan()
@@ -195,11 +196,6 @@ def benefit_year_start(day: date, renewal_month: int) -> date:
     """The first day of the benefit year containing `day`."""
     year = day.year if day.month >= renewal_month else day.year - 1
     return date(year, renewal_month, 1)
-
-
-def _add_months(first_of_month: date, months: int) -> date:
-    index = first_of_month.year * 12 + first_of_month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _days(n: int) -> timedelta:

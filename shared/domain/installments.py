@@ -23,9 +23,10 @@ When the financed amount is so small against the number of installments that the
 0 cents, or the rounded installments would repay the whole balance before the last one, the terms are
 refused (RuleViolation): cent rounding cannot express them as a level plan.
 
-Due dates: the first is given. Monthly plans keep the first due date's day of month and clamp it to the
-end of shorter months (Jan 31 -> Feb 28/29 -> Mar 31: the anchor day is kept, not the clamped one);
-biweekly plans add 14 days per installment.
+Due dates: the first is given. Monthly plans keep a day of month, clamped to the end of shorter months
+(Jan 31 -> Feb 28/29 -> Mar 31: the anchor day is kept, never the clamped one). The day kept is the first
+due date's, or `month_day` when given: a first installment defaulted to "one month after Jan 31" falls on
+Feb 28 and the next on Mar 31, not Mar 28. Biweekly plans add 14 days per installment.
 """
 
 from __future__ import annotations
@@ -125,18 +126,19 @@ def level_payment(principal_cents: int, rate: Decimal, count: int) -> Decimal:
         return principal * rate / (1 - (1 + rate) ** -count)
 
 
-def due_dates(first_due: date, count: int, frequency: Frequency | str) -> list[date]:
+def due_dates(first_due: date, count: int, frequency: Frequency | str, month_day: int | None = None) -> list[date]:
     """The `count` due dates starting at `first_due` (see the module docstring for month-end clamping)."""
     if Frequency(frequency) is Frequency.BIWEEKLY:
         return [first_due + timedelta(days=14 * k) for k in range(count)]
-    return [add_months(first_due, k) for k in range(count)]
+    return [first_due, *(add_months(first_due, k, month_day) for k in range(1, count))]
 
 
-def add_months(anchor: date, months: int) -> date:
-    """`anchor` moved by whole calendar months, its day clamped to the target month's last day."""
+def add_months(anchor: date, months: int, month_day: int | None = None) -> date:
+    """`anchor` moved by whole calendar months, keeping `month_day` (default the anchor's day) clamped to
+    the target month's last day; the clamp is never carried (Jan 31 + 1 = Feb 28, Jan 31 + 2 = Mar 31)."""
     month_index = anchor.month - 1 + months
     year, month = anchor.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(anchor.day, calendar.monthrange(year, month)[1]))
+    return date(year, month, min(month_day or anchor.day, calendar.monthrange(year, month)[1]))
 
 
 def build_schedule(
@@ -146,6 +148,7 @@ def build_schedule(
     frequency: Frequency | str,
     apr_bps: int,
     first_due: date,
+    month_day: int | None = None,
 ) -> Schedule:
     """The installment schedule for financing the patient portion less the down payment in-house.
 
@@ -153,6 +156,8 @@ def build_schedule(
     there is nothing to finance or the amount is too small for the number of installments.
     """
     freq = _validate(patient_portion_cents, down_payment_cents, count, frequency, apr_bps, first_due)
+    if month_day is not None and (not _is_int(month_day) or not 1 <= month_day <= 31):
+        raise InvalidInput("month_day must be 1-31", details=[{"field": "month_day", "message": "1-31"}])
     financed = patient_portion_cents - down_payment_cents
     if financed == 0:
         raise RuleViolation("nothing to finance: the down payment covers the whole patient portion")
@@ -168,7 +173,7 @@ def build_schedule(
     installments = tuple(
         Installment(number, due, principal + interest, principal, interest)
         for number, (due, (principal, interest)) in enumerate(
-            zip(due_dates(first_due, count, freq), parts, strict=True), start=1
+            zip(due_dates(first_due, count, freq, month_day), parts, strict=True), start=1
         )
     )
     interest_total = sum(item.interest_cents for item in installments)

@@ -191,7 +191,8 @@ def _in_house_option(patient_portion_cents: int, term: InHouseTerm, today: date)
     first_due = first_due_date(today, term.frequency)
     try:
         schedule = build_schedule(
-            patient_portion_cents, down_payment_cents, term.count, term.frequency, term.apr_bps, first_due
+            patient_portion_cents, down_payment_cents, term.count, term.frequency, term.apr_bps, first_due,
+            month_day=today.day,
         )
     except RuleViolation:
         return None

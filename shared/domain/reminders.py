@@ -36,6 +36,7 @@ from shared.domain.quiet_hours import (
     require_aware,
     zone,
 )
+from shared.domain.sms_caps import Caps, cap_reason
 from shared.errors import InvalidInput
 
 ID_HEX_CHARS = 26  # 104 bits; hex is a subset of the project's base32 id alphabet, so ids look alike
@@ -308,10 +309,5 @@ def sms_cap_reason(
     day: date, sms_days: Sequence[date], location: LocationSettings
 ) -> SuppressionReason | None:
     """Which cap one more SMS on local `day` would break, given the local days of the counted SMS."""
-    if sum(1 for other in sms_days if other == day) + 1 > location.sms_daily_cap:
-        return SuppressionReason.SMS_DAILY_CAP
-    for first in (day - timedelta(days=back) for back in range(7)):
-        last = first + timedelta(days=6)
-        if sum(1 for other in sms_days if first <= other <= last) + 1 > location.sms_weekly_cap:
-            return SuppressionReason.SMS_WEEKLY_CAP
-    return None
+    reason = cap_reason(day, sms_days, Caps(location.sms_daily_cap, location.sms_weekly_cap))
+    return None if reason is None else SuppressionReason(reason)

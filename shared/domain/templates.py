@@ -23,6 +23,7 @@ from shared.domain.template_text import (
     SMS_STOP_LINE,
     SMS_TEXT,
     SMS_WITHOUT_STOP_LINE,
+    EmailText,
 )
 from shared.errors import InvalidInput
 
@@ -132,19 +133,36 @@ class RenderContext:
 
 
 @dataclass(frozen=True)
+class Wording:
+    """A location's own wording of one kind in one language (checked by `template_checks`); a part left
+    None keeps the catalogue's text. `email_body` holds paragraphs separated by blank lines."""
+
+    sms: str | None = None
+    email_subject: str | None = None
+    email_body: str | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        return {name: value for name, value in (("sms", self.sms), ("email_subject", self.email_subject),
+                                                ("email_body", self.email_body)) if value is not None}
+
+
+@dataclass(frozen=True)
 class Rendered:
     subject: str | None
     text: str
     html: str | None
 
 
-def render(kind: str, channel: str, language: str, context: RenderContext) -> Rendered:
-    """The message of `kind` for `channel` ("sms" or "email") in `language` (unknown ones fall back to en)."""
+def render(kind: str, channel: str, language: str, context: RenderContext,
+           wording: Wording | None = None) -> Rendered:
+    """The message of `kind` for `channel` ("sms" or "email") in `language` (unknown ones fall back to en),
+    in the location's own `wording` where it has one."""
     language = _language(language)
+    wording = wording or Wording()
     if channel == "sms":
-        return Rendered(subject=None, text=_render_sms(kind, language, context), html=None)
+        return Rendered(subject=None, text=_render_sms(kind, language, context, wording.sms), html=None)
     if channel == "email":
-        return _render_email(kind, language, context)
+        return _render_email(kind, language, context, wording)
     raise InvalidInput(
         f"unknown channel {channel!r}", details=[{"field": "channel", "message": "sms or email"}]
     )
@@ -190,8 +208,8 @@ def _catalogue_entry(catalogue: dict[str, dict[str, Entry]], kind: str, channel:
     return catalogue[kind][language]
 
 
-def _render_sms(kind: str, language: str, context: RenderContext) -> str:
-    template = _catalogue_entry(SMS_TEXT, kind, "sms", language)
+def _render_sms(kind: str, language: str, context: RenderContext, own: str | None = None) -> str:
+    template = own if own is not None else _catalogue_entry(SMS_TEXT, kind, "sms", language)
     if kind not in SMS_WITHOUT_STOP_LINE:
         template = f"{template} {SMS_STOP_LINE[language]}"
     values = {key: _clean(to_gsm7(value)) for key, value in _values(template, language, context).items()}
@@ -223,8 +241,16 @@ def _truncate_units(text: str, max_units: int) -> str:
     return "".join(kept).rstrip(" ,.;:-&/(")
 
 
-def _render_email(kind: str, language: str, context: RenderContext) -> Rendered:
+def email_paragraphs(body: str) -> tuple[str, ...]:
+    """An email body's paragraphs: blank lines separate them, other whitespace runs become one space."""
+    return tuple(" ".join(part.split()) for part in body.split("\n\n") if part.strip())
+
+
+def _render_email(kind: str, language: str, context: RenderContext, wording: Wording) -> Rendered:
     entry = _catalogue_entry(EMAIL_TEXT, kind, "email", language)
+    if wording.email_subject is not None or wording.email_body is not None:
+        entry = EmailText(wording.email_subject or entry.subject,
+                          email_paragraphs(wording.email_body) if wording.email_body else entry.paragraphs)
     footer = EMAIL_FOOTER[language]
     paragraphs = (*entry.paragraphs, *footer)
     values = _values(" ".join((entry.subject, *paragraphs)), language, context)

@@ -72,6 +72,9 @@ def put_payment_plan(principal: Principal, plan_id: str, terms: dict[str, Any]) 
     portion = ledger.portions(plan)
     today = local_today(location, now)
     frequency = Frequency(terms["frequency"])
+    # A defaulted first due date keeps today's day of month for every later installment (Jan 31 -> Feb 28
+    # -> Mar 31); a first due date the caller chose keeps its own day.
+    month_day = None if terms.get("first_due") else today.day
     first_due = terms.get("first_due") or first_due_date(today, frequency)
     if isinstance(first_due, str):
         first_due = date.fromisoformat(first_due)
@@ -79,7 +82,7 @@ def put_payment_plan(principal: Principal, plan_id: str, terms: dict[str, Any]) 
         raise InvalidInput("the first installment cannot be due in the past",
                            [{"field": "first_due", "message": f"must be {today.isoformat()} or later"}])
     schedule = build_schedule(portion.patient_cents, terms["down_payment_cents"], terms["count"], frequency,
-                              terms["apr_bps"], first_due).to_dict()
+                              terms["apr_bps"], first_due, month_day).to_dict()
     wanted = {"down_payment_cents": terms["down_payment_cents"], "count": terms["count"],
               "frequency": frequency.value, "apr_bps": terms["apr_bps"], "first_due": first_due.isoformat()}
     current = store.load_payment_plan(principal.org, plan.id)

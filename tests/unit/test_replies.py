@@ -79,19 +79,52 @@ def test_near_misses_are_other(text):
 @pytest.mark.parametrize(
     ("text", "flagged"),
     [
-        ("please stop texting me", True),
         ("Cancel my appointment", True),
-        ("I want to opt-out", True),
-        ("unsubscribe me please", True),
+        ("can I cancel and rebook?", True),
         ("stopping by tomorrow", False),
         ("yes please", False),
         ("I'll start on Monday", False),
+        ("stop the pain please, when can I come", True),
     ],
 )
 def test_longer_messages_mentioning_opt_out_are_flagged_for_a_person(text, flagged):
     reply = parse_reply(text)
     assert reply.intent == ReplyIntent.OTHER
     assert reply.possible_opt_out is flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please stop texting me",
+        "Stop sending me messages!",
+        "don't text me anymore",
+        "Do not text this number",
+        "no more texts please",
+        "unsubscribe me please",
+        "I want to opt-out",
+        "please remove me from your list",
+        "Stop please",
+        "No me envíen más mensajes",
+        "no me manden mensajes por favor",
+        "Dejen de enviarme mensajes",
+        "quiero darme de baja",
+        "No quiero recibir más mensajes",
+        "no más mensajes",
+    ],
+)
+def test_free_text_revocations_opt_out_and_ask_for_a_person(text):
+    # Issue 11: these were only flagged; the FCC's 2025 rule makes any reasonable request a revocation.
+    reply = parse_reply(text)
+    assert reply.intent == ReplyIntent.OPT_OUT
+    assert reply.free_text and reply.keyword is None
+
+
+@pytest.mark.parametrize(("text", "cancel"), [("CANCEL", True), ("cancelar", True), ("STOP", False), ("baja", False)])
+def test_cancel_opts_out_and_may_mean_the_appointment(text, cancel):
+    reply = parse_reply(text)
+    assert reply.intent == ReplyIntent.OPT_OUT and not reply.free_text
+    assert reply.may_mean_appointment is cancel
 
 
 def test_normalize_reply():
