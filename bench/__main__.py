@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import cold_import, kpis, patients, payments, plans, reminders
+from bench import benefits, cold_import, kpis, patients, payments, plans, reminders
 
 # Cold import first: it runs child processes only, before DynamoDB Local takes a core.
 BENCHMARKS = {"cold_import": cold_import, "patients": patients, "plans": plans, "payments": payments, "kpis": kpis,
-              "reminders": reminders}
+              "reminders": reminders, "benefits": benefits}
 
 
 def main(argv: list[str] | None = None) -> None:
