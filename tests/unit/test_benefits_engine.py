@@ -9,7 +9,14 @@ import pytest
 
 from shared.domain.benefits.coverage import Coverage
 from shared.domain.benefits.engine import Estimate, LineInput, Patient, estimate
-from shared.domain.benefits.usage import HistoryItem, UsageEntry, UsageStatus, remaining_benefits_cents
+from shared.domain.benefits.usage import (
+    HistoryItem,
+    UsageEntry,
+    UsageStatus,
+    allocate,
+    claim_entry,
+    remaining_benefits_cents,
+)
 
 TODAY = date(2026, 11, 30)
 PCT = {"diagnostic": 100, "xray": 100, "preventive": 100, "restorative": 80, "endodontics": 80, "crowns": 50,
@@ -209,3 +216,17 @@ def test_remaining_benefits_this_year_over_both_coverages():
     pending = UsageEntry(rank=1, service_date=date(2026, 11, 2), status=UsageStatus.PENDING, insurance_cents=10_000)
     assert remaining_benefits_cents([primary, secondary], [pending], TODAY) == 200_000
     assert remaining_benefits_cents([primary], [pending], date(2027, 1, 2)) == 150_000
+
+
+def test_a_claim_books_its_amount_over_its_lines_ortho_apart():
+    """A claim for a filling (expected 120.00, deductible 50.00 applied) and ortho (expected 500.00). Paid
+    310.00 instead of 620.00: split 120 : 500 -> 60.00 general and 250.00 ortho; the deductible counts."""
+    result = run([LineInput("D2391", 20_000, tooth="30"), LineInput("D8080", 100_000)],
+                 cov(deductible_cents=5_000, ortho_lifetime_max_cents=50_000))
+    lines = result.to_dict()["lines"]
+    assert [line["insurance_cents"] for line in lines] == [12_000, 50_000]
+    entry = claim_entry(1, TODAY, UsageStatus.PAID, lines, 31_000)
+    assert (entry.insurance_cents, entry.ortho_cents, entry.deductible_cents) == (6_000, 25_000, 5_000)
+    assert entry.code_cents == {"D2391": 6_000, "D8080": 25_000}
+    assert claim_entry(2, TODAY, UsageStatus.PAID, lines, 31_000).insurance_cents == 0  # no secondary share
+    assert allocate(100, [1, 1, 1]) == [34, 33, 33] and allocate(5, [0, 0]) == [5, 0]

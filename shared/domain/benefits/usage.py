@@ -9,13 +9,15 @@ lifetime maximum and its own lifetime deductible, so its entries count whatever 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from shared.domain.benefits.coverage import Coverage
 from shared.domain.benefits.years import benefit_year_start
+from shared.domain.catalog import Category
 
 
 class UsageStatus(StrEnum):
@@ -163,3 +165,45 @@ class Balances:
         else:
             year.pending_cents += cents
         year.code_cents[code] = year.code_cents.get(code, 0) + cents
+
+
+def allocate(total: int, weights: Sequence[int]) -> list[int]:
+    """`total` cents split in proportion to `weights` (largest remainder, ties to the earlier), summing
+    exactly to `total`; all of it to the first part when every weight is 0."""
+    if not weights:
+        return []
+    whole = sum(weights)
+    if whole == 0:
+        return [total] + [0] * (len(weights) - 1)
+    parts = [total * weight // whole for weight in weights]
+    leftovers = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % whole), i))
+    for index in leftovers[:total - sum(parts)]:
+        parts[index] += 1
+    return parts
+
+
+def claim_entry(rank: int, service_date: date, status: UsageStatus, lines: Sequence[Mapping[str, Any]],
+                amount_cents: int) -> UsageEntry:
+    """What a claim books against coverage `rank`: `amount_cents` (expected while pending, what the insurer
+    paid once paid) spread over the claimed estimate lines in proportion to what each expected from that
+    coverage, orthodontic lines to the lifetime maximum; the deductibles those lines applied count as met.
+    `lines` are estimate lines as stored (`by_coverage` per rank; a line from before dual coverage, without
+    it, counts as the primary's)."""
+    shares = [(line, _share_of(line, rank)) for line in lines]
+    shares = [(line, share) for line, share in shares if share is not None]
+    amounts = allocate(amount_cents, [int(share["insurance_cents"]) for _, share in shares])
+    entry: dict[str, Any] = {"insurance_cents": 0, "deductible_cents": 0, "ortho_cents": 0,
+                             "ortho_deductible_cents": 0}
+    code_cents: dict[str, int] = {}
+    for (line, share), amount in zip(shares, amounts, strict=True):
+        ortho = line.get("category") == Category.ORTHODONTICS.value
+        entry["ortho_cents" if ortho else "insurance_cents"] += amount
+        entry["ortho_deductible_cents" if ortho else "deductible_cents"] += int(share.get("deductible_cents", 0))
+        code_cents[line["code"]] = code_cents.get(line["code"], 0) + amount
+    return UsageEntry(rank, service_date, status, code_cents=code_cents, **entry)
+
+
+def _share_of(line: Mapping[str, Any], rank: int) -> Mapping[str, Any] | None:
+    if "by_coverage" not in line:
+        return line if rank == 1 else None
+    return next((share for share in line["by_coverage"] if share["rank"] == rank), None)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
+
+from shared.domain.installments import add_months
+
+__all__ = ["add_months", "age_on", "benefit_year_start", "next_benefit_year_start"]
 
 
 def benefit_year_start(renewal_month: int, on: date) -> date:
@@ -17,14 +20,6 @@ def benefit_year_start(renewal_month: int, on: date) -> date:
 def next_benefit_year_start(renewal_month: int, on: date) -> date:
     """The renewal date after `on`: the first day of the next benefit year."""
     return add_months(benefit_year_start(renewal_month, on), 12)
-
-
-def add_months(day: date, months: int) -> date:
-    """`day` moved by whole months, the day of month clamped to the target month's length (Jan 31 + 1 ->
-    Feb 28/29), the way insurers count waiting periods and "once per N months"."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def age_on(birth: date, on: date) -> int:
