@@ -103,10 +103,18 @@ class RouteSpec:
     status: int = 200
     audit: str | None = None  # audit action, e.g. "patient.read"; None for routes without patient data
     idempotent: bool = False  # a money-moving POST: needs Idempotency-Key, may answer Idempotent-Replayed
+    response: type[BaseModel] | None = None  # the success body (functions/schemas/out), for /openapi.json
+    also: tuple[int, ...] = ()  # other success statuses the handler answers with the same body
+    if_match: str | None = None  # "required" (PATCH) or "optional": the route reads If-Match
+    alternate_media: tuple[str, ...] = ()  # text answers the route gives when Accept asks (e.g. text/csv)
 
     @property
     def name(self) -> str:
         return self.handler.__name__
+
+    @property
+    def success_statuses(self) -> tuple[int, ...]:
+        return (self.status, *self.also)
 
 
 class Router:
@@ -126,11 +134,18 @@ class Router:
         status: int = 200,
         audit: str | None = None,
         idempotent: bool = False,
+        response: type[BaseModel] | None = None,
+        also: tuple[int, ...] = (),
+        if_match: str | None = None,
+        alternate_media: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
+        """Declare a route. `response` is the model of its success body, answered with `status` (or one of
+        `also`); every route declares one, so /openapi.json types every answer."""
         def register(handler: Handler) -> Handler:
             self.specs.append(
                 RouteSpec(method, path, handler, permission, summary, self.tag, body, query, status, audit,
-                          idempotent)
+                          idempotent, response, also, if_match or ("required" if method == "PATCH" else None),
+                          alternate_media)
             )
             return handler
 
@@ -257,6 +272,8 @@ def handle(spec: RouteSpec, *, headers: Mapping[str, str], params: dict[str, str
         if reply.version is not None:
             response_headers["ETag"] = f'"{reply.version}"'
         status = reply.status or spec.status
+        if status not in spec.success_statuses:  # the document would not tell clients about this answer
+            logger.error("undeclared success status", extra={"route": spec.path, "status": status})
         return Outcome(status, reply.body, response_headers)
     except ChairsideError as exc:
         status = _status_of(exc)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functions.api import Reply, Request, Router, page_reply, page_start
 from functions.schemas.appointments import AppointmentCreate, AppointmentList, AppointmentPatch, CancelIn
+from functions.schemas.out import page_of
+from functions.schemas.out.schedule import AppointmentOut
 from shared.services import appointments
 
 router = Router("appointments")
@@ -15,7 +17,7 @@ def _reply(appointment: dict, status: int = 200) -> Reply:
 
 @router.route("POST", "/appointments", permission="appointments:write", body=AppointmentCreate, status=201,
               summary="Book an appointment (optionally carrying accepted plan steps); plans its reminders",
-              audit="appointment.create")
+              audit="appointment.create", response=AppointmentOut)
 def create_appointment(request: Request) -> Reply:
     appointment = appointments.create(request.principal, request.body.model_dump())
     request.audit(appointment["id"], appointment["patient_id"])
@@ -24,7 +26,7 @@ def create_appointment(request: Request) -> Reply:
 
 @router.route("GET", "/appointments", permission="appointments:read", query=AppointmentList,
               summary="A location's appointments on a local date, or a patient's appointments",
-              audit="appointment.list")
+              audit="appointment.list", response=page_of(AppointmentOut))
 def list_appointments(request: Request) -> dict:
     q = request.query
     if q.patient_id:
@@ -41,14 +43,14 @@ def list_appointments(request: Request) -> dict:
 
 
 @router.route("GET", "/appointments/{appointment_id}", permission="appointments:read", summary="Get an appointment",
-              audit="appointment.read")
+              audit="appointment.read", response=AppointmentOut)
 def get_appointment(request: Request) -> Reply:
     return _reply(appointments.get(request.principal, request.params["appointment_id"]))
 
 
 @router.route("PATCH", "/appointments/{appointment_id}", permission="appointments:write", body=AppointmentPatch,
               summary="Reschedule (start, duration) or change notes; re-plans reminders at once",
-              audit="appointment.update")
+              audit="appointment.update", response=AppointmentOut)
 def patch_appointment(request: Request) -> Reply:
     expected = request.if_match()
     changes = {name: getattr(request.body, name) for name in request.body.model_fields_set}
@@ -56,31 +58,32 @@ def patch_appointment(request: Request) -> Reply:
 
 
 @router.route("POST", "/appointments/{appointment_id}/confirm", permission="appointments:write",
-              summary="Record that the patient confirmed", audit="appointment.confirm")
+              summary="Record that the patient confirmed", audit="appointment.confirm", response=AppointmentOut)
 def confirm_appointment(request: Request) -> Reply:
     return _reply(appointments.confirm(request.principal, request.params["appointment_id"]))
 
 
 @router.route("POST", "/appointments/{appointment_id}/arrive", permission="appointments:write",
-              summary="Check the patient in", audit="appointment.arrive")
+              summary="Check the patient in", audit="appointment.arrive", response=AppointmentOut)
 def arrive_appointment(request: Request) -> Reply:
     return _reply(appointments.arrive(request.principal, request.params["appointment_id"]))
 
 
 @router.route("POST", "/appointments/{appointment_id}/complete", permission="appointments:write",
-              summary="Complete the visit and its plan steps", audit="appointment.complete")
+              summary="Complete the visit and its plan steps", audit="appointment.complete", response=AppointmentOut)
 def complete_appointment(request: Request) -> Reply:
     return _reply(appointments.complete(request.principal, request.params["appointment_id"]))
 
 
 @router.route("POST", "/appointments/{appointment_id}/cancel", permission="appointments:write", body=CancelIn,
               summary="Cancel (under 24 hours' notice: recorded as missed, D9986, and followed up)",
-              audit="appointment.cancel")
+              audit="appointment.cancel", response=AppointmentOut)
 def cancel_appointment(request: Request) -> Reply:
     return _reply(appointments.cancel(request.principal, request.params["appointment_id"], request.body.reason))
 
 
 @router.route("POST", "/appointments/{appointment_id}/no-show", permission="appointments:write",
-              summary="Record a no-show (D9986): rebook task and message", audit="appointment.no_show")
+              summary="Record a no-show (D9986): rebook task and message", audit="appointment.no_show",
+              response=AppointmentOut)
 def record_no_show(request: Request) -> Reply:
     return _reply(appointments.no_show(request.principal, request.params["appointment_id"]))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functions.api import Reply, Request, Router, page_reply, page_start
 from functions.schemas.followups import FollowUpList, ResolveIn
+from functions.schemas.out import page_of
+from functions.schemas.out.schedule import FollowUpOut
 from shared import clock
 from shared.services import followups
 
@@ -12,7 +14,7 @@ router = Router("followups")
 
 @router.route("GET", "/followups", permission="followups:read", query=FollowUpList,
               summary="A location's follow-up tasks, by status and due date; filter by kind and status",
-              audit="followup.list")
+              audit="followup.list", response=page_of(FollowUpOut))
 def list_followups(request: Request) -> dict:
     q = request.query
     kind = q.kind.value if q.kind else None
@@ -25,7 +27,7 @@ def list_followups(request: Request) -> dict:
 
 
 @router.route("POST", "/followups/{followup_id}/resolve", permission="followups:write", body=ResolveIn,
-              summary="Record the outcome of a follow-up task", audit="followup.resolve")
+              summary="Record the outcome of a follow-up task", audit="followup.resolve", response=FollowUpOut)
 def resolve_followup(request: Request) -> Reply:
     body = request.body
     task = followups.resolve(request.principal, request.params["followup_id"], body.outcome.value, body.note,

@@ -9,6 +9,7 @@ from typing import Any
 
 from functions.api import Reply, Request, Router
 from functions.schemas.kpis import KpiQuery
+from functions.schemas.out.kpis import KpiReport
 from shared.domain import kpis as kpi_model
 from shared.services import kpis
 
@@ -20,7 +21,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @router.route("GET", "/kpis", permission="kpis:read", query=KpiQuery,
-              summary="KPIs of a date range per location, per coordinator and for the group (JSON or CSV)")
+              summary="KPIs of a date range per location, per coordinator and for the group (JSON or CSV)",
+              response=KpiReport, alternate_media=(CSV_TYPE,))
 def get_kpis(request: Request) -> Reply:
     q = request.query
     report = kpis.report(request.principal, q.location_id, q.from_, q.to)

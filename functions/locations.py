@@ -4,34 +4,37 @@ from __future__ import annotations
 
 from functions.api import Reply, Request, Router, page_reply, page_start
 from functions.schemas.locations import LocationCreate, LocationList, LocationPatch
+from functions.schemas.out import page_of
+from functions.schemas.out.people import LocationOut
 from shared.services import locations
 
 router = Router("locations")
 
 
 @router.route("POST", "/locations", permission="locations:write", summary="Create a location", body=LocationCreate,
-              status=201)
+              status=201, response=LocationOut)
 def create_location(request: Request) -> Reply:
     location = locations.create(request.principal, request.body.model_dump(mode="json"))
     return Reply(location, 201, version=location["version"])
 
 
 @router.route("GET", "/locations", permission="locations:read", summary="List the locations you may see",
-              query=LocationList)
+              query=LocationList, response=page_of(LocationOut))
 def list_locations(request: Request) -> dict:
     query = {"route": "locations"}
     items, last_key = locations.list_visible(request.principal, request.query.limit, page_start(request, query))
     return page_reply(request, query, items, last_key)
 
 
-@router.route("GET", "/locations/{location_id}", permission="locations:read", summary="Get a location")
+@router.route("GET", "/locations/{location_id}", permission="locations:read", summary="Get a location",
+              response=LocationOut)
 def get_location(request: Request) -> Reply:
     location = locations.get(request.principal, request.params["location_id"])
     return Reply(location, version=location["version"])
 
 
 @router.route("PATCH", "/locations/{location_id}", permission="locations:write", summary="Change a location",
-              body=LocationPatch)
+              body=LocationPatch, response=LocationOut)
 def patch_location(request: Request) -> Reply:
     expected = request.if_match()
     changes = request.changes()

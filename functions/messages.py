@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functions.api import Request, Router, page_reply, page_start
 from functions.schemas.followups import MessageList
+from functions.schemas.out import page_of
+from functions.schemas.out.schedule import MessageOut
 from shared.services import outbox
 
 router = Router("messages")
@@ -11,7 +13,7 @@ router = Router("messages")
 
 @router.route("GET", "/messages", permission="messages:read", query=MessageList,
               summary="Messages of a patient, an appointment, or a location on a local date, with status and reason",
-              audit="message.list")
+              audit="message.list", response=page_of(MessageOut))
 def list_messages(request: Request) -> dict:
     q = request.query
     day = q.date.isoformat() if q.date else None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functions.api import Reply, Request, Router, page_reply, page_start
 from functions.schemas.coverage import CoverageIn
+from functions.schemas.out import page_of
+from functions.schemas.out.people import CoverageOut, PatientOut
 from functions.schemas.patients import PatientCreate, PatientList, PatientPatch
 from shared.services import patients
 
@@ -11,7 +13,7 @@ router = Router("patients")
 
 
 @router.route("POST", "/patients", permission="patients:write", summary="Register a patient", body=PatientCreate,
-              status=201, audit="patient.create")
+              status=201, audit="patient.create", response=PatientOut)
 def create_patient(request: Request) -> Reply:
     patient = patients.create(request.principal, request.body.model_dump(mode="json", exclude_none=True))
     request.audit(patient["id"])
@@ -19,7 +21,7 @@ def create_patient(request: Request) -> Reply:
 
 
 @router.route("GET", "/patients", permission="patients:read", summary="List or search a location's patients",
-              query=PatientList, audit="patient.list")
+              query=PatientList, audit="patient.list", response=page_of(PatientOut))
 def list_patients(request: Request) -> dict:
     q = request.query
     query = {"route": "patients", "location_id": q.location_id, "q": q.q}
@@ -30,14 +32,14 @@ def list_patients(request: Request) -> dict:
 
 
 @router.route("GET", "/patients/{patient_id}", permission="patients:read", summary="Get a patient",
-              audit="patient.read")
+              audit="patient.read", response=PatientOut)
 def get_patient(request: Request) -> Reply:
     patient = patients.get(request.principal, request.params["patient_id"])
     return Reply(patient, version=patient["version"])
 
 
 @router.route("PATCH", "/patients/{patient_id}", permission="patients:write", summary="Change a patient",
-              body=PatientPatch, audit="patient.update")
+              body=PatientPatch, audit="patient.update", response=PatientOut)
 def patch_patient(request: Request) -> Reply:
     expected = request.if_match()
     changes = request.changes()
@@ -46,7 +48,8 @@ def patch_patient(request: Request) -> Reply:
 
 
 @router.route("PUT", "/patients/{patient_id}/coverage", permission="patients:write",
-              summary="Replace a patient's insurance coverage", body=CoverageIn, audit="coverage.write")
+              summary="Replace a patient's insurance coverage", body=CoverageIn, audit="coverage.write",
+              response=CoverageOut, if_match="optional")
 def put_coverage(request: Request) -> Reply:
     expected = request.if_match() if "if-match" in request.headers else None
     fields = request.body.model_dump(mode="json")
@@ -55,7 +58,7 @@ def put_coverage(request: Request) -> Reply:
 
 
 @router.route("GET", "/patients/{patient_id}/coverage", permission="patients:read",
-              summary="Get a patient's insurance coverage", audit="coverage.read")
+              summary="Get a patient's insurance coverage", audit="coverage.read", response=CoverageOut)
 def get_coverage(request: Request) -> Reply:
     coverage = patients.get_coverage(request.principal, request.params["patient_id"])
     return Reply(coverage, version=coverage["version"])

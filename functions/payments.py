@@ -9,6 +9,17 @@ flight is 409 (see shared/store/idempotency.py).
 from __future__ import annotations
 
 from functions.api import Reply, Request, Router, page_reply, page_start
+from functions.schemas.out import page_of
+from functions.schemas.out.money import (
+    ClaimOut,
+    FinancingOut,
+    LedgerOut,
+    PaymentDetail,
+    PaymentOptionsOut,
+    PaymentOut,
+    PaymentPlanOut,
+    RefundCreated,
+)
 from functions.schemas.payments import (
     ClaimCreate,
     ClaimPatch,
@@ -47,13 +58,14 @@ def _versioned(doc: dict, status: int = 200) -> Reply:
 
 
 @router.route("GET", "/plans/{plan_id}/payment-options", permission="payments:read", audit="payment_options.read",
+              response=PaymentOptionsOut,
               summary="Pay in full, in-house plans, financing offers and the insurance estimate for a plan")
 def get_payment_options(request: Request) -> dict:
     return payment_plans.options(request.principal, request.params["plan_id"])
 
 
 @router.route("POST", "/plans/{plan_id}/payment-plan", permission="payments:write", body=PaymentPlanIn,
-              audit="payment_plan.write",
+              audit="payment_plan.write", response=PaymentPlanOut, status=201, also=(200,),
               summary="Set (or sign) the in-house payment plan; new terms void the patient's signature")
 def put_payment_plan(request: Request) -> Reply:
     """201 when the plan gets its first payment plan, 200 when it is replaced or signed."""
@@ -63,7 +75,7 @@ def put_payment_plan(request: Request) -> Reply:
     return _versioned(doc, 201 if created else 200)
 
 
-@router.route("GET", "/plans/{plan_id}/ledger", permission="payments:read", audit="ledger.read",
+@router.route("GET", "/plans/{plan_id}/ledger", permission="payments:read", audit="ledger.read", response=LedgerOut,
               summary="The plan's ledger entries and the balances derived from them")
 def get_ledger(request: Request) -> dict:
     view = ledger.view(request.principal, request.params["plan_id"])
@@ -72,7 +84,8 @@ def get_ledger(request: Request) -> dict:
 
 
 @router.route("POST", "/plans/{plan_id}/financing", permission="payments:write", body=FinancingCreate, status=201,
-              audit="financing.create", summary="Record a financing application to a provider the location offers")
+              audit="financing.create", response=FinancingOut,
+              summary="Record a financing application to a provider the location offers")
 def apply_for_financing(request: Request) -> Reply:
     doc = financing.apply(request.principal, request.params["plan_id"], request.body.model_dump(mode="json"))
     request.audit(doc["id"], doc["plan_id"], doc["patient_id"])
@@ -80,7 +93,8 @@ def apply_for_financing(request: Request) -> Reply:
 
 
 @router.route("PATCH", "/financing/{financing_id}", permission="payments:write", body=FinancingPatch,
-              audit="financing.update", summary="Move a financing application (approval or funding posts once)")
+              audit="financing.update", response=FinancingOut,
+              summary="Move a financing application (approval or funding posts once)")
 def patch_financing(request: Request) -> Reply:
     expected = request.if_match()
     doc = financing.update_financing(request.principal, request.params["financing_id"], request.changes(), expected)
@@ -89,7 +103,7 @@ def patch_financing(request: Request) -> Reply:
 
 
 @router.route("POST", "/plans/{plan_id}/claims", permission="payments:write", body=ClaimCreate, status=201,
-              audit="claim.create", summary="Record an insurance claim or predetermination")
+              audit="claim.create", response=ClaimOut, summary="Record an insurance claim or predetermination")
 def file_claim(request: Request) -> Reply:
     doc = financing.file_claim(request.principal, request.params["plan_id"], request.body.model_dump(mode="json"))
     request.audit(doc["id"], doc["plan_id"], doc["patient_id"])
@@ -97,6 +111,7 @@ def file_claim(request: Request) -> Reply:
 
 
 @router.route("PATCH", "/claims/{claim_id}", permission="payments:write", body=ClaimPatch, audit="claim.update",
+              response=ClaimOut,
               summary="Move a claim (paid posts the insurer's payment once and updates the coverage used)")
 def patch_claim(request: Request) -> Reply:
     expected = request.if_match()
@@ -106,7 +121,7 @@ def patch_claim(request: Request) -> Reply:
 
 
 @router.route("POST", "/payments", permission="payments:write", body=PaymentCreate, status=201,
-              audit="payment.create", idempotent=True,
+              audit="payment.create", idempotent=True, response=PaymentOut,
               summary="Record a payment taken elsewhere (needs Idempotency-Key)")
 def create_payment(request: Request) -> Reply:
     key = _idempotency_key(request)
@@ -115,6 +130,7 @@ def create_payment(request: Request) -> Reply:
 
 
 @router.route("GET", "/payments", permission="payments:read", query=PaymentList, audit="payment.list",
+              response=page_of(PaymentOut),
               summary="Payments of a plan or of a patient, newest first")
 def list_payments(request: Request) -> dict:
     q = request.query
@@ -125,7 +141,7 @@ def list_payments(request: Request) -> dict:
     return page_reply(request, query, items, last_key)
 
 
-@router.route("GET", "/payments/{payment_id}", permission="payments:read", audit="payment.read",
+@router.route("GET", "/payments/{payment_id}", permission="payments:read", audit="payment.read", response=PaymentDetail,
               summary="A payment with its refunds")
 def get_payment(request: Request) -> Reply:
     doc = payments.get(request.principal, request.params["payment_id"])
@@ -134,7 +150,7 @@ def get_payment(request: Request) -> Reply:
 
 
 @router.route("POST", "/payments/{payment_id}/refunds", permission="refunds:write", body=RefundCreate, status=201,
-              audit="refund.create", idempotent=True,
+              audit="refund.create", idempotent=True, response=RefundCreated,
               summary="Refund part or all of what is left of a payment (needs Idempotency-Key)")
 def create_refund(request: Request) -> Reply:
     key = _idempotency_key(request)

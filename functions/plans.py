@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from functions.api import Reply, Request, Router, page_reply, page_start
+from functions.schemas.out import page_of
+from functions.schemas.out.plans import CatalogEntryOut, EstimateOut, PlanOut
 from functions.schemas.plans import AcceptIn, DeclineIn, PlanCreate, PlanList, PlanPatch, PresentIn, ProcedureQuery
 from shared.services import plans
 
@@ -14,14 +16,14 @@ def _plan_reply(plan: dict, status: int = 200) -> Reply:
 
 
 @router.route("GET", "/procedures", permission="procedures:read", summary="Search the CDT procedure catalog",
-              query=ProcedureQuery)
+              query=ProcedureQuery, response=page_of(CatalogEntryOut))
 def search_procedures(request: Request) -> dict:
     q = request.query
     return {"items": plans.procedures(request.principal, q.q, q.location_id, q.limit), "next_cursor": None}
 
 
 @router.route("POST", "/plans", permission="plans:write", summary="Create a treatment plan (draft)",
-              body=PlanCreate, status=201, audit="plan.create")
+              body=PlanCreate, status=201, audit="plan.create", response=PlanOut)
 def create_plan(request: Request) -> Reply:
     plan = plans.create(request.principal, request.body.model_dump(mode="json"))
     request.audit(plan["id"], plan["patient_id"])
@@ -29,7 +31,7 @@ def create_plan(request: Request) -> Reply:
 
 
 @router.route("GET", "/plans", permission="plans:read", summary="List plans of a patient or a location",
-              query=PlanList, audit="plan.list")
+              query=PlanList, audit="plan.list", response=page_of(PlanOut))
 def list_plans(request: Request) -> dict:
     q = request.query
     status = q.status.value if q.status else None
@@ -40,13 +42,14 @@ def list_plans(request: Request) -> dict:
     return page_reply(request, query, items, last_key)
 
 
-@router.route("GET", "/plans/{plan_id}", permission="plans:read", summary="Get a plan", audit="plan.read")
+@router.route("GET", "/plans/{plan_id}", permission="plans:read", summary="Get a plan", audit="plan.read",
+              response=PlanOut)
 def get_plan(request: Request) -> Reply:
     return _plan_reply(plans.get(request.principal, request.params["plan_id"]))
 
 
 @router.route("PATCH", "/plans/{plan_id}", permission="plans:write", summary="Edit a draft or presented plan",
-              body=PlanPatch, audit="plan.update")
+              body=PlanPatch, audit="plan.update", response=PlanOut)
 def patch_plan(request: Request) -> Reply:
     expected = request.if_match()
     changes = {name: value for name, value in request.changes().items() if value is not None}
@@ -54,21 +57,22 @@ def patch_plan(request: Request) -> Reply:
 
 
 @router.route("GET", "/plans/{plan_id}/estimate", permission="plans:read",
-              summary="Insurance estimate: frozen when a quote covers the plan, fresh otherwise", audit="plan.read")
+              summary="Insurance estimate: frozen when a quote covers the plan, fresh otherwise", audit="plan.read",
+              response=EstimateOut)
 def get_estimate(request: Request) -> dict:
     return plans.plan_estimate(request.principal, request.params["plan_id"])
 
 
 @router.route("POST", "/plans/{plan_id}/present", permission="plans:write",
               summary="Present the plan: freeze procedures, fees and estimate as a numbered quote", body=PresentIn,
-              audit="plan.present")
+              audit="plan.present", response=PlanOut)
 def present_plan(request: Request) -> Reply:
     return _plan_reply(plans.present(request.principal, request.params["plan_id"], request.body.validity_days))
 
 
 @router.route("POST", "/plans/{plan_id}/accept", permission="plans:write",
               summary="Record the patient's signature on the presented version (all or some steps)", body=AcceptIn,
-              audit="plan.accept")
+              audit="plan.accept", response=PlanOut)
 def accept_plan(request: Request) -> Reply:
     body = request.body
     plan = plans.accept(request.principal, request.params["plan_id"], body.signer_name, body.version, body.step_ids)
@@ -76,7 +80,7 @@ def accept_plan(request: Request) -> Reply:
 
 
 @router.route("POST", "/plans/{plan_id}/decline", permission="plans:write", summary="Record that the patient declined",
-              body=DeclineIn, audit="plan.decline")
+              body=DeclineIn, audit="plan.decline", response=PlanOut)
 def decline_plan(request: Request) -> Reply:
     body = request.body
     return _plan_reply(plans.decline(request.principal, request.params["plan_id"], body.reason.value, body.note))

@@ -1,0 +1,59 @@
+"""Response models for appointments, the follow-up worklist and the outbox (messages)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from functions.schemas.out import Out, Stamped
+
+AppointmentStatus = Literal["scheduled", "confirmed", "arrived", "completed", "cancelled", "no_show"]
+MessageStatus = Literal["planned", "sending", "sent", "failed", "suppressed", "cancelled", "expired", "unconfirmed"]
+
+
+class AppointmentOut(Stamped):
+    id: str
+    patient_id: str
+    location_id: str
+    plan_id: str | None
+    step_ids: list[str]
+    start: str = Field(description="The location's wall clock with its UTC offset")
+    start_utc: str
+    timezone: str
+    duration_minutes: int
+    status: AppointmentStatus
+    notes: str | None = None
+    missed_code: str | None = Field(None, description="D9986 (missed or late-cancelled) or D9987 (cancelled)")
+
+
+class FollowUpOut(Stamped):
+    id: str
+    kind: str
+    status: Literal["open", "resolved"]
+    patient_id: str
+    location_id: str
+    due_date: str
+    owner: str | None = None
+    outcome: str | None = None
+    resolved_by: str | None = None
+    resolved_at: str | None = None
+    note: str | None = None
+
+
+class MessageOut(Out):
+    id: str
+    patient_id: str
+    appointment_id: str | None = None
+    location_id: str
+    kind: str
+    channel: Literal["email", "sms"]
+    purpose: str | None = None
+    send_at: str
+    status: MessageStatus
+    provider_message_id: str | None = None
+    reason: str | None = Field(None, description="Why it is suppressed, failed, expired or unconfirmed")
+    attempts: int = 0
+    sent_at: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
