@@ -93,6 +93,7 @@ def _seed(org: str, sizes: Sizes, outside: bool) -> tuple[list[dict[str, Any]], 
     from shared.ids import new_id
     from shared.services import locations
     from shared.store import appointments as appointment_store
+    from shared.store import patients as patient_store
     from shared.store.table import Record
 
     principal = Principal(sub="bench", org=org, role="admin", locations=("*",))
@@ -108,7 +109,7 @@ def _seed(org: str, sizes: Sizes, outside: bool) -> tuple[list[dict[str, Any]], 
             location = made[i % len(made)]
             tz = location["timezone"]
             patient_id = new_id("pat")
-            batch.save(Record(pk=f"{org}#PAT#{patient_id}", sk="PROFILE", kind="patient", doc={
+            batch.save(patient_store.profile_record(org, {
                 "id": patient_id, "location_id": location["id"], "first_name": "Pat", "last_name": f"Bench{i}",
                 "date_of_birth": "1980-01-01", "phone": f"+1556{i:07d}", "email": f"p{i}@bench.example",
                 "language": ("en", "es")[i % 2], "consent": consent, "sms_opted_out": False,

@@ -21,7 +21,6 @@ from shared.clock import iso
 from shared.logs import logger
 from shared.services import inbound, planner, sender
 
-LOCATION_QUEUE = "location-jobs"
 QUEUE_URL_ENV = "CHAIRSIDE_LOCATION_JOBS_QUEUE_URL"
 FANOUT_ENV = "CHAIRSIDE_LOCAL_FANOUT"
 SQS_BATCH = 10  # SendMessageBatch takes at most 10 entries

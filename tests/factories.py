@@ -97,3 +97,13 @@ def int_cents_only(monkeypatch):
         return response
 
     monkeypatch.setattr(Caller, "call", checked)
+
+
+def commit(*writes) -> None:
+    """Run writes (callables taking a unit of work, as the services build them) as one unit of work."""
+    from shared.store.unit_of_work import UnitOfWork
+
+    uow = UnitOfWork()
+    for write in writes:
+        write(uow)
+    uow.commit()

@@ -15,8 +15,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from pynamodb.transactions import TransactWrite
-
 from shared import clock
 from shared.auth import Principal
 from shared.clock import iso
@@ -24,12 +22,15 @@ from shared.domain import plan_lifecycle
 from shared.domain.followup_rules import MissedAppointmentCode, classify_cancellation, flag_repeat_no_show
 from shared.domain.plans import Plan, StepStatus
 from shared.domain.quiet_hours import local_date_of, zone
-from shared.errors import InvalidInput, NotFound, RuleViolation, StaleVersion
+from shared.errors import InvalidInput, RuleViolation, StaleVersion
 from shared.ids import new_id
 from shared.services import followups, kpis, ledger, locations, outbox, patients, plans
+from shared.services.visibility import Kind, get_visible, visible
 from shared.store import appointments as store
+from shared.store import plans as plan_store
 from shared.store.appointments import Book
 from shared.store.table import Record
+from shared.store.unit_of_work import UnitOfWork, conflict
 
 UPCOMING = ("scheduled", "confirmed")  # may be rescheduled, confirmed, cancelled, missed; get reminders
 TRANSITIONS: dict[str, tuple[str, ...]] = {  # action -> statuses it applies to
@@ -54,10 +55,7 @@ def view(record: Record) -> dict[str, Any]:
 
 
 def load(principal: Principal, appointment_id: str) -> Record:
-    record = store.load(principal.org, appointment_id)
-    if record is None or not principal.may_see(record.data()["location_id"]):
-        raise NotFound("appointment not found")
-    return record
+    return get_visible(principal, Kind.APPOINTMENT, appointment_id)
 
 
 def _require(doc: Mapping[str, Any], action: str) -> None:
@@ -67,46 +65,40 @@ def _require(doc: Mapping[str, Any], action: str) -> None:
                             f"{doc['status']}; {action.replace('_', '-')} applies to {allowed}")
 
 
-def _record(org: str, doc: dict[str, Any]) -> Record:
-    return store.to_record(org, doc, 0, local_date_of(outbox.parse_instant(doc["start"]), doc["timezone"]).isoformat())
-
-
 PlanChange = tuple[Plan, Plan]  # (the plan as read, the plan as it will be stored)
-Extra = Callable[[TransactWrite], None]
+Extra = Callable[[UnitOfWork], None]
 
 
 def _write(org: str, doc: dict[str, Any], read_version: int | None, book: Book, plan_change: PlanChange | None = None,
            extra: Extra | None = None, stale_message: str = "") -> Record:
-    """One transaction: the changed plan and its KPI counters first, the appointment, the patient's book,
-    then `extra` (an outcome counter, ledger charges)."""
-    record = _record(org, doc)
-    plan_writes = []
+    """One unit of work: the changed plan first, the appointment, the patient's book, the plan change's KPI
+    writes, then `extra` (an outcome counter, ledger charges). A failed condition on the appointment is
+    StaleVersion when `stale_message` is given (the caller's If-Match no longer holds); anything else
+    failing means a concurrent change to the same appointment, book or plan: Conflict."""
+    concurrent = conflict(CONCURRENT)
+    uow = UnitOfWork(race_message=CONCURRENT)
+    kpi_writes = None
     if plan_change is not None:
         before, after = plan_change
         tz = doc["timezone"] if after.location_id == doc["location_id"] else locations.load(
             org, after.location_id).data()["timezone"]
-        plan_writes = [(after, before.version)]
-        extra = kpis.combine(kpis.kpi_writes_for_plan_change(org, before, after, tz), extra)
-
-    def build(tx: TransactWrite) -> None:
-        store.save(tx, record, read_version)
-        store.save(tx, store.book_record(org, doc["patient_id"], book.doc, 0), book.version)
-        if extra:
-            extra(tx)
-
-    store.commit(org, build, plans=plan_writes, concurrent_message=CONCURRENT,
-                 stale_indexes=(0,) if stale_message else (), stale_message=stale_message)
+        kpi_writes = kpis.kpi_writes_for_plan_change(org, before, after, tz, on_race=concurrent)
+        plan_store.put(uow, org, after, before.version, concurrent)
+    local_date = local_date_of(outbox.parse_instant(doc["start"]), doc["timezone"]).isoformat()
+    record = store.put(uow, org, doc, local_date, read_version,
+                       (lambda: StaleVersion(stale_message)) if stale_message else concurrent)
+    store.put_book(uow, org, book, concurrent)
+    for more in (kpi_writes, extra):
+        if more is not None:
+            more(uow)
+    uow.commit()
     return record
 
 
 def _outcome(org: str, doc: Mapping[str, Any], outcome: str) -> Extra:
     """The KPI counter of an appointment outcome (completed, no_show, late_cancel), on its local date."""
     day = local_date_of(outbox.parse_instant(doc["start"]), doc["timezone"])
-
-    def add(tx: TransactWrite) -> None:
-        kpis.add_appointment_outcome(tx, org, doc["location_id"], day, outcome)
-
-    return add
+    return lambda uow: kpis.add_appointment_outcome(uow, org, doc["location_id"], day, outcome)
 
 
 def _plan_steps(principal: Principal, doc: Mapping[str, Any], move: Callable[..., Plan], only: StepStatus | None,
@@ -175,7 +167,7 @@ def list_for_patient(principal: Principal, patient_id: str, limit: int,
                      start_key: dict | None) -> tuple[list[dict[str, Any]], dict | None]:
     patients.load(principal, patient_id)
     page = store.page_for_patient(principal.org, patient_id, limit, start_key)
-    return [view(r) for r in page.records if principal.may_see(r.data()["location_id"])], page.last_key
+    return [view(r) for r in visible(principal, page.records)], page.last_key
 
 
 # --- changes ---------------------------------------------------------------------------------------
@@ -265,15 +257,12 @@ def complete(principal: Principal, appointment_id: str) -> dict[str, Any]:
     return view(written)
 
 
-def step_charges(org: str, plan: Plan, step_ids: Sequence[str], now: datetime) -> Callable[[TransactWrite], None]:
+def step_charges(org: str, plan: Plan, step_ids: Sequence[str], now: datetime) -> Extra:
     """The ledger charges of the completed steps (patient, insurance and write-off parts of their frozen
     quote lines), added to the completion's transaction: completing the visit and charging for it happen
     together or not at all, and an entry already posted refuses the whole transaction."""
 
-    def add(tx: TransactWrite) -> None:
-        ledger.add_step_charges(tx, org, plan, list(step_ids), now)
-
-    return add
+    return lambda uow: ledger.add_step_charges(uow, org, plan, list(step_ids), now, conflict(CONCURRENT))
 
 
 def cancel(principal: Principal, appointment_id: str, reason: str) -> dict[str, Any]:

@@ -32,14 +32,16 @@ from shared.domain import kpis as kpi_domain
 from shared.domain.coverage import benefit_year_start
 from shared.domain.ledger import AdjustmentType, EntryKind, LedgerEntry, Party
 from shared.domain.payment_options import financing_label
-from shared.errors import InvalidInput, NotFound, RuleViolation
+from shared.errors import InvalidInput, RuleViolation
 from shared.ids import new_id
-from shared.services import kpis, ledger, locations, patients, payments, plans
+from shared.services import kpis, ledger, locations, payments, plans
 from shared.services.documents import require_version, view
 from shared.services.payment_plans import local_today, policy_of
+from shared.services.visibility import Kind, get_visible
+from shared.store import patients as patient_store
 from shared.store import payments as store
-from shared.store import records
 from shared.store.table import Record
+from shared.store.unit_of_work import UnitOfWork
 
 FINANCING_MOVES: Mapping[str, frozenset[str]] = {
     "applied": frozenset({"approved", "declined", "cancelled", "funded"}),
@@ -72,10 +74,7 @@ def _history(doc: dict[str, Any], status: str, actor: str, at: str) -> list[dict
 
 
 def load_financing(principal: Principal, financing_id: str) -> Record:
-    record = store.load_financing(principal.org, financing_id)
-    if record is None or not principal.may_see(record.data()["location_id"]):
-        raise NotFound("financing application not found")
-    return record
+    return get_visible(principal, Kind.FINANCING, financing_id)
 
 
 def apply(principal: Principal, plan_id: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -103,7 +102,10 @@ def apply(principal: Principal, plan_id: str, fields: dict[str, Any]) -> dict[st
            "approved_cents": None, "status": "applied", "reference": fields.get("reference"),
            "note": fields.get("note") or "", "payment_id": None, "created_at": stamp, "updated_at": stamp,
            "history": [{"status": "applied", "at": stamp, "by": principal.sub}]}
-    return view(records.create(store.financing_record(principal.org, doc, 1)))
+    uow = UnitOfWork()
+    record = store.put_financing(uow, principal.org, doc, None)
+    uow.commit()
+    return view(record)
 
 
 def update_financing(principal: Principal, financing_id: str, changes: dict[str, Any],
@@ -122,12 +124,11 @@ def update_financing(principal: Principal, financing_id: str, changes: dict[str,
     stamp = clock.now_iso()
     updated = {**doc, "status": status, "updated_at": stamp, "history": _history(doc, status, principal.sub, stamp),
                **{k: changes[k] for k in ("reference", "note") if changes.get(k) is not None}}
-    writes = []
-    counters = []
+    uow = UnitOfWork()
+    version = int(record.version)
     if status == "funded" and doc["status"] != "funded":
         tz = locations.load(principal.org, doc["location_id"]).data()["timezone"]
-        day = kpi_domain.local_date(clock.now(), tz)
-        counters.append(lambda tx: kpis.add_financing_funded(tx, principal.org, doc["location_id"], day))
+        kpis.add_financing_funded(uow, principal.org, doc["location_id"], kpi_domain.local_date(clock.now(), tz))
     if posts:
         plan = plans.load(principal, doc["plan_id"])
         payment = payments.new_payment(plan, amount_cents=approved, method="financing",
@@ -136,12 +137,12 @@ def update_financing(principal: Principal, financing_id: str, changes: dict[str,
         entry = LedgerEntry(f"led_{doc['id']}_payment", EntryKind.PAYMENT, approved, Party.PATIENT,
                             payment["created_at"], plan_id=plan.id, payment_id=payment["id"])
         updated.update(approved_cents=approved, payment_id=payment["id"])
-        writes += payments.posting_writes(principal.org, payment, entry)
-        counters.append(payments.collected(principal.org, payment))
-    version = int(record.version)
-    writes.insert(0, store.Write(store.financing_record(principal.org, updated, version + 1),
-                                 store.same_version(version), store.stale("financing application")))
-    store.commit(writes, extra=kpis.combine(*counters))
+        store.put_financing(uow, principal.org, updated, version)
+        payments.post_payment(uow, principal.org, payment, entry)
+        payments.collected(principal.org, payment)(uow)
+    else:
+        store.put_financing(uow, principal.org, updated, version)
+    uow.commit()
     return {**updated, "version": version + 1}
 
 
@@ -149,28 +150,23 @@ def update_financing(principal: Principal, financing_id: str, changes: dict[str,
 
 
 def load_claim(principal: Principal, claim_id: str) -> Record:
-    record = store.load_claim(principal.org, claim_id)
-    if record is None or not principal.may_see(record.data()["location_id"]):
-        raise NotFound("claim not found")
-    return record
+    return get_visible(principal, Kind.CLAIM, claim_id)
 
 
 def _coverage(org: str, patient_id: str) -> Record | None:
-    return records.get(patients.pk(org, patient_id), patients.COVERAGE, consistent=True)
+    return patient_store.get_coverage(org, patient_id, consistent=True)
 
 
 def _in_benefit_year(coverage: dict[str, Any], service_date: str, today: date) -> bool:
     return date.fromisoformat(service_date) >= benefit_year_start(int(coverage["renewal_month"]), today)
 
 
-def _coverage_write(org: str, coverage: Record, *, pending_delta: int, used_delta: int) -> store.Write:
+def _change_coverage(uow: UnitOfWork, org: str, coverage: Record, *, pending_delta: int, used_delta: int) -> None:
     doc = coverage.data()
     doc.update(pending_cents=max(0, int(doc.get("pending_cents", 0)) + pending_delta),
                used_cents=int(doc.get("used_cents", 0)) + used_delta, updated_at=clock.now_iso())
-    version = int(coverage.version)
-    record = Record(pk=coverage.pk, sk=coverage.sk, kind=coverage.kind, doc=doc, version=version + 1)
-    return store.Write(record, store.same_version(version),
-                       store.conflict("the patient's coverage changed at the same time; retry"))
+    patient_store.put_coverage(uow, org, doc["patient_id"], doc, int(coverage.version),
+                               concurrent_message="the patient's coverage changed at the same time; retry")
 
 
 def file_claim(principal: Principal, plan_id: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -192,10 +188,11 @@ def file_claim(principal: Principal, plan_id: str, fields: dict[str, Any]) -> di
            "paid_cents": 0, "status": "submitted", "service_date": service_date, "reference": fields.get("reference"),
            "note": fields.get("note") or "", "pending_held_cents": held, "payment_id": None, "created_at": stamp,
            "updated_at": stamp, "history": [{"status": "submitted", "at": stamp, "by": principal.sub}]}
-    writes = [store.Write(store.claim_record(principal.org, doc, 1), store.new_item(), store.conflict("claim exists"))]
+    uow = UnitOfWork()
+    store.put_claim(uow, principal.org, doc, None)
     if held:
-        writes.append(_coverage_write(principal.org, coverage, pending_delta=held, used_delta=0))
-    store.commit(writes)
+        _change_coverage(uow, principal.org, coverage, pending_delta=held, used_delta=0)
+    uow.commit()
     return {**doc, "version": 1}
 
 
@@ -221,43 +218,50 @@ def update_claim(principal: Principal, claim_id: str, changes: dict[str, Any], e
     updated["pending_held_cents"] = held
     if moved and status == "paid":
         updated["paid_cents"] = changes["paid_cents"]
-    writes, used, payment_id, payment = _claim_postings(principal, doc, updated, moved, stamp)
-    updated["payment_id"] = payment_id or doc.get("payment_id")
-    if coverage is not None and (held != doc["pending_held_cents"] or (used and in_year)):
-        writes.append(_coverage_write(principal.org, coverage, pending_delta=held - doc["pending_held_cents"],
-                                      used_delta=used if in_year else 0))
     version = int(record.version)
-    writes.insert(0, store.Write(store.claim_record(principal.org, updated, version + 1), store.same_version(version),
-                                 store.stale("claim")))
-    store.commit(writes, extra=payments.collected(principal.org, payment) if payment else None)
+    payment = _insurer_payment(principal, doc, updated) if moved and status == "paid" else None
+    updated["payment_id"] = payment["id"] if payment else doc.get("payment_id")
+    uow = UnitOfWork()
+    store.put_claim(uow, principal.org, updated, version)
+    used = _claim_postings(uow, principal.org, doc, updated, moved, stamp, payment)
+    if coverage is not None and (held != doc["pending_held_cents"] or (used and in_year)):
+        _change_coverage(uow, principal.org, coverage, pending_delta=held - doc["pending_held_cents"],
+                         used_delta=used if in_year else 0)
+    uow.commit()
     return {**updated, "version": version + 1}
 
 
-def _claim_postings(principal: Principal, before: dict[str, Any], after: dict[str, Any], moved: bool,
-                    stamp: str) -> tuple[list[store.Write], int, str | None, dict[str, Any] | None]:
-    """The ledger (and payment) writes of a claim's move: (writes, what the insurer paid, its payment id,
-    the payment)."""
-    org, plan_id, claim_id = principal.org, before["plan_id"], before["id"]
+def _insurer_payment(principal: Principal, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any] | None:
+    """The insurer's payment of a claim marked paid (None for a predetermination, which is never money)."""
+    if before["kind"] != "claim":
+        return None
+    plan = plans.load(principal, before["plan_id"])
+    return payments.new_payment(plan, amount_cents=after["paid_cents"], method=payments.INSURANCE,
+                                reference=after["reference"], created_by=principal.sub, claim_id=before["id"],
+                                note="insurance claim payment")
+
+
+def _claim_postings(uow: UnitOfWork, org: str, before: dict[str, Any], after: dict[str, Any], moved: bool,
+                    stamp: str, payment: dict[str, Any] | None) -> int:
+    """Add the ledger (and payment, and collections) writes of a claim's move to the unit of work; returns
+    what the insurer paid."""
+    plan_id, claim_id = before["plan_id"], before["id"]
     if not moved or before["kind"] != "claim":
-        return [], 0, None, None
-    writes: list[store.Write] = []
-    payment_id, payment = None, None
-    if after["status"] == "paid":
+        return 0
+    if after["status"] == "paid" and payment is not None:
         paid = after["paid_cents"]
-        plan = plans.load(principal, plan_id)
-        payment = payments.new_payment(plan, amount_cents=paid, method=payments.INSURANCE, reference=after["reference"],
-                                       created_by=principal.sub, claim_id=claim_id, note="insurance claim payment")
         entry = LedgerEntry(f"led_{claim_id}_insurance_payment", EntryKind.INSURANCE_PAYMENT, paid, Party.INSURANCE,
                             payment["created_at"], plan_id=plan_id, payment_id=payment["id"], claim_id=claim_id)
-        writes += payments.posting_writes(org, payment, entry)
-        payment_id, shortfall = payment["id"], after["expected_cents"] - paid
+        payments.post_payment(uow, org, payment, entry)
+        payments.collected(org, payment)(uow)
+        shortfall = after["expected_cents"] - paid
     elif after["status"] == "closed" and before["status"] == "denied":
         paid, shortfall = 0, after["expected_cents"]
     else:
-        return [], 0, None, None
+        return 0
     if shortfall > 0:
-        writes.append(ledger.entry_write(org, plan_id, LedgerEntry(
+        ledger.post_entry(uow, org, plan_id, LedgerEntry(
             f"led_{claim_id}_shortfall", EntryKind.ADJUSTMENT, shortfall, Party.PATIENT, stamp,
             AdjustmentType.INSURANCE_SHORTFALL, plan_id=plan_id, claim_id=claim_id,
-            memo="expected insurance not paid: moved to the patient")))
-    return writes, paid, payment_id, payment
+            memo="expected insurance not paid: moved to the patient"))
+    return paid

@@ -28,13 +28,15 @@ from shared.domain.followup_rules import (
 from shared.domain.plans import Plan, PlanStatus, StepStatus, effective_status
 from shared.domain.quiet_hours import local_date_of
 from shared.domain.reminders import AppointmentRef, PlannedMessage, message_id
-from shared.errors import NotFound, RuleViolation, StaleVersion
+from shared.errors import RuleViolation, StaleVersion
 from shared.services import locations, outbox
 from shared.services.patients import coverage_of as patient_coverage
+from shared.services.visibility import Kind, get_visible
 from shared.store import followups as followup_store
+from shared.store import patients as patient_store
 from shared.store import plans as plan_store
-from shared.store import records
 from shared.store.table import Record
+from shared.store.unit_of_work import UnitOfWork
 
 FRONT_DESK = "front_desk"
 CALLBACK, MESSAGE_FAILED = "callback", "message_failed"
@@ -108,10 +110,7 @@ def view(record: Record) -> dict[str, Any]:
 
 
 def load(principal: Principal, followup_id_: str) -> Record:
-    record = followup_store.load(principal.org, followup_id_)
-    if record is None or not principal.may_see(record.data()["location_id"]):
-        raise NotFound("follow-up not found")
-    return record
+    return get_visible(principal, Kind.FOLLOWUP, followup_id_)
 
 
 def list_followups(principal: Principal, location_id: str, kind: str | None, status: str | None, limit: int,
@@ -126,7 +125,7 @@ def resolve(principal: Principal, followup_id_: str, outcome: str, note: str, no
     record = load(principal, followup_id_)
     if record.data()["status"] != "open":
         raise RuleViolation("follow-up lifecycle: this follow-up is already resolved")
-    return view(_resolved(record, outcome, note, principal.sub, now))
+    return view(_resolved(principal.org, record, outcome, note, principal.sub, now))
 
 
 def auto_resolve(org: str, followup_ids: Iterable[str], outcome: str, now: datetime) -> int:
@@ -136,20 +135,22 @@ def auto_resolve(org: str, followup_ids: Iterable[str], outcome: str, now: datet
         record = followup_store.load(org, fup_id)
         if record is not None and record.data()["status"] == "open":
             try:
-                _resolved(record, outcome, "", "system", now)
+                _resolved(org, record, outcome, "", "system", now)
                 closed += 1
             except StaleVersion:
                 continue  # someone resolved it meanwhile
     return closed
 
 
-def _resolved(record: Record, outcome: str, note: str, by: str, now: datetime) -> Record:
+def _resolved(org: str, record: Record, outcome: str, note: str, by: str, now: datetime) -> Record:
     doc = {**record.data(), "status": "resolved", "outcome": outcome, "resolved_by": by, "resolved_at": iso(now),
            "updated_at": iso(now)}
     if note:
         doc["note"] = note
-    org = record.pk.split("#", 1)[0]
-    return records.replace(followup_store.to_record(org, doc, int(record.version)), int(record.version))
+    uow = UnitOfWork()
+    resolved = followup_store.put(uow, org, doc, int(record.version))
+    uow.commit()
+    return resolved
 
 
 # --- plan rules, run by the nightly location job --------------------------------------------------------
@@ -224,7 +225,7 @@ def plan_followups_for_location(org: str, location: Mapping[str, Any], now: date
 
 def _profile(org: str, patient_id: str, cache: dict[str, dict[str, Any] | None]) -> dict[str, Any] | None:
     if patient_id not in cache:
-        record = records.get(f"{org}#PAT#{patient_id}", "PROFILE")
+        record = patient_store.get(org, patient_id)
         cache[patient_id] = record.data() if record else None
     return cache[patient_id]
 

@@ -32,8 +32,10 @@ from shared.domain.replies import ReplyIntent, parse_reply
 from shared.errors import StaleVersion
 from shared.logs import logger
 from shared.services import appointments, followups, outbox, sender
+from shared.store import locations as location_store
 from shared.store import outbox as outbox_store
-from shared.store import records
+from shared.store import patients as patient_store
+from shared.store.unit_of_work import UnitOfWork
 
 FLAG_WRITE_ATTEMPTS = 3
 
@@ -100,7 +102,7 @@ def _reply(person: Mapping[str, Any], inbound_id: str, kind: str, now: datetime,
     extras = {"reply": True, "appointment_id": (appointment or {}).get("id"),
               "appointment_start": (appointment or {}).get("start")}
     doc = outbox.row_doc(row, now, extras, None)
-    location = records.get(f"{org}#LOC", location_id)
+    location = location_store.get(org, location_id)
     if location is None:
         return "location_missing"
     local_date = local_date_of(now, location.data()["timezone"]).isoformat()
@@ -140,15 +142,16 @@ def handle_ses_feedback(payload: Mapping[str, Any], now: datetime) -> dict[str, 
 def _set_flags(org: str, patient_id: str, changes: Mapping[str, Any], now: datetime) -> bool:
     """Set the messaging side's fields on the patient's profile, conditional on the version read."""
     for _ in range(FLAG_WRITE_ATTEMPTS):
-        record = records.get(f"{org}#PAT#{patient_id}", "PROFILE", consistent=True)
+        record = patient_store.get(org, patient_id, consistent=True)
         if record is None:
             return False
         doc = record.data()
         if all(doc.get(name) == value for name, value in changes.items() if not name.endswith("_at")):
             return False
-        record.doc = {**doc, **changes, "updated_at": iso(now)}
+        uow = UnitOfWork()
+        patient_store.put_profile(uow, org, {**doc, **changes, "updated_at": iso(now)}, int(record.version))
         try:
-            records.replace(record, int(record.version))
+            uow.commit()
             return True
         except StaleVersion:
             continue

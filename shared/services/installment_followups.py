@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from shared.domain.followup_rules import plan_installment_due, plan_installment_overdue
 from shared.domain.ledger import balances
-from shared.services import followups, ledger, outbox, patients
+from shared.services import followups, ledger, outbox
+from shared.store import patients as patient_store
 from shared.store import payments as payment_store
-from shared.store import records
 
 REMIND_DAYS_BEFORE = 3
 OVERDUE_DAYS = (1, 7)
@@ -34,7 +34,7 @@ def installment_followups_for_location(org: str, location: Mapping[str, Any], no
         due_soon, overdue = _installments_to_follow(org, doc, today)
         if not due_soon and not overdue:
             continue
-        patient_record = records.get(patients.pk(org, doc["patient_id"]), patients.PROFILE)
+        patient_record = patient_store.get(org, doc["patient_id"])
         if patient_record is None:
             continue
         patient = patient_record.data()

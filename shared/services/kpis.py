@@ -3,7 +3,7 @@ a location's day, and the figures of a date range per location, per coordinator 
 
 Writing (call inside the transaction of the change that moves the figure; see docs/KPIS.md):
   kpi_writes_for_plan_change(org, before, after, location_tz)  -> `extra` for shared.store.plans.commit
-  add_payment / add_refund / add_financing_funded / add_appointment_outcome (tx, org, location_id, day, ...)
+  add_payment / add_refund / add_financing_funded / add_appointment_outcome (uow, org, location_id, day, ...)
 Reading: `report` reads O(days x locations) items, whatever the number of plans.
 """
 
@@ -13,8 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from typing import Any
-
-from pynamodb.transactions import TransactWrite
 
 from shared import clock
 from shared.auth import Principal
@@ -26,8 +24,9 @@ from shared.domain.plans import Plan
 from shared.money import require_cents
 from shared.services import locations
 from shared.store import kpis as kpi_store
+from shared.store.unit_of_work import Failure, UnitOfWork
 
-ExtraWrites = Callable[[TransactWrite], None]
+ExtraWrites = Callable[[UnitOfWork], None]  # writes added to the unit of work of the change
 READ_CONCURRENCY = 8  # location partitions queried at once by a group report
 LOCATION_PAGE = 100
 
@@ -35,17 +34,19 @@ LOCATION_PAGE = 100
 # ---- writing: plan changes -------------------------------------------------------------------------
 
 
-def kpi_writes_for_plan_change(org: str, before: Plan | None, after: Plan, location_tz: str) -> ExtraWrites:
-    """The KPI writes of one plan change, as an `extra` for `shared.store.plans.commit`.
+def kpi_writes_for_plan_change(org: str, before: Plan | None, after: Plan, location_tz: str,
+                               on_race: Failure | None = None) -> ExtraWrites:
+    """The KPI writes of one plan change, to add to the unit of work that stores the plan.
 
     Call it with the plan as read (`before`, None for a new plan) and as it will be stored (`after`),
     right before committing. A change that signs a plan or completes it reads the patient's KPI
-    treatment now and writes it back conditionally in the transaction."""
-    return kpi_writes_for_plan_changes(org, [(before, after)], {after.location_id: location_tz})
+    treatment now and writes it back conditionally in the transaction (`on_race`: the error when another
+    change of the patient's plans wrote it first; StaleVersion by default)."""
+    return kpi_writes_for_plan_changes(org, [(before, after)], {after.location_id: location_tz}, on_race)
 
 
 def kpi_writes_for_plan_changes(org: str, changes: Sequence[tuple[Plan | None, Plan]],
-                                timezones: Mapping[str, str]) -> ExtraWrites:
+                                timezones: Mapping[str, str], on_race: Failure | None = None) -> ExtraWrites:
     """Like `kpi_writes_for_plan_change`, for several plans committed in one transaction (an accepted
     option and the alternatives it declines); `timezones` maps each plan's location to its zone."""
     deltas: dict[str, list[kpi.Delta]] = {}
@@ -65,22 +66,22 @@ def kpi_writes_for_plan_changes(org: str, changes: Sequence[tuple[Plan | None, P
             treatments[treatment_key] = (stored, version, changed)
         deltas.setdefault(after.location_id, []).extend(plan_deltas)
 
-    def write(tx: TransactWrite) -> None:
+    def write(uow: UnitOfWork) -> None:
         for location_id, location_deltas in deltas.items():
-            kpi_store.add_deltas(tx, org, location_id, location_deltas)
+            kpi_store.add_deltas(uow, org, location_id, location_deltas)
         for (location_id, patient_id), (stored, version, changed) in treatments.items():
             if changed != stored:
-                kpi_store.save_treatment(tx, org, location_id, patient_id, changed, version)
+                kpi_store.save_treatment(uow, org, location_id, patient_id, changed, version, on_race)
 
     return write
 
 
 def combine(*writes: ExtraWrites | None) -> ExtraWrites:
     """One `extra` that runs several (None ignored), for a transaction with more than one source."""
-    def write(tx: TransactWrite) -> None:
+    def write(uow: UnitOfWork) -> None:
         for each in writes:
             if each is not None:
-                each(tx)
+                each(uow)
 
     return write
 
@@ -88,35 +89,35 @@ def combine(*writes: ExtraWrites | None) -> ExtraWrites:
 # ---- writing: money and appointments ---------------------------------------------------------------
 
 
-def _add(tx: TransactWrite, org: str, location_id: str, local_date: date, counter: str, amount: int) -> None:
+def _add(uow: UnitOfWork, org: str, location_id: str, local_date: date, counter: str, amount: int) -> None:
     if not isinstance(local_date, date) or isinstance(local_date, datetime):
         raise TypeError(f"local_date must be a date (the location's local date), got {local_date!r}")
-    kpi_store.add_counts(tx, org, location_id, Scope.LOCATION, {counter: amount}, local_date)
+    kpi_store.add_counts(uow, org, location_id, Scope.LOCATION, {counter: amount}, local_date)
 
 
-def add_payment(tx: TransactWrite, org: str, location_id: str, local_date: date, amount_cents: int) -> None:
+def add_payment(uow: UnitOfWork, org: str, location_id: str, local_date: date, amount_cents: int) -> None:
     """In the payment's transaction: a payment received at the location on its local date (collections)."""
-    _add(tx, org, location_id, local_date, "payments_cents", _positive_cents(amount_cents))
+    _add(uow, org, location_id, local_date, "payments_cents", _positive_cents(amount_cents))
 
 
-def add_refund(tx: TransactWrite, org: str, location_id: str, local_date: date, amount_cents: int) -> None:
+def add_refund(uow: UnitOfWork, org: str, location_id: str, local_date: date, amount_cents: int) -> None:
     """In the refund's transaction: money given back on the refund's local date (subtracted from collections)."""
-    _add(tx, org, location_id, local_date, "refunds_cents", _positive_cents(amount_cents))
+    _add(uow, org, location_id, local_date, "refunds_cents", _positive_cents(amount_cents))
 
 
-def add_financing_funded(tx: TransactWrite, org: str, location_id: str, local_date: date) -> None:
+def add_financing_funded(uow: UnitOfWork, org: str, location_id: str, local_date: date) -> None:
     """In the transaction that moves a financing application to `funded`, once per application."""
-    _add(tx, org, location_id, local_date, "financing_funded", 1)
+    _add(uow, org, location_id, local_date, "financing_funded", 1)
 
 
-def add_appointment_outcome(tx: TransactWrite, org: str, location_id: str, local_date: date,
+def add_appointment_outcome(uow: UnitOfWork, org: str, location_id: str, local_date: date,
                             outcome: AppointmentOutcome | str, count: int = 1) -> None:
     """In the transaction that records an appointment's outcome: `completed`, `no_show` or `late_cancel`
     (cancelled with under 24 hours' notice), on the appointment's local date. `count=-1` takes back an
     outcome recorded by mistake (in the transaction that corrects it)."""
     if count not in (1, -1):
         raise ValueError("count is 1, or -1 to take an outcome back")
-    _add(tx, org, location_id, local_date, kpi.OUTCOME_COUNTERS[AppointmentOutcome(outcome)], count)
+    _add(uow, org, location_id, local_date, kpi.OUTCOME_COUNTERS[AppointmentOutcome(outcome)], count)
 
 
 def _positive_cents(amount_cents: int) -> int:

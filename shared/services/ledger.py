@@ -2,11 +2,9 @@
 
 For the appointments work (completing a step charges it):
 
-    charge_records_for_steps(org: str, plan: Plan, step_ids: Sequence[str], now: datetime)
-        -> list[tuple[Record, Condition]]
-    add_step_charges(tx: TransactWrite, org: str, plan: Plan, step_ids: Sequence[str], now: datetime) -> None
+    add_step_charges(uow: UnitOfWork, org: str, plan: Plan, step_ids: Sequence[str], now: datetime) -> None
 
-Both give the ledger charge entries of the named steps from the plan's covering (frozen) quote: per
+adds the ledger charge entries of the named steps from the plan's covering (frozen) quote: per
 estimate line of a step, a patient charge, an insurance charge and the PPO write-off
 (`shared.domain.ledger.charge_entries`, zero parts post nothing). Entry ids are deterministic
 (`led_{step_id}_{line index within the step}_{part}`) and each put is conditional on the entry not
@@ -20,21 +18,19 @@ out), every step of the quote before that.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-
-from pynamodb.transactions import TransactWrite
 
 from shared import clock
 from shared.auth import Principal
 from shared.domain.ledger import LedgerEntry, balances, charge_entries
 from shared.domain.plans import Plan, StepStatus
-from shared.errors import ChairsideError, Conflict, InvalidInput, RuleViolation
+from shared.errors import InvalidInput, RuleViolation
 from shared.services import plans
-from shared.store import payments as store
-from shared.store.table import Record
+from shared.store import ledger as store
+from shared.store.unit_of_work import Failure, UnitOfWork
 
 PORTIONS = ("fee_cents", "writeoff_cents", "insurance_cents", "patient_cents")
 
@@ -87,11 +83,9 @@ def portions(plan: Plan, step_ids: Iterable[str] | None = None) -> Portions:
 # --- ledger writes ----------------------------------------------------------------------------------
 
 
-def entry_write(org: str, plan_id: str, entry: LedgerEntry,
-                on_fail: Callable[[], ChairsideError] | None = None) -> store.Write:
-    """A put of a new ledger entry, refused (the whole transaction) if an entry with its id exists."""
-    on_fail = on_fail or (lambda: Conflict(f"ledger: entry {entry.id} is already posted"))
-    return store.Write(store.ledger_record(org, plan_id, entry.to_dict()), store.new_item(), on_fail)
+def post_entry(uow: UnitOfWork, org: str, plan_id: str, entry: LedgerEntry, on_fail: Failure | None = None) -> None:
+    """A new ledger entry, refused (the whole unit of work) if an entry with its id exists."""
+    store.post(uow, org, plan_id, entry.to_dict(), on_fail)
 
 
 def step_charge_entries(plan: Plan, step_ids: Sequence[str], now: datetime) -> list[LedgerEntry]:
@@ -108,24 +102,18 @@ def step_charge_entries(plan: Plan, step_ids: Sequence[str], now: datetime) -> l
     return entries
 
 
-def charge_records_for_steps(org: str, plan: Plan, step_ids: Sequence[str],
-                             now: datetime) -> list[tuple[Record, Any]]:
-    """(record, condition) pairs that post the charges of completed steps; see the module docstring."""
-    return [(store.ledger_record(org, plan.id, entry.to_dict()), store.new_item())
-            for entry in step_charge_entries(plan, step_ids, now)]
-
-
-def add_step_charges(tx: TransactWrite, org: str, plan: Plan, step_ids: Sequence[str], now: datetime) -> None:
-    """Add the charges of completed steps to a pynamodb transaction; see the module docstring."""
-    for record, condition in charge_records_for_steps(org, plan, step_ids, now):
-        tx.save(record, condition=condition)
+def add_step_charges(uow: UnitOfWork, org: str, plan: Plan, step_ids: Sequence[str], now: datetime,
+                     on_fail: Failure | None = None) -> None:
+    """Add the charges of completed steps to the unit of work; see the module docstring."""
+    for entry in step_charge_entries(plan, step_ids, now):
+        post_entry(uow, org, plan.id, entry, on_fail)
 
 
 # --- reads ------------------------------------------------------------------------------------------
 
 
 def entries_of(org: str, plan_id: str) -> list[LedgerEntry]:
-    return [LedgerEntry.from_dict(data) for data in store.ledger_entries(org, plan_id)]
+    return [LedgerEntry.from_dict(data) for data in store.entries(org, plan_id)]
 
 
 def view(principal: Principal, plan_id: str) -> dict[str, Any]:

@@ -37,9 +37,8 @@ from shared.domain.reminders import (
     plan_messages,
     reminder_send_time,
 )
-from shared.errors import NotFound
 from shared.services import locations, patients
-from shared.store import appointments as appointment_store
+from shared.services.visibility import Kind, get_visible, visible
 from shared.store import outbox as outbox_store
 from shared.store.table import Record
 
@@ -305,12 +304,9 @@ def list_messages(principal: Principal, patient_id: str | None, appointment_id: 
     if patient_id:
         patients.load(principal, patient_id)
         page = outbox_store.page_for_patient(principal.org, patient_id, limit, start_key)
-        return [view(r) for r in page.records if principal.may_see(r.data()["location_id"])], page.last_key
+        return [view(r) for r in visible(principal, page.records)], page.last_key
     if appointment_id:
-        record = appointment_store.load(principal.org, appointment_id)
-        if record is None or not principal.may_see(record.data()["location_id"]):
-            raise NotFound("appointment not found")
-        doc = record.data()
+        doc = get_visible(principal, Kind.APPOINTMENT, appointment_id).data()
         starts = [parse_instant(start) for start in (*doc.get("previous_starts", []), doc["start"])]
         rows = outbox_store.for_patient_between(principal.org, doc["patient_id"], min(starts) - timedelta(days=10),
                                                 max(starts) + timedelta(days=3))

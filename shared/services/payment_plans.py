@@ -7,7 +7,7 @@ anything absent takes the PaymentPolicy defaults.
 Portion: the patient and insurance portions of the payable steps from the covering quote
 (`shared.services.ledger.portions`); a plan without a quote has no options (422).
 
-In-house payment plan (one per treatment plan, item `{org}#PLN#{plan_id}` / `PAYMENT_PLAN`): the terms,
+In-house payment plan (one per treatment plan, stored beside the plan: see docs/DATA-MODEL.md): the terms,
 the schedule built from them, a `terms_version` and the patient's `signature` on that terms version.
 A POST with terms that give the same schedule as the stored one keeps it (and records `signer_name` if
 given); any other POST replaces the terms, increments `terms_version` and clears the signature, because
@@ -30,6 +30,7 @@ from shared.errors import InvalidInput, RuleViolation
 from shared.services import ledger, locations, plans
 from shared.services.documents import view
 from shared.store import payments as store
+from shared.store.unit_of_work import UnitOfWork
 
 POLICY_FIELDS = ("pay_in_full_discount_pct", "in_house_terms", "financing_providers")
 
@@ -106,7 +107,7 @@ def put_payment_plan(principal: Principal, plan_id: str, terms: dict[str, Any]) 
                "voided_signature": {**voided, "voided_at": stamp} if voided else previous.get("voided_signature"),
                "created_at": previous.get("created_at", stamp), "updated_at": stamp}
     read_version = int(current.version) if current else None
-    record = store.payment_plan_record(principal.org, plan.id, doc, (read_version or 0) + 1)
-    condition = store.new_item() if read_version is None else store.same_version(read_version)
-    store.commit([store.Write(record, condition, store.stale("payment plan"))])
+    uow = UnitOfWork()
+    record = store.put_payment_plan(uow, principal.org, plan.id, doc, read_version)
+    uow.commit()
     return view(record), current is None

@@ -22,21 +22,21 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from pynamodb.transactions import TransactWrite
-
 from shared import clock
 from shared.auth import Principal
 from shared.domain import kpis as kpi_domain
 from shared.domain.ledger import AdjustmentType, EntryKind, LedgerEntry, Party, balances, check_refund
 from shared.domain.plans import Plan
-from shared.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from shared.errors import Conflict, InvalidInput, RuleViolation
 from shared.ids import new_id
 from shared.services import kpis, ledger, locations, patients, payment_plans, plans
 from shared.services.documents import view
+from shared.services.visibility import Kind, get_visible, may_see, visible
 from shared.store import idempotency
 from shared.store import payments as store
 from shared.store.idempotency import Claim, Outcome, StoredResponse
 from shared.store.table import Record
+from shared.store.unit_of_work import Contention, UnitOfWork
 
 REFUND_ATTEMPTS = 8
 INSURANCE = "insurance"
@@ -48,10 +48,7 @@ class _PaymentChanged(Conflict):
 
 def load(principal: Principal, payment_id: str, consistent: bool = False) -> Record:
     """The payment if it is in the caller's group and a location the caller may see; 404 otherwise."""
-    record = store.load_payment(principal.org, payment_id, consistent)
-    if record is None or not principal.may_see(record.data()["location_id"]):
-        raise NotFound("payment not found")
-    return record
+    return get_visible(principal, Kind.PAYMENT, payment_id, consistent=consistent)
 
 
 def new_payment(plan: Plan, *, amount_cents: int, method: str, reference: str | None, created_by: str,
@@ -62,20 +59,19 @@ def new_payment(plan: Plan, *, amount_cents: int, method: str, reference: str | 
             "refunded_cents": 0, "created_at": clock.now_iso(), "created_by": created_by, **extra}
 
 
-def collected(org: str, payment: dict[str, Any], sign: int = 1) -> Callable[[TransactWrite], None]:
+def collected(org: str, payment: dict[str, Any], sign: int = 1) -> Callable[[UnitOfWork], None]:
     """The KPI counter of money received (or, with sign -1, refunded) on the location's local date, for
     the transaction that records it: collections count exactly what the ledger holds."""
     timezone = locations.load(org, payment["location_id"]).data()["timezone"]
     day = kpi_domain.local_date(clock.now(), timezone)
     add = kpis.add_payment if sign > 0 else kpis.add_refund
-    return lambda tx: add(tx, org, payment["location_id"], day, payment["amount_cents"])
+    return lambda uow: add(uow, org, payment["location_id"], day, payment["amount_cents"])
 
 
-def posting_writes(org: str, payment: dict[str, Any], entry: LedgerEntry) -> list[store.Write]:
-    """A new payment and its ledger entry, for one transaction (a duplicate entry id refuses both)."""
-    duplicate = store.conflict(f"payments: payment {payment['id']} exists already")
-    return [store.Write(store.payment_record(org, payment, 1), store.new_item(), duplicate),
-            ledger.entry_write(org, payment["plan_id"], entry)]
+def post_payment(uow: UnitOfWork, org: str, payment: dict[str, Any], entry: LedgerEntry) -> None:
+    """A new payment and its ledger entry, in one unit of work (a duplicate entry id refuses both)."""
+    store.add_payment(uow, org, payment)
+    ledger.post_entry(uow, org, payment["plan_id"], entry)
 
 
 def create(principal: Principal, key: str, fields: dict[str, Any]) -> Outcome:
@@ -89,18 +85,21 @@ def create(principal: Principal, key: str, fields: dict[str, Any]) -> Outcome:
                               pay_in_full=fields["pay_in_full"], discount_cents=0, note=fields.get("note") or "")
         entry = LedgerEntry(f"led_{payment['id']}_payment", EntryKind.PAYMENT, payment["amount_cents"],
                             Party.PATIENT, payment["created_at"], plan_id=plan.id, payment_id=payment["id"])
-        writes = posting_writes(principal.org, payment, entry)
-        if fields["pay_in_full"]:
-            discount = _pay_in_full_discount(principal.org, plan, payment)
+        discount = _pay_in_full_discount(principal.org, plan, payment) if fields["pay_in_full"] else None
+        if discount is not None:
             payment["discount_cents"] = discount.amount_cents
-            writes.append(ledger.entry_write(principal.org, plan.id, discount, on_fail=lambda: RuleViolation(
-                "pay in full: this plan's pay-in-full discount was already given")))
+        uow = UnitOfWork(client_request_token=claim.token)
+        post_payment(uow, principal.org, payment, entry)
+        if discount is not None:
+            ledger.post_entry(uow, principal.org, plan.id, discount, on_fail=lambda: RuleViolation(
+                "pay in full: this plan's pay-in-full discount was already given"))
         body = {**payment, "version": 1}
-        writes.append(_completion(claim, 201, body, plan.location_id))
-        store.commit(writes, client_request_token=claim.token, extra=collected(principal.org, payment))
+        idempotency.complete(uow, claim, 201, body, location_id=plan.location_id)
+        collected(principal.org, payment)(uow)
+        uow.commit()
         return StoredResponse(201, body)
 
-    return idempotency.run(principal.org, key, fingerprint, work, visible=_visible_to(principal))
+    return idempotency.run(principal.org, key, fingerprint, work, visible=lambda loc: may_see(principal, loc))
 
 
 def _pay_in_full_discount(org: str, plan: Plan, payment: dict[str, Any]) -> LedgerEntry:
@@ -129,11 +128,11 @@ def refund(principal: Principal, payment_id: str, key: str, fields: dict[str, An
             record = load(principal, payment_id, consistent=True)
             try:
                 return _refund_once(principal.org, principal.sub, record, fields, claim, attempt)
-            except (_PaymentChanged, store.Contention):
+            except (_PaymentChanged, Contention):
                 time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))  # noqa: S311 - jitter, not security
         raise Conflict("refunds: the payment is being changed by other requests; retry")
 
-    return idempotency.run(principal.org, key, fingerprint, work, visible=_visible_to(principal))
+    return idempotency.run(principal.org, key, fingerprint, work, visible=lambda loc: may_see(principal, loc))
 
 
 def _refund_once(org: str, actor: str, record: Record, fields: dict[str, Any], claim: Claim,
@@ -152,28 +151,14 @@ def _refund_once(org: str, actor: str, record: Record, fields: dict[str, Any], c
                "status": "refunded" if left == 0 else "partially_refunded", "updated_at": now}
     entry = LedgerEntry(f"led_{refund_doc['id']}_refund", EntryKind.REFUND, amount, Party.PATIENT, now,
                         plan_id=payment["plan_id"], payment_id=payment["id"], refund_id=refund_doc["id"])
-    within = Record.doc["refunded_cents"] <= payment["amount_cents"] - amount
     body = {**refund_doc, "payment": {**updated, "version": read_version + 1}}
-    store.commit([
-        store.Write(store.payment_record(org, updated, read_version + 1), store.same_version(read_version) & within,
-                    lambda: _PaymentChanged("the payment changed")),
-        store.Write(store.refund_record(org, refund_doc), store.new_item(), store.conflict("refund exists already")),
-        ledger.entry_write(org, payment["plan_id"], entry),
-        _completion(claim, 201, body, payment["location_id"]),
-    ], client_request_token=str(uuid.uuid5(uuid.UUID(claim.token), str(attempt))),
-        extra=collected(org, {**refund_doc, "amount_cents": amount}, sign=-1))
+    uow = UnitOfWork(client_request_token=str(uuid.uuid5(uuid.UUID(claim.token), str(attempt))))
+    store.refund_payment(uow, org, updated, refund_doc, read_version, lambda: _PaymentChanged("the payment changed"))
+    ledger.post_entry(uow, org, payment["plan_id"], entry)
+    idempotency.complete(uow, claim, 201, body, location_id=payment["location_id"])
+    collected(org, {**refund_doc, "amount_cents": amount}, sign=-1)(uow)
+    uow.commit()
     return StoredResponse(201, body)
-
-
-def _completion(claim: Claim, status: int, body: dict[str, Any], location_id: str) -> store.Write:
-    record, condition = claim.completion(status, body, location_id=location_id)
-    return store.Write(record, condition, store.conflict(
-        "idempotency: another request took over this Idempotency-Key while this one ran; retry to see its outcome"))
-
-
-def _visible_to(principal: Principal) -> Callable[[str | None], bool]:
-    """May the caller see a stored response about this location (for replays)?"""
-    return lambda location_id: location_id is None or principal.may_see(location_id)
 
 
 def get(principal: Principal, payment_id: str) -> dict[str, Any]:
@@ -192,5 +177,4 @@ def list_payments(principal: Principal, plan_id: str | None, patient_id: str | N
         patients.load(principal, patient_id or "")
     page = store.page_of_payments(principal.org, plan_id=plan_id, patient_id=patient_id, limit=limit,
                                   start_key=start_key)
-    items = [view(record) for record in page.records]
-    return [item for item in items if principal.may_see(item["location_id"])], page.last_key
+    return [view(record) for record in visible(principal, page.records)], page.last_key

@@ -24,15 +24,14 @@ from shared.logs import logger
 from shared.services import followups, kpis, outbox, sender
 from shared.services.installment_followups import installment_followups_for_location
 from shared.store import appointments as appointment_store
-from shared.store import records
+from shared.store import locations as location_store
+from shared.store import patients as patient_store
 from shared.store.registry import all_locations
-from shared.store.table import Record
 
 # The 7-day reminder of an appointment 8 local days ahead can move to the evening before by quiet hours:
 # planning 8 days ahead leaves every reminder at least one nightly run before it is due.
 HORIZON_DAYS = 8
 UPCOMING = ("scheduled", "confirmed")
-BATCH_GET_LIMIT = 100
 
 
 def location_jobs() -> list[dict[str, str]]:
@@ -40,19 +39,9 @@ def location_jobs() -> list[dict[str, str]]:
     return [{"org": registered.org, "location_id": registered.location_id} for registered in all_locations()]
 
 
-def _profiles(org: str, patient_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Patient profiles by id, 100 a BatchGetItem."""
-    found: dict[str, dict[str, Any]] = {}
-    keys = [(f"{org}#PAT#{patient_id}", "PROFILE") for patient_id in patient_ids]
-    for start in range(0, len(keys), BATCH_GET_LIMIT):
-        for record in Record.batch_get(keys[start:start + BATCH_GET_LIMIT]):
-            found[record.data()["id"]] = record.data()
-    return found
-
-
 def run_location_job(org: str, location_id: str, now: datetime) -> dict[str, int]:
     """Plan the location's reminders for the coming days and its plan follow-ups. Safe to run twice."""
-    location_record = records.get(f"{org}#LOC", location_id)
+    location_record = location_store.get(org, location_id)
     if location_record is None:
         logger.warning("location job for a location that no longer exists", extra={"location_id": location_id})
         return {"appointments": 0}
@@ -64,7 +53,7 @@ def run_location_job(org: str, location_id: str, now: datetime) -> dict[str, int
         doc = record.data()
         if doc["status"] in UPCOMING and outbox.parse_instant(doc["start"]) > now:
             by_patient[doc["patient_id"]].append(doc)
-    profiles = _profiles(org, sorted(by_patient))
+    profiles = patient_store.profiles(org, sorted(by_patient))
     totals = outbox.PlanOutcome()
     for patient_id, appointments in by_patient.items():
         patient = profiles.get(patient_id)

@@ -16,18 +16,17 @@ from shared.domain import catalog, plan_lifecycle
 from shared.domain import plans as plan_model
 from shared.domain.estimate import Estimate, EstimateInput, estimate
 from shared.domain.plans import Plan, PlanStatus
-from shared.errors import InvalidInput, NotFound, RuleViolation, StaleVersion
+from shared.errors import InvalidInput, RuleViolation, StaleVersion
 from shared.ids import new_id
 from shared.services import kpis, locations, patients
+from shared.services.visibility import Kind, get_visible, visible
 from shared.store import plans as plan_store
+from shared.store.unit_of_work import UnitOfWork
 
 
 def load(principal: Principal, plan_id: str) -> Plan:
     """The plan if it is in the caller's group and in a location the caller may see; 404 otherwise."""
-    plan = plan_store.load(principal.org, plan_id)
-    if plan is None or not principal.may_see(plan.location_id):
-        raise NotFound("plan not found")
-    return plan
+    return get_visible(principal, Kind.PLAN, plan_id)
 
 
 def _new_step_id() -> str:
@@ -87,8 +86,11 @@ def _timezones(org: str, plans: Sequence[Plan]) -> dict[str, str]:
 def _commit_with_kpis(org: str, changes: Sequence[tuple[Plan, Plan]]) -> None:
     """Store each (plan as read, plan changed) with the KPI counters the changes move, in one transaction."""
     timezones = _timezones(org, [after for _, after in changes])
-    plan_store.commit(org, [(after, before.version) for before, after in changes],
-                      extra=kpis.kpi_writes_for_plan_changes(org, changes, timezones))
+    uow = UnitOfWork()
+    for before, after in changes:
+        plan_store.put(uow, org, after, before.version)
+    kpis.kpi_writes_for_plan_changes(org, changes, timezones)(uow)
+    uow.commit()
 
 
 def _fee_schedule(principal: Principal, location_id: str) -> Mapping[str, int]:
@@ -112,7 +114,10 @@ def create(principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
         plan_id=new_id("pln"), patient_id=patient["id"], location_id=location_id, coordinator_id=principal.sub,
         phases=phases, now=clock.now(), id_factory=_new_step_id, option_group=option_group,
         option_label=fields.get("option_label"), notes=fields.get("notes") or "")
-    plan_store.commit(principal.org, [(plan, None), *changes])
+    uow = UnitOfWork()
+    for each, read_version in [(plan, None), *changes]:
+        plan_store.put(uow, principal.org, each, read_version)
+    uow.commit()
     return render(principal.org, plan)
 
 
@@ -140,7 +145,9 @@ def edit(principal: Principal, plan_id: str, changes: dict[str, Any], expected_v
     edited = plan_lifecycle.edit(plan, now=clock.now(), phases=phases, notes=changes.get("notes"),
                                  option_label=changes.get("option_label"), id_factory=_new_step_id)
     if edited is not plan:
-        plan_store.commit(principal.org, [(edited, plan.version)])
+        uow = UnitOfWork()
+        plan_store.put(uow, principal.org, edited, plan.version)
+        uow.commit()
     return render(principal.org, edited)
 
 
@@ -191,10 +198,10 @@ def list_plans(principal: Principal, patient_id: str | None, location_id: str | 
         locations.load_visible(principal, location_id)
         page = plan_store.page_for_location(principal.org, location_id, stored_status, limit, start_key)
     items = [render(principal.org, plan_store.from_record(record)) for record in page.records]
-    visible = [item for item in items if principal.may_see(item["location_id"])]
+    shown = visible(principal, items)
     if status:
-        visible = [item for item in visible if item["status"] == status]
-    return visible, page.last_key
+        shown = [item for item in shown if item["status"] == status]
+    return shown, page.last_key
 
 
 def procedures(principal: Principal, q: str, location_id: str | None, limit: int) -> list[dict[str, Any]]:

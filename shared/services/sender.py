@@ -35,8 +35,9 @@ from shared.errors import ChairsideError
 from shared.logs import logger
 from shared.services import followups, outbox
 from shared.store import appointments as appointment_store
+from shared.store import locations as location_store
 from shared.store import outbox as outbox_store
-from shared.store import records
+from shared.store import patients as patient_store
 from shared.store.registry import all_locations
 from shared.store.table import Record
 
@@ -76,10 +77,10 @@ class Lookups:
         return self._cache[(kind, org, key)]
 
     def location(self, org: str, location_id: str) -> dict[str, Any] | None:
-        return self._get("loc", org, location_id, lambda: records.get(f"{org}#LOC", location_id))
+        return self._get("loc", org, location_id, lambda: location_store.get(org, location_id))
 
     def patient(self, org: str, patient_id: str) -> dict[str, Any] | None:
-        return self._get("pat", org, patient_id, lambda: records.get(f"{org}#PAT#{patient_id}", "PROFILE"))
+        return self._get("pat", org, patient_id, lambda: patient_store.get(org, patient_id))
 
     def appointment(self, org: str, appointment_id: str) -> dict[str, Any] | None:
         return self._get("apt", org, appointment_id, lambda: appointment_store.load(org, appointment_id))

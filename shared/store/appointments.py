@@ -13,20 +13,16 @@ miss an appointment booked a moment before).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
 from shared.clock import iso
-from shared.domain.plans import Plan
-from shared.errors import Conflict, StaleVersion
+from shared.errors import Conflict
 from shared.ids import has_prefix
-from shared.store import plans as plan_store
 from shared.store import records
-from shared.store.table import Record, transaction
+from shared.store.table import Record
+from shared.store.unit_of_work import Failure, UnitOfWork
 
 APPOINTMENT, BOOK = "APPOINTMENT", "APPOINTMENTS"
 
@@ -85,37 +81,15 @@ def in_local_dates(org: str, location_id: str, first_date: str, last_date: str) 
     yield from Record.gsi1.query(by_location(org, location_id), range_key_condition=condition, page_size=200)
 
 
-def save(tx: TransactWrite, record: Record, read_version: int | None) -> None:
-    """Add a conditional put to `tx`: a new item (read_version None) or the one read at `read_version`."""
-    condition = Record.pk.does_not_exist() if read_version is None else Record.version == read_version
-    record.version = 1 if read_version is None else read_version + 1
-    tx.save(record, condition=condition)
+def put(uow: UnitOfWork, org: str, doc: dict[str, Any], local_date: str, read_version: int | None,
+        on_fail: Failure) -> Record:
+    """The appointment, new (read_version None) or changed from the version read."""
+    return uow.put_at(to_record(org, doc, 0, local_date), read_version, on_fail)
 
 
-def commit(org: str, build: Callable[[TransactWrite], None], *, plans: Sequence[tuple[Plan, int]] = (),
-           concurrent_message: str, stale_indexes: Sequence[int] = (), stale_message: str = "") -> None:
-    """One TransactWriteItems: the changed `plans` (each with the version it was read at) first, then what
-    `build` adds. A failed condition on an item `build` added at one of `stale_indexes` (counted from 0
-    within `build`) is StaleVersion: the caller's If-Match no longer holds. Any other failed condition or
-    a transaction conflict means a concurrent change to the same appointment, book or plan: Conflict."""
-    try:
-        if plans:
-            plan_store.commit(org, list(plans), extra=build)
-        else:
-            with transaction() as tx:
-                build(tx)
-    except (TransactWriteError, StaleVersion, Conflict) as exc:
-        cause = exc if isinstance(exc, TransactWriteError) else exc.__cause__
-        if not isinstance(cause, TransactWriteError):
-            raise
-        codes = records.cancellation_codes(cause)
-        failed = [i - len(plans) for i, code in enumerate(codes) if code == "ConditionalCheckFailed"]
-        if failed and all(i in stale_indexes for i in failed):
-            raise StaleVersion(stale_message) from cause
-        racing = records.is_transaction_race(cause)
-        if failed or racing:
-            raise Conflict(concurrent_message) from cause
-        raise
+def put_book(uow: UnitOfWork, org: str, book: Book, on_fail: Failure) -> None:
+    """The patient's book, conditional on the version it was read at (or on still not existing)."""
+    uow.put_at(book_record(org, book.patient_id, book.doc, 0), book.version, on_fail)
 
 
 BOOK_KEEP_DAYS = 7  # an appointment left active a week after its end no longer holds a slot

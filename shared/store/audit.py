@@ -34,9 +34,5 @@ def record_access(org: str, actor: str, action: str, resource_ids: list[str], ou
         logger.exception("audit write failed", extra={"action": action, "request_id": request_id})
 
 
-def audit_trail(org: str, day: str, limit: int = 100) -> list[dict]:
-    return [r.data() for r in records.query(f"{org}#AUDIT#{day}", limit=limit).records]
-
-
 def audit_of(org: str, resource_id: str, limit: int = 100) -> list[dict]:
     return [r.data() for r in records.query(f"{org}#AUDITOF#{resource_id}", index="gsi1", limit=limit).records]

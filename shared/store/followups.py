@@ -17,6 +17,7 @@ from pynamodb.exceptions import PutError
 from shared.ids import has_prefix
 from shared.store import records
 from shared.store.table import Record
+from shared.store.unit_of_work import UnitOfWork
 
 FOLLOWUP = "FOLLOWUP"
 
@@ -44,6 +45,11 @@ def load(org: str, followup_id: str, consistent: bool = False) -> Record | None:
     if not has_prefix(followup_id, "fup"):
         return None
     return records.get(pk(org, followup_id), FOLLOWUP, consistent=consistent)
+
+
+def put(uow: UnitOfWork, org: str, doc: dict[str, Any], read_version: int | None) -> Record:
+    """The task, new or changed from the one read at `read_version` (StaleVersion if someone else did)."""
+    return uow.put_at(to_record(org, doc), read_version)
 
 
 def create_if_absent(record: Record) -> bool:

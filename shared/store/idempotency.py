@@ -11,9 +11,9 @@ How a request goes through `run`:
    earlier claim's lease ran out (its Lambda died between claim and commit).
 2. If the claim fails, read the item (consistently): another fingerprint is 422, a completed key is a
    replay of the stored response, a key still in progress is 409.
-3. The caller's work commits its writes together with `Claim.completion(...)` in ONE
-   TransactWriteItems. The completion is conditional on the item still being `in_progress` and held by
-   this claim's token, so a request whose lease was taken over cannot also commit.
+3. The caller's work adds `complete(uow, claim, ...)` to its unit of work: ONE TransactWriteItems.
+   The completion is conditional on the item still being `in_progress` and held by this claim's
+   token, so a request whose lease was taken over cannot also commit.
 4. Any failure of the work releases the claim (a delete conditional on our token) so that a retry with
    the same key can proceed; only successful responses are stored and replayed.
 
@@ -33,12 +33,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DeleteError, PutError
-from pynamodb.transactions import TransactWrite
 
 from shared import clock
 from shared.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from shared.store import records
 from shared.store.table import Record
+from shared.store.unit_of_work import UnitOfWork, conflict
 
 SK = "IDEM"
 KEY_LIFETIME = timedelta(hours=24)
@@ -71,16 +71,13 @@ class Claim:
     created_at: datetime
     expires: datetime
 
-    def completion(self, status: int, body: Any, *, location_id: str | None = None) -> tuple[Record, Any]:
-        """The completed item (with the response to replay) and the condition to put it under, for the
-        work's transaction: the key is still in progress and held by this claim."""
-        response = {"status": status, "body": body}
-        return _record(self, COMPLETED, response=response, location_id=location_id), _still_ours(self)
 
-    def complete(self, tx: TransactWrite, status: int, body: Any, *, location_id: str | None = None) -> None:
-        """Add the completion of this claim to a pynamodb transaction."""
-        record, condition = self.completion(status, body, location_id=location_id)
-        tx.save(record, condition=condition)
+def complete(uow: UnitOfWork, claim: Claim, status: int, body: Any, *, location_id: str | None = None) -> None:
+    """Add the completion of `claim` (with the response to replay) to the work's unit of work, on the
+    condition that the key is still in progress and held by this claim."""
+    record = _record(claim, COMPLETED, response={"status": status, "body": body}, location_id=location_id)
+    uow.put(record, _still_ours(claim), conflict(
+        "idempotency: another request took over this Idempotency-Key while this one ran; retry to see its outcome"))
 
 
 def pk(org: str, key: str) -> str:

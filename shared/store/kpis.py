@@ -13,30 +13,27 @@ a missing attribute: a nested `doc.x` path cannot be added to on an item that do
 `SET doc = if_not_exists(doc, ...)` with `ADD doc.x` in one expression is refused (overlapping paths).
 
 A transaction may not hold two operations on one item, yet a payment, an appointment outcome and a
-plan change may all move the same day item in one transaction. `add_counts` therefore keeps, per
-transaction, one pending update per item and folds later counts for that item into it.
+plan change may all move the same day item in one transaction: the unit of work merges the counts
+added to one item into one update (`UnitOfWork.add_counts`).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.connection.table import TableConnection
 from pynamodb.models import Model
-from pynamodb.transactions import TransactGet, TransactWrite
+from pynamodb.transactions import TransactGet
 
 from shared.domain import kpis as kpi
 from shared.domain.kpi_plan_changes import PatientTreatment
 from shared.domain.kpis import DayClose, DayRecord, Level
 from shared.store import followups as followup_store
 from shared.store import records
-from shared.store.table import Record
+from shared.store.table import Record, connection, register_model
+from shared.store.unit_of_work import Failure, UnitOfWork, stale
 
 DAY = "DAY#"
 COORDINATOR = "#COORD#"
@@ -86,71 +83,39 @@ class _KpiItemBase(Model):
     kind = UnicodeAttribute(null=True)
     closed_at = UnicodeAttribute(null=True)
 
-    @classmethod
-    def _get_connection(cls) -> TableConnection:
-        # Same table and key schema as Record: share its connection, so bind() re-points both.
-        return Record._get_connection()
-
-    def get_update_kwargs_from_instance(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        # Keep the operation a transaction appended, so a later count for this item can be folded in.
-        self.pending_operation = super().get_update_kwargs_from_instance(*args, **kwargs)
-        return self.pending_operation
-
     def number(self, name: str) -> int:
         return int(getattr(self, name) or 0)
 
 
 KpiItem: type[_KpiItemBase] = type(
     "KpiItem", (_KpiItemBase,), {"__module__": __name__, **{n: NumberAttribute(null=True) for n in _NUMBERS}})
+register_model(KpiItem)
 
 
-@dataclass
-class _Pending:
-    item: _KpiItemBase
-    kind: str
-    counts: Counter[str]
-    operation: dict[str, Any]  # the update the transaction holds for the item
+def _actions(kind: str) -> Any:
+    def build(counts: Mapping[str, int]) -> list:
+        actions = [KpiItem.kind.set(KpiItem.kind | kind)]
+        return actions + [getattr(KpiItem, name).add(amount) for name, amount in sorted(counts.items())]
+
+    return build
 
 
-# Per open transaction: the KPI item updates it holds, by key; forgotten with the transaction.
-_pending: WeakKeyDictionary[TransactWrite, dict[tuple[str, str], _Pending]] = WeakKeyDictionary()
-_treatments: WeakKeyDictionary[TransactWrite, set[str]] = WeakKeyDictionary()
-
-
-def _actions(kind: str, counts: Mapping[str, int]) -> list:
-    actions = [KpiItem.kind.set(KpiItem.kind | kind)]
-    actions += [getattr(KpiItem, name).add(amount) for name, amount in sorted(counts.items())]
-    return actions
-
-
-def add_counts(tx: TransactWrite, org: str, location_id: str, scope: kpi.Scope, counts: Mapping[str, int],
+def add_counts(uow: UnitOfWork, org: str, location_id: str, scope: kpi.Scope, counts: Mapping[str, int],
                day: date | None = None, coordinator_id: str | None = None) -> None:
-    """Add `counts` to one KPI item inside `tx` (creating the item if needed), folded into the update
-    this transaction already holds for the same item, if any."""
+    """Add `counts` to one KPI item in the unit of work (creating the item if needed); counts added to
+    the same item are merged into one update."""
     allowed = {kpi.Scope.LOCATION: kpi.LOCATION_COUNTERS, kpi.Scope.COORDINATOR: kpi.COORDINATOR_COUNTERS,
                kpi.Scope.LEVEL: kpi.LEVEL_COUNTERS}[scope]
     unknown = set(counts) - set(allowed)
     if unknown:
         raise ValueError(f"not counters of a {scope} item: {sorted(unknown)}")
-    key = (pk(org, location_id), item_sk(scope, day, coordinator_id))
-    held = _pending.setdefault(tx, {})
-    entry = held.get(key)
-    if entry is None:
-        if not any(counts.values()):
-            return
-        item = KpiItem(pk=key[0], sk=key[1])
-        tx.update(item, actions=_actions(ITEM_KINDS[scope], counts))
-        held[key] = _Pending(item, ITEM_KINDS[scope], Counter(counts), item.pending_operation)
-        return
-    entry.counts.update(counts)
-    refreshed = entry.item.get_update_kwargs_from_instance(actions=_actions(entry.kind, entry.counts))
-    entry.operation.clear()
-    entry.operation.update(refreshed)
+    item = KpiItem(pk=pk(org, location_id), sk=item_sk(scope, day, coordinator_id))
+    uow.add_counts(item, counts, _actions(ITEM_KINDS[scope]))
 
 
-def add_deltas(tx: TransactWrite, org: str, location_id: str, deltas: Iterable[kpi.Delta]) -> None:
+def add_deltas(uow: UnitOfWork, org: str, location_id: str, deltas: Iterable[kpi.Delta]) -> None:
     for (scope, day, coordinator_id), counts in kpi.merge(deltas).items():
-        add_counts(tx, org, location_id, scope, counts, day, coordinator_id)
+        add_counts(uow, org, location_id, scope, counts, day, coordinator_id)
 
 
 # ---- a patient's treatment -----------------------------------------------------------------------------
@@ -164,19 +129,14 @@ def load_treatment(org: str, location_id: str, patient_id: str) -> tuple[Patient
     return PatientTreatment.from_dict(record.data()), int(record.version)
 
 
-def save_treatment(tx: TransactWrite, org: str, location_id: str, patient_id: str,
-                   treatment: PatientTreatment, read_version: int | None) -> None:
-    """Write the patient's treatment in `tx`, conditional on the version read (so two changes of one
-    patient's plans racing each other cannot both count the patient)."""
-    sk = f"{PATIENT}{patient_id}"
-    written = _treatments.setdefault(tx, set())
-    if (pk(org, location_id) + sk) in written:
-        raise ValueError(f"patient {patient_id}: pass all of a patient's plan changes in one KPI call")
-    written.add(pk(org, location_id) + sk)
-    record = Record(pk=pk(org, location_id), sk=sk, kind="kpi_patient", doc=treatment.to_dict(),
-                    version=(read_version or 0) + 1)
-    condition = Record.pk.does_not_exist() if read_version is None else Record.version == read_version
-    tx.save(record, condition=condition)
+def save_treatment(uow: UnitOfWork, org: str, location_id: str, patient_id: str,
+                   treatment: PatientTreatment, read_version: int | None, on_fail: Failure | None = None) -> None:
+    """Write the patient's treatment, conditional on the version read (so two changes of one patient's
+    plans racing each other cannot both count the patient): StaleVersion by default when they do.
+    All of a patient's plan changes go in one KPI call (one unit of work holds one write per item)."""
+    record = Record(pk=pk(org, location_id), sk=f"{PATIENT}{patient_id}", kind="kpi_patient",
+                    doc=treatment.to_dict())
+    uow.put_at(record, read_version, on_fail or stale("patient's treatment"), new_version=(read_version or 0) + 1)
 
 
 # ---- reading -------------------------------------------------------------------------------------------
@@ -202,7 +162,7 @@ def days(org: str, location_id: str, first: date, last: date) -> list[DayRecord]
     """Every day item of the location from `first` to `last` (both local dates), coordinators' included:
     one Query, paged by DynamoDB beyond 1 MB."""
     condition = KpiItem.sk.between(day_sk(first), f"{day_sk(last)}~")  # '~' sorts after '#COORD#...'
-    table = Record._get_connection()
+    table = Record._get_connection()  # raw items: see _record
     found: list[DayRecord] = []
     start: dict | None = None
     while True:
@@ -233,7 +193,7 @@ def level_and_changes(org: str, location_id: str, later_days: Sequence[date]) ->
         raise ValueError(f"at most {MAX_TRANSACT_GET - 1} days in one consistent read")
     key = pk(org, location_id)
     # The table's cached connection: a new Connection would build a new botocore client (~0.1 s).
-    with TransactGet(connection=Record._get_connection().connection) as tx:
+    with TransactGet(connection=connection()) as tx:
         level = tx.get(KpiItem, key, LEVEL)
         later = [tx.get(KpiItem, key, day_sk(day)) for day in later_days]
     changes = []

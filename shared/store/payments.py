@@ -1,28 +1,21 @@
-"""Persistence of the money side: payments and refunds, ledger entries, in-house payment plans,
-financing applications and insurance claims. Key layouts are in docs/DATA-MODEL.md ("Payments").
-
-Writes that belong together go through `commit`: ONE TransactWriteItems of conditional puts, in the
-order given, so a failure can be told apart by the item whose condition failed (`Write.on_fail`).
-Ledger entries have deterministic ids and are written only if absent: posting the same thing twice
-fails the whole transaction instead of posting twice.
+"""Repository of the money side: payments and refunds, in-house payment plans, financing applications
+and insurance claims (the ledger is `shared.store.ledger`). Key layouts are in docs/DATA-MODEL.md
+("Payments"). Writes are added to a unit of work, each with the error its own condition raises.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
-from shared.errors import ChairsideError, Conflict, StaleVersion
 from shared.ids import has_prefix
 from shared.store import records
-from shared.store.table import Record, transaction
+from shared.store.plans import pk as plan_pk
+from shared.store.table import Record
+from shared.store.unit_of_work import Failure, UnitOfWork, conflict, stale
 
 PAYMENT, PAYMENT_PLAN, FINANCING, CLAIM = "PAYMENT", "PAYMENT_PLAN", "FINANCING", "CLAIM"
-REFUND_PREFIX, LEDGER_PAGE = "REFUND#", 100
+REFUND_PREFIX = "REFUND#"
 
 
 # --- keys -------------------------------------------------------------------------------------------
@@ -38,14 +31,6 @@ def payments_of_plan(org: str, plan_id: str) -> str:
 
 def payments_of_patient(org: str, patient_id: str) -> str:
     return f"{org}#PAT#{patient_id}#PAYMENTS"
-
-
-def ledger_pk(org: str, plan_id: str) -> str:
-    return f"{org}#PLN#{plan_id}#LEDGER"
-
-
-def plan_pk(org: str, plan_id: str) -> str:
-    return f"{org}#PLN#{plan_id}"
 
 
 def financing_pk(org: str, financing_id: str) -> str:
@@ -69,15 +54,6 @@ def payment_record(org: str, payment: dict[str, Any], version: int) -> Record:
     return Record(pk=payment_pk(org, payment["id"]), sk=PAYMENT, kind="payment", doc=payment, version=version,
                   gsi1pk=payments_of_plan(org, payment["plan_id"]), gsi1sk=order,
                   gsi2pk=payments_of_patient(org, payment["patient_id"]), gsi2sk=order)
-
-
-def refund_record(org: str, refund: dict[str, Any]) -> Record:
-    return Record(pk=payment_pk(org, refund["payment_id"]), sk=f"{REFUND_PREFIX}{refund['id']}", kind="refund",
-                  doc=refund)
-
-
-def ledger_record(org: str, plan_id: str, entry: dict[str, Any]) -> Record:
-    return Record(pk=ledger_pk(org, plan_id), sk=entry["id"], kind="ledger_entry", doc=entry)
 
 
 def payment_plans_at(org: str, location_id: str) -> str:
@@ -145,68 +121,33 @@ def refunds_of(org: str, payment_id: str) -> list[dict[str, Any]]:
     return [record.data() for record in page.records]
 
 
-def ledger_entries(org: str, plan_id: str) -> list[dict[str, Any]]:
-    """Every ledger entry of a plan (all pages), in the order they were posted."""
-    entries: list[dict[str, Any]] = []
-    start_key = None
-    while True:
-        page = records.query(ledger_pk(org, plan_id), limit=LEDGER_PAGE, start_key=start_key)
-        entries.extend(record.data() for record in page.records)
-        if page.last_key is None:
-            return sorted(entries, key=lambda entry: (entry["created_at"], entry["id"]))
-        start_key = page.last_key
+# --- writes -----------------------------------------------------------------------------------------
 
 
-# --- one transaction --------------------------------------------------------------------------------
+def add_payment(uow: UnitOfWork, org: str, payment: dict[str, Any]) -> None:
+    """A new payment (version 1)."""
+    uow.put_new(payment_record(org, payment, 1), conflict(f"payments: payment {payment['id']} exists already"))
 
 
-class Contention(Conflict):
-    """DynamoDB cancelled the transaction because another one was writing the same item: a retry may pass."""
+def refund_payment(uow: UnitOfWork, org: str, payment: dict[str, Any], refund: dict[str, Any], read_version: int,
+                   on_changed: Failure) -> None:
+    """The payment with the refund counted (`payment` as it will be stored) and the refund: conditional
+    on the version read AND on what was refunded so far leaving room for this refund, so no interleaving
+    of refunds can give back more than was paid. `on_changed` when the payment moved on since read."""
+    within = Record.doc["refunded_cents"] <= payment["amount_cents"] - refund["amount_cents"]
+    uow.put(payment_record(org, payment, read_version + 1), (Record.version == read_version) & within, on_changed)
+    uow.put_new(Record(pk=payment_pk(org, refund["payment_id"]), sk=f"{REFUND_PREFIX}{refund['id']}",
+                       kind="refund", doc=refund), conflict("refund exists already"))
 
 
-@dataclass(frozen=True)
-class Write:
-    """One conditional put of a transaction, and the error to raise if its condition is what failed."""
-
-    record: Record
-    condition: Any
-    on_fail: Callable[[], ChairsideError]
+def put_payment_plan(uow: UnitOfWork, org: str, plan_id: str, doc: dict[str, Any], read_version: int | None) -> Record:
+    return uow.put_at(payment_plan_record(org, plan_id, doc, 0), read_version, stale("payment plan"))
 
 
-def new_item() -> Any:
-    return Record.pk.does_not_exist()
+def put_financing(uow: UnitOfWork, org: str, doc: dict[str, Any], read_version: int | None) -> Record:
+    return uow.put_at(financing_record(org, doc, 0), read_version, stale("financing application"))
 
 
-def same_version(version: int) -> Any:
-    return Record.version == version
-
-
-def commit(writes: Sequence[Write], client_request_token: str | None = None,
-           extra: Callable[[TransactWrite], None] | None = None) -> None:
-    """Put every record in ONE TransactWriteItems; all or nothing. `extra` adds counter updates (KPIs):
-    pynamodb sends puts before updates, so cancellation reasons still line up with `writes`.
-
-    A failed condition raises the `on_fail` error of the first write whose condition failed; two
-    transactions racing on the same item is Conflict (409)."""
-    try:
-        with transaction(client_request_token) as tx:
-            for write in writes:
-                tx.save(write.record, condition=write.condition)
-            if extra is not None:
-                extra(tx)
-    except TransactWriteError as exc:
-        codes = records.cancellation_codes(exc)
-        for write, code in zip(writes, codes, strict=False):
-            if code == "ConditionalCheckFailed":
-                raise write.on_fail() from exc
-        if records.is_transaction_race(exc):
-            raise Contention("a concurrent request changed the same data; try again") from exc
-        raise
-
-
-def stale(what: str) -> Callable[[], ChairsideError]:
-    return lambda: StaleVersion(f"the {what} was changed by someone else since it was read; fetch it again")
-
-
-def conflict(message: str) -> Callable[[], ChairsideError]:
-    return lambda: Conflict(message)
+def put_claim(uow: UnitOfWork, org: str, doc: dict[str, Any], read_version: int | None) -> Record:
+    on_fail = conflict("claim exists") if read_version is None else stale("claim")
+    return uow.put_at(claim_record(org, doc, 0), read_version, on_fail)

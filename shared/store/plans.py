@@ -3,18 +3,19 @@ by option group. Every write is conditional on the version the caller read."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
-from pynamodb.transactions import TransactWrite
-
 from shared.domain import plans as plan_model
 from shared.domain.plans import Plan
+from shared.errors import StaleVersion
 from shared.ids import has_prefix
 from shared.store import records
 from shared.store.table import Record
+from shared.store.unit_of_work import Failure, UnitOfWork
 
 PLAN = "PLAN"
-ExtraWrites = Callable[[TransactWrite], None]
+
+
+def _stale() -> StaleVersion:
+    return StaleVersion("the plan was changed by someone else since you read it; fetch it again")
 
 
 def pk(org: str, plan_id: str) -> str:
@@ -49,28 +50,11 @@ def _record(org: str, plan: Plan) -> Record:
     return record
 
 
-def commit(org: str, changes: Sequence[tuple[Plan, int | None]], extra: ExtraWrites | None = None) -> None:
-    """Write plans in one transaction: each (plan, version it was read at, or None for a new plan).
-
-    `extra` adds writes of other items (ledger entries, KPI counters) to the same transaction, so a plan
-    change and what follows from it are stored together or not at all."""
-    if len(changes) == 1 and extra is None:  # one item: a conditional PutItem is enough (and far cheaper)
-        plan, read_version = changes[0]
-        record = _record(org, plan)
-        if read_version is None:
-            records.create(record, version=plan.version)
-        else:
-            records.replace(record, read_version, new_version=plan.version)
-        return
-
-    def build(tx: TransactWrite) -> None:
-        for plan, read_version in changes:
-            condition = Record.pk.does_not_exist() if read_version is None else Record.version == read_version
-            tx.save(_record(org, plan), condition=condition)
-        if extra:
-            extra(tx)
-
-    records.transact(build, "the plan was changed by someone else since you read it; fetch it again")
+def put(uow: UnitOfWork, org: str, plan: Plan, read_version: int | None, on_fail: Failure | None = None) -> None:
+    """The plan, new (read_version None) or changed from the version read; StaleVersion by default when
+    someone else changed it since. The plan's own version (the domain moves it) is stored."""
+    uow.put_at(_record(org, plan), read_version, on_fail or (_stale if read_version is not None else None),
+               new_version=plan.version)
 
 
 def page_for_patient(org: str, patient_id: str, limit: int, start_key: dict | None) -> records.Page:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from shared.store import records
 from shared.store.table import Record
+from shared.store.unit_of_work import UnitOfWork, conflict
 
 REGISTRY_PK = "SYSTEM#LOCATIONS"
 
@@ -24,9 +25,11 @@ class RegisteredLocation:
     timezone: str
 
 
-def registry_record(org: str, location_id: str, timezone: str) -> Record:
-    return Record(pk=REGISTRY_PK, sk=f"{org}#{location_id}", kind="location_registry",
+def register(uow: UnitOfWork, org: str, location_id: str, timezone: str) -> None:
+    """Write (or rewrite) the location's registry item in the location's unit of work."""
+    item = Record(pk=REGISTRY_PK, sk=f"{org}#{location_id}", kind="location_registry",
                   doc={"org": org, "location_id": location_id, "timezone": timezone})
+    uow.put(item, None, conflict("the location registry refused an unconditional put"))
 
 
 def all_locations(page_size: int = 500) -> Iterator[RegisteredLocation]:

@@ -7,14 +7,12 @@ only ever reach one group's items. Access patterns are listed in docs/DATA-MODEL
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from shared.config import settings
 
@@ -65,13 +63,23 @@ class Record(Model):
 INDEXES = {"gsi1": Record.gsi1, "gsi2": Record.gsi2, "gsi3": Record.gsi3}
 
 
+_models: list[type[Model]] = [Record]
+
+
+def register_model(model: type[Model]) -> None:
+    """Another model of the same table (its own attributes), re-pointed by bind() with Record."""
+    _models.append(model)
+    model._connection = None
+
+
 def bind(table_name: str | None = None, host: str | None = None, region: str | None = None) -> None:
     """Point the models at a table and endpoint (settings by default) and drop cached connections."""
     current = settings()
     Record.Meta.table_name = table_name or current.table_name
     Record.Meta.host = host if host is not None else current.dynamodb_endpoint
     Record.Meta.region = region or current.region
-    Record._connection = None
+    for model in _models:
+        model._connection = None
     for index in INDEXES.values():
         index._connection = None  # type: ignore[attr-defined]
 
@@ -81,19 +89,9 @@ def connection() -> Connection:
     return Record._get_connection().connection
 
 
-def transaction(client_request_token: str | None = None) -> TransactWrite:
-    return TransactWrite(connection=connection(), client_request_token=client_request_token)
-
-
 def ensure_table() -> None:
     if not Record.exists():
         Record.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-
-
-def delete_items(records: Iterable[Record]) -> None:
-    with Record.batch_write() as batch:
-        for record in records:
-            batch.delete(record)
 
 
 bind()

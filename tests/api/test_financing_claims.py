@@ -4,13 +4,13 @@ once, the coverage's pending and used amounts, and completed steps charged once.
 from __future__ import annotations
 
 import pytest
-from pynamodb.exceptions import TransactWriteError
 
 from shared.clock import now
+from shared.errors import Conflict
 from shared.services import ledger as ledger_service
 from shared.store import plans as plan_store
-from shared.store.table import transaction
 from tests.factories import (  # noqa: F401  (int_cents_only is a fixture)
+    commit,
     coverage_body,
     insured_patient,
     int_cents_only,
@@ -198,10 +198,9 @@ def test_completed_steps_are_charged_once_with_the_ppo_writeoff(admin):
     step = plan["acceptance"]["step_ids"][1]  # the root canal: fee 110000, allowed 100000
     loaded = plan_store.load(admin.org, plan["id"])
 
-    with transaction() as tx:
-        ledger_service.add_step_charges(tx, admin.org, loaded, [step], now())
-    with pytest.raises(TransactWriteError), transaction() as tx:
-        ledger_service.add_step_charges(tx, admin.org, loaded, [step], now())
+    commit(lambda uow: ledger_service.add_step_charges(uow, admin.org, loaded, [step], now()))
+    with pytest.raises(Conflict, match="already posted"):
+        commit(lambda uow: ledger_service.add_step_charges(uow, admin.org, loaded, [step], now()))
 
     book = admin.get(f"/plans/{plan['id']}/ledger").data
     charged = {e["id"]: (e["kind"], e["party"], e["amount_cents"]) for e in book["entries"]}

@@ -18,8 +18,7 @@ from shared.clock import frozen_at
 from shared.domain import plan_lifecycle
 from shared.services import kpis
 from shared.store import plans as plan_store
-from shared.store import records
-from tests.factories import location_body, patient_body
+from tests.factories import commit, location_body, patient_body
 
 NY, LA = "America/New_York", "America/Los_Angeles"
 TEETH = ("3", "14", "19", "30")
@@ -94,8 +93,8 @@ class Month:
             writes = [kpis.kpi_writes_for_plan_change(org, before, after, tz)]
             if outcome_in_same_transaction:
                 day = kpis.local_date(now, tz)
-                writes.append(lambda tx: kpis.add_appointment_outcome(tx, org, before.location_id, day, "completed"))
-            plan_store.commit(org, [(after, before.version)], extra=kpis.combine(*writes))
+                writes.append(lambda uow: kpis.add_appointment_outcome(uow, org, before.location_id, day, "completed"))
+            commit(lambda uow: plan_store.put(uow, org, after, before.version), *writes)
         assert after.status.value == "completed"
 
     def money(self, location_id: str, day: str, *, payments=(), refunds=(), funded: int = 0,
@@ -103,17 +102,17 @@ class Month:
         """Payments, refunds, funded financing and appointment outcomes of one local day, in one transaction."""
         org, local = self.admin.org, date.fromisoformat(day)
 
-        def build(tx) -> None:
+        def build(uow) -> None:
             for cents in payments:
-                kpis.add_payment(tx, org, location_id, local, cents)
+                kpis.add_payment(uow, org, location_id, local, cents)
             for cents in refunds:
-                kpis.add_refund(tx, org, location_id, local, cents)
+                kpis.add_refund(uow, org, location_id, local, cents)
             for _ in range(funded):
-                kpis.add_financing_funded(tx, org, location_id, local)
+                kpis.add_financing_funded(uow, org, location_id, local)
             for outcome in outcomes:
-                kpis.add_appointment_outcome(tx, org, location_id, local, outcome)
+                kpis.add_appointment_outcome(uow, org, location_id, local, outcome)
 
-        records.transact(build, "stale")
+        commit(build)
 
 
 @pytest.fixture

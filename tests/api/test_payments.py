@@ -10,6 +10,7 @@ import pytest
 from functions.schemas.payments import PaymentCreate
 from shared.clock import frozen_at, iso, now
 from shared.store import idempotency
+from shared.store import ledger as ledger_store
 from shared.store import payments as payment_store
 from shared.store.table import Record
 from tests.factories import insured_patient, int_cents_only, quoted_plan  # noqa: F401  (fixture)
@@ -157,8 +158,8 @@ def test_a_fault_between_the_payment_and_its_ledger_entry_leaves_neither(admin, 
     from shared.services import payments as service
 
     fixed_id = "pay_" + "7" * 26
-    Record(pk=payment_store.ledger_pk(admin.org, plan["id"]), sk=f"led_{fixed_id}_payment", kind="ledger_entry",
-           doc={"blocker": True}).save()
+    blocker = ledger_store.record(admin.org, plan["id"], {"id": f"led_{fixed_id}_payment", "blocker": True})
+    blocker.save()
     real_new_id = service.new_id
     monkeypatch.setattr(service, "new_id", lambda prefix: fixed_id if prefix == "pay" else real_new_id(prefix))
     failed = pay(admin, plan, "fault-1")
@@ -167,13 +168,13 @@ def test_a_fault_between_the_payment_and_its_ledger_entry_leaves_neither(admin, 
     assert admin.get(f"/payments?plan_id={plan['id']}").data["items"] == []
 
     monkeypatch.setattr(service, "new_id", real_new_id)
-    real_entry_write = service.ledger.entry_write
-    monkeypatch.setattr(service.ledger, "entry_write", _raise_fault)
+    real_post_entry = service.ledger.post_entry
+    monkeypatch.setattr(service.ledger, "post_entry", _raise_fault)
     assert pay(admin, plan, "fault-1").status_code == 500
     assert admin.get(f"/payments?plan_id={plan['id']}").data["items"] == []
 
-    monkeypatch.setattr(service.ledger, "entry_write", real_entry_write)
-    Record(pk=payment_store.ledger_pk(admin.org, plan["id"]), sk=f"led_{fixed_id}_payment").delete()
+    monkeypatch.setattr(service.ledger, "post_entry", real_post_entry)
+    blocker.delete()
     retried = pay(admin, plan, "fault-1")
     assert retried.status_code == 201 and "Idempotent-Replayed" not in retried.headers
     assert [e["kind"] for e in ledger(admin, plan)["entries"]] == ["payment"]

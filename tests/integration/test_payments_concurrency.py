@@ -20,6 +20,7 @@ from collections.abc import Iterator
 import pytest
 
 from shared.local_keys import mint_token
+from shared.store import ledger as ledger_store
 from shared.store import payments as payment_store
 from shared.store.table import Record
 from tests.factories import coverage_body, location_body, patient_body, plan_body
@@ -100,7 +101,7 @@ def _plan(api: Client) -> dict:
 
 def _ledger_items(org: str, plan_id: str) -> list[dict]:
     """Every ledger item of the plan, read with a strongly consistent Query of the base table."""
-    return [r.data() for r in Record.query(payment_store.ledger_pk(org, plan_id), consistent_read=True)]
+    return ledger_store.entries(org, plan_id, consistent=True)
 
 
 def _payments_of(org: str, plan_id: str) -> list[dict]:

@@ -17,7 +17,8 @@ from shared.adapters.notifier import SendError
 from shared.auth import Principal
 from shared.services import appointments, locations, patients
 from shared.store import outbox as outbox_store
-from shared.store import records
+from shared.store import patients as patient_store
+from tests.factories import commit
 
 FULL_CONSENT = {"email": {"appointment": True, "billing": True, "treatment": True},
                 "sms": {"appointment": True, "billing": True, "treatment": True}}
@@ -88,9 +89,8 @@ class Clinic:
         return sorted((record.data() for record in fresh.values()), key=lambda doc: (doc["send_at"], doc["id"]))
 
     def set_patient(self, patient_id: str, **fields: Any) -> None:
-        record = records.get(f"{self.org}#PAT#{patient_id}", "PROFILE", consistent=True)
-        record.doc = {**record.data(), **fields}
-        records.replace(record, int(record.version))
+        record = patient_store.get(self.org, patient_id, consistent=True)
+        commit(lambda uow: patient_store.put_profile(uow, self.org, {**record.data(), **fields}, int(record.version)))
 
 
 @pytest.fixture

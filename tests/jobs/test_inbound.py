@@ -13,8 +13,9 @@ import app
 from shared.adapters import notifier as notifier_module
 from shared.clock import frozen_at
 from shared.services import inbound, outbox, sender
+from shared.store import appointments as appointment_store
 from shared.store import followups as followup_store
-from shared.store import records
+from shared.store import patients as patient_store
 from tests.jobs.conftest import StubNotifier
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -42,7 +43,7 @@ def sms(phone, body, inbound_id="in-1"):
 
 
 def profile(clinic, patient):
-    return records.get(f"{clinic.org}#PAT#{patient['id']}", "PROFILE", consistent=True).data()
+    return patient_store.get(clinic.org, patient["id"], consistent=True).data()
 
 
 def test_stop_opts_out_with_one_confirmation_and_the_due_reminder_is_not_sent(store, make_clinic):
@@ -100,7 +101,7 @@ def test_help_confirm_and_anything_else(store, make_clinic):
         other = inbound.handle_sms(sms(patient["phone"], "please stop calling my work number", "in-o"), REPLY_AT,
                                    stub)
         unknown = inbound.handle_sms(sms("+15559990000", "C", "in-u"), REPLY_AT, stub)
-    record = records.get(f"{clinic.org}#APT#{appointment['id']}", "APPOINTMENT", consistent=True).data()
+    record = appointment_store.load(clinic.org, appointment["id"], consistent=True).data()
     assert (record["status"], record["confirmed_via"]) == ("confirmed", "sms")
     assert unknown == {"intent": "confirm", "patients": 0}
     (task,) = [r.data() for r in followup_store.page(clinic.org, clinic.location["id"], "callback", "open", 10,

@@ -21,7 +21,7 @@ from shared.domain.plans import Plan, new_plan
 from shared.errors import InvalidInput, RuleViolation, StaleVersion
 from shared.services import kpis
 from shared.store import kpis as kpi_store
-from shared.store import records
+from tests.factories import commit
 
 NY = "America/New_York"
 T0 = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)  # 10:00 in New York
@@ -283,21 +283,21 @@ def test_every_source_in_one_transaction_folds_into_one_update_per_item(store, o
     done = complete(accepted, datetime(2025, 3, 12, 15, tzinfo=UTC))
     plan_writes = kpis.kpi_writes_for_plan_change(org, accepted, done, NY)
 
-    def build(tx) -> None:
-        plan_writes(tx)
-        kpis.add_appointment_outcome(tx, org, "loc_1", day, "completed")
-        kpis.add_payment(tx, org, "loc_1", day, 1500)
-        kpis.add_payment(tx, org, "loc_1", day, 2500)
-        kpis.add_refund(tx, org, "loc_1", day, 300)
-        kpis.add_financing_funded(tx, org, "loc_1", day)
+    def build(uow) -> None:
+        plan_writes(uow)
+        kpis.add_appointment_outcome(uow, org, "loc_1", day, "completed")
+        kpis.add_payment(uow, org, "loc_1", day, 1500)
+        kpis.add_payment(uow, org, "loc_1", day, 2500)
+        kpis.add_refund(uow, org, "loc_1", day, 300)
+        kpis.add_financing_funded(uow, org, "loc_1", day)
 
-    records.transact(build, "stale")
+    commit(build)
     [row] = kpi_store.days(org, "loc_1", day, day)
     assert {k: v for k, v in row.counts.items() if v} == {
         "plans_completed": 1, "appointments_completed": 1, "payments_cents": 4000, "refunds_cents": 300,
         "financing_funded": 1, "patients_accepted_change": 1}
     assert kpi_store.levels(org, ["loc_1", "loc_2"]) == {"loc_1": Level(1, 0), "loc_2": Level(0, 0)}
-    records.transact(lambda tx: kpis.add_appointment_outcome(tx, org, "loc_1", day, "completed", count=-1), "x")
+    commit(lambda uow: kpis.add_appointment_outcome(uow, org, "loc_1", day, "completed", count=-1))
     assert kpi_store.days(org, "loc_1", day, day)[0].counts["appointments_completed"] == 0
 
 
@@ -306,24 +306,24 @@ def test_the_patient_treatment_write_is_conditional(store, org):
     first = kpis.kpi_writes_for_plan_change(org, presented, accept(presented, T0), NY)
     other = present(plan(plan_id="pln_2"), T0)
     racing = kpis.kpi_writes_for_plan_change(org, other, accept(other, T0), NY)  # read the same version
-    records.transact(first, "stale")
+    commit(first)
     with pytest.raises(StaleVersion):
-        records.transact(racing, "stale")
+        commit(racing)
     assert kpi_store.levels(org, ["loc_1"])["loc_1"] == Level(1, 1)
 
 
 def test_bad_writes_are_refused(store, org):
     def attempt(write) -> None:
-        records.transact(write, "stale")
+        commit(write)
 
     with pytest.raises(ValueError):
-        attempt(lambda tx: kpis.add_payment(tx, org, "loc_1", date(2025, 3, 1), 0))
+        attempt(lambda uow: kpis.add_payment(uow, org, "loc_1", date(2025, 3, 1), 0))
     with pytest.raises(TypeError):
-        attempt(lambda tx: kpis.add_payment(tx, org, "loc_1", datetime(2025, 3, 1, tzinfo=UTC), 100))
+        attempt(lambda uow: kpis.add_payment(uow, org, "loc_1", datetime(2025, 3, 1, tzinfo=UTC), 100))
     with pytest.raises(ValueError):
-        attempt(lambda tx: kpis.add_appointment_outcome(tx, org, "loc_1", date(2025, 3, 1), "rescheduled"))
+        attempt(lambda uow: kpis.add_appointment_outcome(uow, org, "loc_1", date(2025, 3, 1), "rescheduled"))
     with pytest.raises(ValueError):
-        attempt(lambda tx: kpi_store.add_counts(tx, org, "loc_1", Scope.COORDINATOR, {"payments_cents": 1},
+        attempt(lambda uow: kpi_store.add_counts(uow, org, "loc_1", Scope.COORDINATOR, {"payments_cents": 1},
                                                 date(2025, 3, 1), "coord-a"))
 
 
@@ -335,7 +335,7 @@ def test_close_day_is_exact_late_and_the_same_when_run_twice(store, org):
         presented = present(plan(patient=patient, plan_id=f"pln_{patient}"), day)
         accepted = accept(presented, day)
         treatments[patient] = kpis.kpi_writes_for_plan_change(org, presented, accepted, NY)
-        records.transact(treatments[patient], "stale")
+        commit(treatments[patient])
     with frozen_at(datetime(2025, 3, 6, 12, tzinfo=UTC)):
         for _ in range(2):
             closed = kpis.close_day(org, "loc_1", MAR3, overdue_followups=3, timezone=NY)
