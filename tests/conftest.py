@@ -35,9 +35,7 @@ reload_settings()
 ensure_local_keys(_KEYS)
 
 from shared.store import table  # noqa: E402
-
-REPO = Path(__file__).resolve().parent.parent
-CACHE = REPO / ".chairside" / "cache"
+from tests.helpers import CACHE  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from shared.adapters.notifier import SendError
 from shared.clock import frozen_at
 from shared.services import sender
 from tests.factories import location_body, patient_body
-from tests.jobs.conftest import StubNotifier
+from tests.helpers import StubNotifier
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 

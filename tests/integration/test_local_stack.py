@@ -13,8 +13,8 @@ import urllib.request
 import pytest
 
 from infra.local_services import free_port
-from tests.conftest import CACHE
 from tests.factories import location_body, patient_body
+from tests.helpers import CACHE
 
 pytestmark = pytest.mark.ddblocal
 

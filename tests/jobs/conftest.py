@@ -4,8 +4,7 @@ through the services (as the API would make them), and a notifier that records w
 from __future__ import annotations
 
 import itertools
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,52 +12,14 @@ import pytest
 
 from functions.schemas.locations import LocationCreate
 from functions.schemas.patients import PatientCreate
-from shared.adapters.notifier import SendError
 from shared.auth import Principal
 from shared.services import appointments, locations, patients
 from shared.store import outbox as outbox_store
 from shared.store import patients as patient_store
 from tests.factories import commit
+from tests.helpers import FULL_CONSENT, StubNotifier
 
-FULL_CONSENT = {"email": {"appointment": True, "billing": True, "treatment": True},
-                "sms": {"appointment": True, "billing": True, "treatment": True}}
 _numbers = itertools.count(1000)
-
-
-class Crash(Exception):
-    """Stands for the process dying mid-batch (a Lambda timeout or an out-of-memory kill)."""
-
-
-@dataclass
-class StubNotifier:
-    """Records sends; `fail` maps the n-th call (1-based) to the exception it raises instead."""
-
-    fail: dict[int, Exception] = field(default_factory=dict)
-    always: Exception | None = None
-    sent: list[tuple[str, str, str]] = field(default_factory=list)
-    calls: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def _send(self, channel: str, to: str, text: str) -> str:
-        with self.lock:
-            self.calls += 1
-            number = self.calls
-            error = self.always or self.fail.get(number)
-            if error is None:
-                self.sent.append((channel, to, text))
-        if error is not None:
-            raise error
-        return f"stub-{channel}-{number}"
-
-    def send_email(self, to: str, subject: str, text: str, html: str | None) -> str:
-        return self._send("email", to, text)
-
-    def send_sms(self, phone: str, text: str) -> str:
-        return self._send("sms", phone, text)
-
-
-def throttled() -> SendError:
-    return SendError("ThrottlingException", "slow down", retryable=True)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from shared.services import inbound, outbox, sender
 from shared.store import appointments as appointment_store
 from shared.store import followups as followup_store
 from shared.store import patients as patient_store
-from tests.jobs.conftest import StubNotifier
+from tests.helpers import StubNotifier
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 NOW = datetime(2026, 3, 1, 15, 0, tzinfo=UTC)

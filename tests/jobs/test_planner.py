@@ -12,7 +12,7 @@ from functions import jobs
 from shared.clock import frozen_at
 from shared.services import outbox, planner
 from shared.store import outbox as outbox_store
-from tests.jobs.conftest import FULL_CONSENT
+from tests.helpers import FULL_CONSENT
 
 NOW = datetime(2026, 3, 1, 15, 0, tzinfo=UTC)  # Sunday 10:00 in New York
 NIGHT = datetime(2026, 3, 4, 7, 0, tzinfo=UTC)  # the nightly run three days later (02:00 EST)

@@ -16,7 +16,7 @@ from shared.domain.templates import gsm7_length
 from shared.services import appointments, outbox, planner, sender
 from shared.store import followups as followup_store
 from shared.store import outbox as outbox_store
-from tests.jobs.conftest import Crash, StubNotifier, throttled
+from tests.helpers import Crash, StubNotifier, throttled
 
 NOW = datetime(2026, 3, 1, 15, 0, tzinfo=UTC)
 START = "2026-03-10T11:30:00-04:00"
