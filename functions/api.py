@@ -297,14 +297,17 @@ def handle(spec: RouteSpec, *, headers: Mapping[str, str], params: dict[str, str
 # --- lists ------------------------------------------------------------------------------------------
 
 
-def page_start(request: Request, query: Mapping[str, Any]) -> dict | None:
-    cursor = request.raw_query.get("cursor")
-    return decode_cursor(settings().cursor_secret, request.principal.org, request.principal.sub, query, cursor)
+Fetch = Callable[[dict | None], tuple[list, dict | None]]
 
 
-def page_reply(request: Request, query: Mapping[str, Any], items: list, last_key: dict | None) -> dict:
-    cursor = encode_cursor(settings().cursor_secret, request.principal.org, request.principal.sub, query, last_key)
-    return {"items": items, "next_cursor": cursor}
+def list_page(request: Request, query: Mapping[str, Any], fetch: Fetch) -> dict:
+    """The body of every list route: the cursor decoded (bound to this caller and this `query`, so it
+    cannot be replayed against another list), one page fetched from that start key, the ids listed
+    named in the audit record, and the next cursor."""
+    secret, org, sub = settings().cursor_secret, request.principal.org, request.principal.sub
+    items, last_key = fetch(decode_cursor(secret, org, sub, query, request.raw_query.get("cursor")))
+    request.audit(*(item["id"] for item in items))
+    return {"items": items, "next_cursor": encode_cursor(secret, org, sub, query, last_key)}
 
 
 def all_specs(routers: list[Router]) -> list[RouteSpec]:

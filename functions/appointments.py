@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functions.api import Reply, Request, Router, page_reply, page_start
+from functions.api import Reply, Request, Router, list_page
 from functions.schemas.appointments import AppointmentCreate, AppointmentList, AppointmentPatch, CancelIn
 from functions.schemas.out import page_of
 from functions.schemas.out.schedule import AppointmentOut
@@ -30,16 +30,12 @@ def create_appointment(request: Request) -> Reply:
 def list_appointments(request: Request) -> dict:
     q = request.query
     if q.patient_id:
-        query = {"route": "appointments", "patient_id": q.patient_id}
-        items, last_key = appointments.list_for_patient(request.principal, q.patient_id, q.limit,
-                                                        page_start(request, query))
-    else:
-        day = q.date.isoformat() if q.date else None
-        query = {"route": "appointments", "location_id": q.location_id, "date": day}
-        items, last_key, _ = appointments.list_for_location_day(request.principal, q.location_id, day, q.limit,
-                                                                page_start(request, query))
-    request.audit(*(item["id"] for item in items))
-    return page_reply(request, query, items, last_key)
+        return list_page(request, {"route": "appointments", "patient_id": q.patient_id},
+                         lambda start: appointments.list_for_patient(request.principal, q.patient_id, q.limit, start))
+    day = q.date.isoformat() if q.date else None
+    return list_page(request, {"route": "appointments", "location_id": q.location_id, "date": day},
+                     lambda start: appointments.list_for_location_day(request.principal, q.location_id, day, q.limit,
+                                                                      start)[:2])
 
 
 @router.route("GET", "/appointments/{appointment_id}", permission="appointments:read", summary="Get an appointment",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functions.api import Reply, Request, Router, page_reply, page_start
+from functions.api import Reply, Request, Router, list_page
 from functions.schemas.followups import FollowUpList, ResolveIn
 from functions.schemas.out import page_of
 from functions.schemas.out.schedule import FollowUpOut
@@ -19,11 +19,9 @@ def list_followups(request: Request) -> dict:
     q = request.query
     kind = q.kind.value if q.kind else None
     status = q.status.value if q.status else None
-    query = {"route": "followups", "location_id": q.location_id, "kind": kind, "status": status}
-    items, last_key = followups.list_followups(request.principal, q.location_id, kind, status, q.limit,
-                                               page_start(request, query))
-    request.audit(*(item["id"] for item in items))
-    return page_reply(request, query, items, last_key)
+    return list_page(request, {"route": "followups", "location_id": q.location_id, "kind": kind, "status": status},
+                     lambda start: followups.list_followups(request.principal, q.location_id, kind, status, q.limit,
+                                                            start))
 
 
 @router.route("POST", "/followups/{followup_id}/resolve", permission="followups:write", body=ResolveIn,

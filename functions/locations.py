@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functions.api import Reply, Request, Router, page_reply, page_start
+from functions.api import Reply, Request, Router, list_page
 from functions.schemas.locations import LocationCreate, LocationList, LocationPatch
 from functions.schemas.out import page_of
 from functions.schemas.out.people import LocationOut
@@ -21,9 +21,8 @@ def create_location(request: Request) -> Reply:
 @router.route("GET", "/locations", permission="locations:read", summary="List the locations you may see",
               query=LocationList, response=page_of(LocationOut))
 def list_locations(request: Request) -> dict:
-    query = {"route": "locations"}
-    items, last_key = locations.list_visible(request.principal, request.query.limit, page_start(request, query))
-    return page_reply(request, query, items, last_key)
+    return list_page(request, {"route": "locations"},
+                     lambda start: locations.list_visible(request.principal, request.query.limit, start))
 
 
 @router.route("GET", "/locations/{location_id}", permission="locations:read", summary="Get a location",

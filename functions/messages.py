@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functions.api import Request, Router, page_reply, page_start
+from functions.api import Request, Router, list_page
 from functions.schemas.followups import MessageList
 from functions.schemas.out import page_of
 from functions.schemas.out.schedule import MessageOut
@@ -19,7 +19,5 @@ def list_messages(request: Request) -> dict:
     day = q.date.isoformat() if q.date else None
     query = {"route": "messages", "patient_id": q.patient_id, "appointment_id": q.appointment_id,
              "location_id": q.location_id, "date": day}
-    items, last_key = outbox.list_messages(request.principal, q.patient_id, q.appointment_id, q.location_id, day,
-                                           q.limit, page_start(request, query))
-    request.audit(*(item["id"] for item in items))
-    return page_reply(request, query, items, last_key)
+    return list_page(request, query, lambda start: outbox.list_messages(
+        request.principal, q.patient_id, q.appointment_id, q.location_id, day, q.limit, start))

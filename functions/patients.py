@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functions.api import Reply, Request, Router, page_reply, page_start
+from functions.api import Reply, Request, Router, list_page
 from functions.schemas.coverage import CoverageIn
 from functions.schemas.out import page_of
 from functions.schemas.out.people import CoverageOut, PatientOut
@@ -24,11 +24,8 @@ def create_patient(request: Request) -> Reply:
               query=PatientList, audit="patient.list", response=page_of(PatientOut))
 def list_patients(request: Request) -> dict:
     q = request.query
-    query = {"route": "patients", "location_id": q.location_id, "q": q.q}
-    items, last_key = patients.list_for_location(request.principal, q.location_id, q.q, q.limit,
-                                                 page_start(request, query))
-    request.audit(*(item["id"] for item in items))
-    return page_reply(request, query, items, last_key)
+    return list_page(request, {"route": "patients", "location_id": q.location_id, "q": q.q},
+                     lambda start: patients.list_for_location(request.principal, q.location_id, q.q, q.limit, start))
 
 
 @router.route("GET", "/patients/{patient_id}", permission="patients:read", summary="Get a patient",

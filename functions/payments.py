@@ -8,7 +8,7 @@ flight is 409 (see shared/store/idempotency.py).
 
 from __future__ import annotations
 
-from functions.api import Reply, Request, Router, page_reply, page_start
+from functions.api import Reply, Request, Router, list_page
 from functions.schemas.out import page_of
 from functions.schemas.out.money import (
     ClaimOut,
@@ -134,11 +134,8 @@ def create_payment(request: Request) -> Reply:
               summary="Payments of a plan or of a patient, newest first")
 def list_payments(request: Request) -> dict:
     q = request.query
-    query = {"route": "payments", "plan_id": q.plan_id, "patient_id": q.patient_id}
-    items, last_key = payments.list_payments(request.principal, q.plan_id, q.patient_id, q.limit,
-                                             page_start(request, query))
-    request.audit(*(item["id"] for item in items))
-    return page_reply(request, query, items, last_key)
+    return list_page(request, {"route": "payments", "plan_id": q.plan_id, "patient_id": q.patient_id},
+                     lambda start: payments.list_payments(request.principal, q.plan_id, q.patient_id, q.limit, start))
 
 
 @router.route("GET", "/payments/{payment_id}", permission="payments:read", audit="payment.read", response=PaymentDetail,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functions.api import Reply, Request, Router, page_reply, page_start
+from functions.api import Reply, Request, Router, list_page
 from functions.schemas.out import page_of
 from functions.schemas.out.plans import CatalogEntryOut, EstimateOut, PlanOut
 from functions.schemas.plans import AcceptIn, DeclineIn, PlanCreate, PlanList, PlanPatch, PresentIn, ProcedureQuery
@@ -36,10 +36,8 @@ def list_plans(request: Request) -> dict:
     q = request.query
     status = q.status.value if q.status else None
     query = {"route": "plans", "patient_id": q.patient_id, "location_id": q.location_id, "status": status}
-    items, last_key = plans.list_plans(request.principal, q.patient_id, q.location_id, status, q.limit,
-                                       page_start(request, query))
-    request.audit(*(item["id"] for item in items))
-    return page_reply(request, query, items, last_key)
+    return list_page(request, query, lambda start: plans.list_plans(
+        request.principal, q.patient_id, q.location_id, status, q.limit, start))
 
 
 @router.route("GET", "/plans/{plan_id}", permission="plans:read", summary="Get a plan", audit="plan.read",

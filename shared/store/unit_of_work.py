@@ -45,11 +45,18 @@ def stale(what: str) -> Failure:
     return lambda: StaleVersion(f"the {what} was changed by someone else since it was read; fetch it again")
 
 
+NEW = "new"  # the expectation of a put that creates its item
+
+
 @dataclass
-class _Put:
+class Put:
+    """One pending put: `expected` is NEW, the version the item was read at, or None for any other
+    condition (which only DynamoDB evaluates: see the store tests)."""
+
     record: Record
     condition: Any
     on_fail: Failure
+    expected: int | str | None = None
 
 
 @dataclass
@@ -77,22 +84,22 @@ class UnitOfWork:
         self.client_request_token = client_request_token
         self.race_message = race_message or "a concurrent request changed the same data; try again"
         self._checks: list[_Check] = []
-        self._puts: list[_Put] = []
+        self._puts: list[Put] = []
         self._counts: dict[tuple[str, str], _Counts] = {}
 
     # --- adding writes ------------------------------------------------------------------------------
 
-    def put(self, record: Record, condition: Any, on_fail: Failure) -> Record:
+    def put(self, record: Record, condition: Any, on_fail: Failure, expected: int | str | None = None) -> Record:
         """A put of `record` under `condition`; `on_fail` is raised when that condition fails."""
         if any(_key(each.record) == _key(record) for each in (*self._puts, *self._checks)):
             raise ValueError(f"one unit of work holds one write per item: {_key(record)}")
-        self._puts.append(_Put(record, condition, on_fail))
+        self._puts.append(Put(record, condition, on_fail, expected))
         return record
 
     def put_new(self, record: Record, on_fail: Failure | None = None, version: int = 1) -> Record:
         """Create an item; by default Conflict (409) when its key exists already."""
         record.version = version
-        return self.put(record, Record.pk.does_not_exist(), on_fail or conflict(f"{record.kind} already exists"))
+        return self.put(record, Record.pk.does_not_exist(), on_fail or conflict(f"{record.kind} already exists"), NEW)
 
     def put_at(self, record: Record, read_version: int | None, on_fail: Failure | None = None,
                new_version: int | None = None) -> Record:
@@ -101,7 +108,7 @@ class UnitOfWork:
         if read_version is None:
             return self.put_new(record, on_fail, version=new_version or 1)
         record.version = read_version + 1 if new_version is None else new_version
-        return self.put(record, Record.version == read_version, on_fail or stale(record.kind))
+        return self.put(record, Record.version == read_version, on_fail or stale(record.kind), read_version)
 
     def check(self, record: Record, condition: Any, on_fail: Failure) -> None:
         """Commit only if `condition` holds on the (unchanged) item with `record`'s key."""
@@ -121,6 +128,18 @@ class UnitOfWork:
     def empty(self) -> bool:
         return not (self._puts or self._checks or self._counts)
 
+    @property
+    def puts(self) -> tuple[Put, ...]:
+        return tuple(self._puts)
+
+    @property
+    def counts(self) -> dict[tuple[str, str], Counter[str]]:
+        """The counters added, by item key (pk, sk)."""
+        return {key: Counter(held.counts) for key, held in self._counts.items()}
+
+    def clear(self) -> None:
+        self._checks, self._puts, self._counts = [], [], {}
+
     # --- committing --------------------------------------------------------------------------------
 
     def commit(self) -> None:
@@ -130,9 +149,9 @@ class UnitOfWork:
             self._put_one(self._puts[0])
         else:
             self._transact()
-        self._checks, self._puts, self._counts = [], [], {}
+        self.clear()
 
-    def _put_one(self, put: _Put) -> None:
+    def _put_one(self, put: Put) -> None:
         try:
             put.record.save(condition=put.condition)
         except PutError as exc:

@@ -1,0 +1,67 @@
+"""Service rules over the in-memory store (tests/fakes.py): the same services and repositories as in
+production, no DynamoDB, milliseconds per test."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from functions.schemas.locations import LocationCreate
+from functions.schemas.patients import PatientCreate
+from functions.schemas.plans import PlanCreate
+from shared.auth import Principal
+from shared.errors import NotFound, StaleVersion
+from shared.services import locations, patients, plans
+from tests.factories import location_body, patient_body, plan_body
+from tests.fakes import memory_store
+
+ADMIN = Principal(sub="coord-1", org="org_memory", role="admin", locations=("*",))
+
+
+@pytest.fixture
+def memory(monkeypatch):
+    with memory_store(monkeypatch) as store:
+        yield store
+
+
+@pytest.fixture
+def clinic(memory):
+    location = locations.create(ADMIN, LocationCreate.model_validate(location_body()).model_dump(mode="json"))
+    body = PatientCreate.model_validate(patient_body(location["id"])).model_dump(mode="json", exclude_none=True)
+    return location, patients.create(ADMIN, body)
+
+
+def test_a_patient_changes_only_at_the_version_read(clinic, memory):
+    _, patient = clinic
+    changed = patients.update(ADMIN, patient["id"], {"first_name": "Anna", "email": None}, 1)
+    assert (changed["version"], changed["first_name"], "email" in changed) == (2, "Anna", False)
+    with pytest.raises(StaleVersion):
+        patients.update(ADMIN, patient["id"], {"first_name": "Ann"}, 1)
+    assert patients.get(ADMIN, patient["id"])["first_name"] == "Anna"
+    items, _ = patients.list_for_location(ADMIN, patient["location_id"], "nun", 10, None)
+    assert [item["id"] for item in items] == [patient["id"]]
+
+
+def test_what_a_caller_may_not_see_is_not_found(clinic):
+    location, patient = clinic
+    elsewhere = dataclasses.replace(ADMIN, org="org_other")
+    ungranted = dataclasses.replace(ADMIN, locations=("loc_00000000000000000000000000",))
+    for caller in (elsewhere, ungranted):
+        with pytest.raises(NotFound):
+            patients.get(caller, patient["id"])
+        with pytest.raises(NotFound):
+            locations.get(caller, location["id"])
+        assert locations.list_visible(caller, 10, None) == ([], None)
+
+
+def test_a_plan_signed_moves_its_kpi_counters_in_the_same_commit(clinic, memory):
+    _, patient = clinic
+    plan = plans.create(ADMIN, PlanCreate.model_validate(plan_body(patient["id"])).model_dump(mode="json"))
+    presented = plans.present(ADMIN, plan["id"], 30)
+    with pytest.raises(StaleVersion):
+        plans.edit(ADMIN, plan["id"], {"notes": "late"}, plan["version"])
+    commits = memory.commits
+    accepted = plans.accept(ADMIN, plan["id"], "Ana Núñez", presented["version"], None)
+    assert accepted["status"] == "accepted" and memory.commits == commits + 1
+    assert sum(counts["accepted"] for counts in memory.counters.values()) == 2  # the location and its coordinator
