@@ -69,9 +69,11 @@ class Request:
             raise InvalidInput("If-Match must be an ETag this API returned", [{"field": "If-Match"}])
         return int(tag)
 
-    def changes(self) -> dict[str, Any]:
-        """A PATCH body's fields that the caller sent (null included); nested values come whole."""
-        dumped = self.body.model_dump(mode="json")
+    def changes(self, *, as_json: bool = True) -> dict[str, Any]:
+        """PATCH semantics, decided here for every route: the body's fields the caller sent, null included
+        (null removes an optional field; a service refuses it for a required one); nested values come
+        whole. JSON values by default; `as_json=False` keeps validated Python values (datetimes)."""
+        dumped = self.body.model_dump(mode="json" if as_json else "python")
         return {name: dumped[name] for name in self.body.model_fields_set}
 
     def audit(self, *resource_ids: str) -> None:

@@ -49,7 +49,7 @@ def get_appointment(request: Request) -> Reply:
               audit="appointment.update", response=AppointmentOut)
 def patch_appointment(request: Request) -> Reply:
     expected = request.if_match()
-    changes = {name: getattr(request.body, name) for name in request.body.model_fields_set}
+    changes = request.changes(as_json=False)
     return _reply(appointments.reschedule(request.principal, request.params["appointment_id"], changes, expected))
 
 

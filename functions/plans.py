@@ -50,8 +50,8 @@ def get_plan(request: Request) -> Reply:
               body=PlanPatch, audit="plan.update", response=PlanOut)
 def patch_plan(request: Request) -> Reply:
     expected = request.if_match()
-    changes = {name: value for name, value in request.changes().items() if value is not None}
-    return _plan_reply(plans.edit(request.principal, request.params["plan_id"], changes, expected))
+    # null and absent mean the same here: a plan's phases, notes and label are never removed, only replaced
+    return _plan_reply(plans.edit(request.principal, request.params["plan_id"], request.changes(), expected))
 
 
 @router.route("GET", "/plans/{plan_id}/estimate", permission="plans:read",

@@ -38,8 +38,8 @@ from shared.services import kpis, ledger, locations, payments, plans
 from shared.services.documents import require_version, view
 from shared.services.payment_plans import local_today, policy_of
 from shared.services.visibility import Kind, get_visible
+from shared.store import financing as store
 from shared.store import patients as patient_store
-from shared.store import payments as store
 from shared.store.table import Record
 from shared.store.unit_of_work import UnitOfWork
 

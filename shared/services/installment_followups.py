@@ -18,7 +18,7 @@ from shared.domain.followup_rules import plan_installment_due, plan_installment_
 from shared.domain.ledger import balances
 from shared.services import followups, ledger, outbox
 from shared.store import patients as patient_store
-from shared.store import payments as payment_store
+from shared.store import payment_plans as payment_plan_store
 
 REMIND_DAYS_BEFORE = 3
 OVERDUE_DAYS = (1, 7)
@@ -29,7 +29,7 @@ def installment_followups_for_location(org: str, location: Mapping[str, Any], no
     zone = ZoneInfo(location["timezone"])
     today = now.astimezone(zone).date()
     opened = 0
-    for record in payment_store.payment_plans_of_location(org, location["id"]):
+    for record in payment_plan_store.payment_plans_of_location(org, location["id"]):
         doc = record.data()
         due_soon, overdue = _installments_to_follow(org, doc, today)
         if not due_soon and not overdue:

@@ -29,7 +29,7 @@ from shared.domain.plans import PlanStatus, effective_status
 from shared.errors import InvalidInput, RuleViolation
 from shared.services import ledger, locations, plans
 from shared.services.documents import view
-from shared.store import payments as store
+from shared.store import payment_plans as store
 from shared.store.unit_of_work import UnitOfWork
 
 POLICY_FIELDS = ("pay_in_full_discount_pct", "in_house_terms", "financing_providers")

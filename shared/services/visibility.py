@@ -17,7 +17,7 @@ from shared.auth import Principal
 from shared.domain.plans import Plan
 from shared.errors import NotFound
 from shared.ids import has_prefix
-from shared.store import appointments, followups, locations, outbox, patients, payments
+from shared.store import appointments, financing, followups, locations, outbox, patients, payments
 from shared.store import plans as plan_store
 from shared.store.table import Record
 
@@ -45,8 +45,8 @@ _SOURCES: dict[Kind, _Source] = {
     Kind.PATIENT: _Source("pat", lambda org, i, consistent: patients.get(org, i, consistent)),
     Kind.PLAN: _Source("pln", lambda org, i, _consistent: plan_store.load(org, i)),
     Kind.PAYMENT: _Source("pay", lambda org, i, consistent: payments.load_payment(org, i, consistent)),
-    Kind.FINANCING: _Source("fin", lambda org, i, _consistent: payments.load_financing(org, i)),
-    Kind.CLAIM: _Source("clm", lambda org, i, _consistent: payments.load_claim(org, i)),
+    Kind.FINANCING: _Source("fin", lambda org, i, _consistent: financing.load_financing(org, i)),
+    Kind.CLAIM: _Source("clm", lambda org, i, _consistent: financing.load_claim(org, i)),
     Kind.APPOINTMENT: _Source("apt", lambda org, i, consistent: appointments.load(org, i, consistent)),
     Kind.FOLLOWUP: _Source("fup", lambda org, i, consistent: followups.load(org, i, consistent)),
     Kind.MESSAGE: _Source("msg", lambda org, i, consistent: outbox.get(org, i, consistent)),

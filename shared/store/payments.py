@@ -1,20 +1,18 @@
-"""Repository of the money side: payments and refunds, in-house payment plans, financing applications
-and insurance claims (the ledger is `shared.store.ledger`). Key layouts are in docs/DATA-MODEL.md
-("Payments"). Writes are added to a unit of work, each with the error its own condition raises.
+"""Repository of payments and their refunds (the ledger is `shared.store.ledger`, financing and claims
+`shared.store.financing`, in-house payment plans `shared.store.payment_plans`). Key layouts are in
+docs/DATA-MODEL.md ("Payments"). Writes are added to a unit of work, each with its own error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from shared.ids import has_prefix
 from shared.store import records
-from shared.store.plans import pk as plan_pk
 from shared.store.table import Record
-from shared.store.unit_of_work import Failure, UnitOfWork, conflict, stale
+from shared.store.unit_of_work import Failure, UnitOfWork, conflict
 
-PAYMENT, PAYMENT_PLAN, FINANCING, CLAIM = "PAYMENT", "PAYMENT_PLAN", "FINANCING", "CLAIM"
+PAYMENT = "PAYMENT"
 REFUND_PREFIX = "REFUND#"
 
 
@@ -33,19 +31,6 @@ def payments_of_patient(org: str, patient_id: str) -> str:
     return f"{org}#PAT#{patient_id}#PAYMENTS"
 
 
-def financing_pk(org: str, financing_id: str) -> str:
-    return f"{org}#FIN#{financing_id}"
-
-
-def claim_pk(org: str, claim_id: str) -> str:
-    return f"{org}#CLM#{claim_id}"
-
-
-def children_of_plan(org: str, plan_id: str, what: str) -> str:
-    """Index key of a plan's financing applications (`FINANCING`) or claims (`CLAIMS`)."""
-    return f"{org}#PLN#{plan_id}#{what}"
-
-
 # --- records ----------------------------------------------------------------------------------------
 
 
@@ -56,54 +41,11 @@ def payment_record(org: str, payment: dict[str, Any], version: int) -> Record:
                   gsi2pk=payments_of_patient(org, payment["patient_id"]), gsi2sk=order)
 
 
-def payment_plans_at(org: str, location_id: str) -> str:
-    return f"{org}#LOC#{location_id}#PAYPLANS"
-
-
-def payment_plan_record(org: str, plan_id: str, doc: dict[str, Any], version: int) -> Record:
-    """Indexed by location (gsi1) for the nightly installment follow-ups."""
-    return Record(pk=plan_pk(org, plan_id), sk=PAYMENT_PLAN, kind="payment_plan", doc=doc, version=version,
-                  gsi1pk=payment_plans_at(org, doc["location_id"]), gsi1sk=plan_id)
-
-
-def payment_plans_of_location(org: str, location_id: str, page_size: int = 100) -> Iterator[Record]:
-    """Every in-house payment plan of a location, paging with Query."""
-    start: dict | None = None
-    while True:
-        page = records.query(payment_plans_at(org, location_id), index="gsi1", limit=page_size, start_key=start)
-        yield from page.records
-        if not page.last_key:
-            return
-        start = page.last_key
-
-
-def financing_record(org: str, doc: dict[str, Any], version: int) -> Record:
-    return Record(pk=financing_pk(org, doc["id"]), sk=FINANCING, kind="financing", doc=doc, version=version,
-                  gsi1pk=children_of_plan(org, doc["plan_id"], "FINANCING"), gsi1sk=f"{doc['created_at']}#{doc['id']}")
-
-
-def claim_record(org: str, doc: dict[str, Any], version: int) -> Record:
-    return Record(pk=claim_pk(org, doc["id"]), sk=CLAIM, kind="claim", doc=doc, version=version,
-                  gsi1pk=children_of_plan(org, doc["plan_id"], "CLAIMS"), gsi1sk=f"{doc['created_at']}#{doc['id']}")
-
-
 # --- reads ------------------------------------------------------------------------------------------
 
 
 def load_payment(org: str, payment_id: str, consistent: bool = False) -> Record | None:
     return records.get(payment_pk(org, payment_id), PAYMENT, consistent) if has_prefix(payment_id, "pay") else None
-
-
-def load_financing(org: str, financing_id: str) -> Record | None:
-    return records.get(financing_pk(org, financing_id), FINANCING) if has_prefix(financing_id, "fin") else None
-
-
-def load_claim(org: str, claim_id: str) -> Record | None:
-    return records.get(claim_pk(org, claim_id), CLAIM) if has_prefix(claim_id, "clm") else None
-
-
-def load_payment_plan(org: str, plan_id: str) -> Record | None:
-    return records.get(plan_pk(org, plan_id), PAYMENT_PLAN, consistent=True)
 
 
 def page_of_payments(org: str, *, plan_id: str | None, patient_id: str | None, limit: int,
@@ -138,16 +80,3 @@ def refund_payment(uow: UnitOfWork, org: str, payment: dict[str, Any], refund: d
     uow.put(payment_record(org, payment, read_version + 1), (Record.version == read_version) & within, on_changed)
     uow.put_new(Record(pk=payment_pk(org, refund["payment_id"]), sk=f"{REFUND_PREFIX}{refund['id']}",
                        kind="refund", doc=refund), conflict("refund exists already"))
-
-
-def put_payment_plan(uow: UnitOfWork, org: str, plan_id: str, doc: dict[str, Any], read_version: int | None) -> Record:
-    return uow.put_at(payment_plan_record(org, plan_id, doc, 0), read_version, stale("payment plan"))
-
-
-def put_financing(uow: UnitOfWork, org: str, doc: dict[str, Any], read_version: int | None) -> Record:
-    return uow.put_at(financing_record(org, doc, 0), read_version, stale("financing application"))
-
-
-def put_claim(uow: UnitOfWork, org: str, doc: dict[str, Any], read_version: int | None) -> Record:
-    on_fail = conflict("claim exists") if read_version is None else stale("claim")
-    return uow.put_at(claim_record(org, doc, 0), read_version, on_fail)

@@ -246,13 +246,13 @@ def test_a_completed_visit_its_claim_and_the_patient_payment_settle_both_balance
 def test_the_ledger_refuses_a_second_posting_even_past_the_version_check(admin, plan):
     """Were an approved application ever read back as applied (a restored backup, a bug), approving it
     again would meet its deterministic ledger entry: the whole transaction fails, nothing posts twice."""
-    from shared.store import payments as payment_store
+    from shared.store import financing as financing_store
 
     doc = admin.post(f"/plans/{plan['id']}/financing", {"provider": "sunbit", "amount_cents": 50000}).data
     approved = patch(admin, f"/financing/{doc['id']}", {"status": "approved"}, 1).data
-    record = payment_store.load_financing(admin.org, doc["id"])
+    record = financing_store.load_financing(admin.org, doc["id"])
     rewound = {**record.data(), "status": "applied", "payment_id": None}
-    payment_store.financing_record(admin.org, rewound, int(record.version)).save()
+    financing_store.financing_record(admin.org, rewound, int(record.version)).save()
 
     again = patch(admin, f"/financing/{doc['id']}", {"status": "approved"}, approved["version"])
     assert again.status_code == 409 and "already posted" in again.data["error"]["message"]
