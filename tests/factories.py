@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
 import pytest
+
+from shared.domain.plans import Plan, new_plan
 
 
 def location_body(**overrides) -> dict:
@@ -85,18 +92,17 @@ def cents_problems(data, path: str = "$") -> list[str]:
 
 
 @pytest.fixture
-def int_cents_only(monkeypatch):
+def int_cents_only(monkeypatch, admin):
     """Every response a test's callers get is checked: each `*_cents` value is an int."""
-    from tests.conftest import Caller
-
-    original = Caller.call
+    caller = type(admin)  # the callers' class (every caller is made from `admin`)
+    original = caller.call
 
     def checked(self, *args, **kwargs):
         response = original(self, *args, **kwargs)
         assert cents_problems(response.data) == [], f"non-integer cents in {args[:2]}"
         return response
 
-    monkeypatch.setattr(Caller, "call", checked)
+    monkeypatch.setattr(caller, "call", checked)
 
 
 def commit(*writes) -> None:
@@ -107,3 +113,76 @@ def commit(*writes) -> None:
     for write in writes:
         write(uow)
     uow.commit()
+
+
+# --- plans in the domain (no store): procedures, phases, a plan, an estimate of it ---------------------
+
+T0 = datetime(2025, 3, 1, 15, 0, tzinfo=UTC)
+
+
+def proc(
+    code: str = "D2391",
+    fee: int = 15000,
+    category: str = "restorative",
+    tooth: str | None = "30",
+    surfaces: str | None = "MO",
+) -> dict[str, Any]:
+    return {"code": code, "tooth": tooth, "surfaces": surfaces, "fee_cents": fee, "category": category}
+
+
+def raw_phases() -> list[dict[str, Any]]:
+    """Two phases, three steps, four procedures (fees 1500.00 in all)."""
+    return [
+        {
+            "name": "Phase 1: urgent",
+            "steps": [
+                {"procedures": [proc(), proc("D0220", 3000, "xray", None, None)]},
+                {"procedures": [proc("D2740", 123000, "crowns", "19", None)]},
+            ],
+        },
+        {
+            "name": "Phase 2: hygiene",
+            "steps": [{"procedures": [proc("D1110", 9000, "preventive", None, None)]}],
+        },
+    ]
+
+
+def step_id_factory() -> Callable[[], str]:
+    counter = itertools.count(1)
+    return lambda: f"stp_{next(counter):04d}"
+
+
+def make_plan(
+    phases: list[dict[str, Any]] | None = None, plan_id: str = "pln_0001", now: datetime = T0, **extra: Any
+) -> Plan:
+    return new_plan(
+        plan_id=plan_id,
+        patient_id="pat_0001",
+        location_id="loc_0001",
+        coordinator_id="user-coordinator-1",
+        phases=raw_phases() if phases is None else phases,
+        now=now,
+        id_factory=step_id_factory(),
+        **extra,
+    )
+
+
+def estimate_for(plan: Plan) -> dict[str, Any]:
+    """An estimate of exactly this plan's procedures: 10% write-off, half the rest paid by insurance."""
+    lines = []
+    for item in plan.procedures:
+        writeoff = item.fee_cents // 10
+        insurance = (item.fee_cents - writeoff) // 2
+        lines.append(
+            {
+                "code": item.code,
+                "fee_cents": item.fee_cents,
+                "writeoff_cents": writeoff,
+                "deductible_cents": 0,
+                "insurance_cents": insurance,
+                "patient_cents": item.fee_cents - writeoff - insurance,
+                "limits": [],
+            }
+        )
+    fields = ("fee_cents", "writeoff_cents", "deductible_cents", "insurance_cents", "patient_cents")
+    return {"lines": lines, "totals": {name: sum(line[name] for line in lines) for name in fields}}

@@ -41,7 +41,7 @@ from shared.domain.plans import (
     to_dict,
 )
 from shared.errors import ChairsideError, InvalidInput, RuleViolation
-from tests.unit.test_plans import T0, estimate_for, make_plan, proc, raw_phases
+from tests.factories import T0, estimate_for, make_plan, proc, raw_phases
 
 DAY = timedelta(days=1)
 S1, S2, S3 = "stp_0001", "stp_0002", "stp_0003"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,7 +14,6 @@ from hypothesis import strategies as st
 
 from shared.domain.plans import (
     MAX_PROCEDURES_PER_PLAN,
-    Plan,
     PlannedProcedure,
     PlanStatus,
     StepStatus,
@@ -27,76 +25,7 @@ from shared.domain.plans import (
     to_dict,
 )
 from shared.errors import InvalidInput
-
-T0 = datetime(2025, 3, 1, 15, 0, tzinfo=UTC)
-
-
-def proc(
-    code: str = "D2391",
-    fee: int = 15000,
-    category: str = "restorative",
-    tooth: str | None = "30",
-    surfaces: str | None = "MO",
-) -> dict[str, Any]:
-    return {"code": code, "tooth": tooth, "surfaces": surfaces, "fee_cents": fee, "category": category}
-
-
-def raw_phases() -> list[dict[str, Any]]:
-    """Two phases, three steps, four procedures (fees 1500.00 in all)."""
-    return [
-        {
-            "name": "Phase 1: urgent",
-            "steps": [
-                {"procedures": [proc(), proc("D0220", 3000, "xray", None, None)]},
-                {"procedures": [proc("D2740", 123000, "crowns", "19", None)]},
-            ],
-        },
-        {
-            "name": "Phase 2: hygiene",
-            "steps": [{"procedures": [proc("D1110", 9000, "preventive", None, None)]}],
-        },
-    ]
-
-
-def step_id_factory() -> Callable[[], str]:
-    counter = itertools.count(1)
-    return lambda: f"stp_{next(counter):04d}"
-
-
-def make_plan(
-    phases: list[dict[str, Any]] | None = None, plan_id: str = "pln_0001", now: datetime = T0, **extra: Any
-) -> Plan:
-    return new_plan(
-        plan_id=plan_id,
-        patient_id="pat_0001",
-        location_id="loc_0001",
-        coordinator_id="user-coordinator-1",
-        phases=raw_phases() if phases is None else phases,
-        now=now,
-        id_factory=step_id_factory(),
-        **extra,
-    )
-
-
-def estimate_for(plan: Plan) -> dict[str, Any]:
-    """An estimate of exactly this plan's procedures: 10% write-off, half the rest paid by insurance."""
-    lines = []
-    for item in plan.procedures:
-        writeoff = item.fee_cents // 10
-        insurance = (item.fee_cents - writeoff) // 2
-        lines.append(
-            {
-                "code": item.code,
-                "fee_cents": item.fee_cents,
-                "writeoff_cents": writeoff,
-                "deductible_cents": 0,
-                "insurance_cents": insurance,
-                "patient_cents": item.fee_cents - writeoff - insurance,
-                "limits": [],
-            }
-        )
-    fields = ("fee_cents", "writeoff_cents", "deductible_cents", "insurance_cents", "patient_cents")
-    return {"lines": lines, "totals": {name: sum(line[name] for line in lines) for name in fields}}
+from tests.factories import T0, estimate_for, make_plan, proc, raw_phases
 
 
 def fields_of(error: InvalidInput) -> list[str]:
