@@ -53,13 +53,14 @@ def _job(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from infra.console_build import ConsoleBuildFailed
     from infra.ddb_local import MissingTool
     from infra.local_services import PortInUse
     from infra.local_stack import run
 
     try:
         return run()
-    except (MissingTool, PortInUse) as exc:
+    except (MissingTool, PortInUse, ConsoleBuildFailed) as exc:
         print(f"chairside: {exc}", file=sys.stderr)
         return 1
 

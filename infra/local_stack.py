@@ -1,7 +1,8 @@
 """`chairside run`: the whole product on this machine, in the foreground, until Ctrl-C.
 
 DynamoDB Local (data under .chairside/dynamodb), moto's server for SES/SNS/SQS/EventBridge, the API on
-127.0.0.1:8000 served in-process by Chalice's local server, and the schedules firing on a timer.
+127.0.0.1:8000 served in-process by Chalice's local server (with the console at /console/, built on first use),
+and the schedules firing on a timer.
 """
 
 from __future__ import annotations
@@ -81,24 +82,28 @@ def prepare_store(seed: bool = True) -> None:
         say(f"seeded demo group {DEMO_ORG}: {len(made['locations'])} locations, {len(made['patients'])} patients")
 
 
-def serve_api(port: int) -> tuple[Callable[[], None], threading.Thread]:
+def serve_api(port: int, keys_dir: Path) -> tuple[Callable[[], None], threading.Thread]:
+    """The API in-process on 127.0.0.1, plus the console and the local sign-in (infra/local_gateway.py)."""
     from chalice.config import Config
-    from chalice.local import ChaliceRequestHandler, create_local_server
+    from chalice.local import create_local_server
 
     from app import app
-
-    class AccessLogWithoutQuery(ChaliceRequestHandler):
-        """Query strings can hold patient search terms: log the method and path only."""
-
-        def log_request(self, code="-", size="-") -> None:
-            print(f"chairside: {self.command} {self.path.split('?')[0]} -> {code}", flush=True)
+    from infra.console_build import DIST
+    from infra.local_gateway import handler_class
 
     server = create_local_server(app, Config(chalice_stage="local"), "127.0.0.1", port)
-    server.server.RequestHandlerClass = functools.partial(AccessLogWithoutQuery, app_object=server.app_object,
+    server.server.RequestHandlerClass = functools.partial(handler_class(DIST, keys_dir), app_object=server.app_object,
                                                           config=Config(chalice_stage="local"))
     thread = threading.Thread(target=server.server.serve_forever, name="api", daemon=True)
     thread.start()
     return server.server.shutdown, thread
+
+
+def build_console() -> None:
+    from infra.console_build import ensure_built
+
+    say("building the console if its sources changed ...")
+    ensure_built(say)
 
 
 def run() -> int:
@@ -116,13 +121,15 @@ def run() -> int:
             say(f"moto server ready at {moto.endpoint_url} (SES, SNS, SQS, EventBridge)")
             configure_environment(paths, dynamodb.endpoint_url, moto.endpoint_url)
             prepare_store()
+            build_console()
             from infra.schedules import LocalScheduler
 
             scheduler = LocalScheduler()
             scheduler.start()
-            shutdown_api, api_thread = serve_api(api_port)
+            shutdown_api, api_thread = serve_api(api_port, paths.keys)
             paths.state.write_text(json.dumps({"api": f"http://127.0.0.1:{api_port}", "dynamodb": dynamodb.endpoint_url,
                                                "moto": moto.endpoint_url, "pid": os.getpid()}))
+            say(f"console at http://127.0.0.1:{api_port}/console/")
             say(f"API ready at http://127.0.0.1:{api_port}  (try: curl http://127.0.0.1:{api_port}/health)")
             say("token: .venv/bin/chairside token --org org_demo --role admin")
             say("press Ctrl-C to stop")

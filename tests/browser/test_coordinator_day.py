@@ -1,0 +1,128 @@
+"""A coordinator's day in a real browser against `chairside run`: sign in, worklist, patient, build a plan,
+read its estimate, present it, record the signature, book the first step, see its reminders planned and
+the KPI move. Every screen is captured (test-artifacts/browser/) and checked with axe-core."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+pytestmark = [pytest.mark.ddblocal, pytest.mark.browser]
+
+BROOKLYN = ZoneInfo("America/New_York")
+
+
+def _kpi(page, key: str) -> str:
+    return page.locator(f"tr[data-kpi={key}] td").nth(1).inner_text()
+
+
+def test_a_coordinators_day(stack, browser, screens):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    violations: dict[str, list] = {}
+
+    # Sign in (local: a demo group, a role, all locations).
+    page.goto(f"{stack}/console/")
+    page.get_by_label("Role", exact=True).select_option("coordinator")
+    page.get_by_label("Your user name", exact=True).fill("coord-ana")
+    violations["sign-in"] = screens.check(page, "01-sign-in")
+    page.get_by_role("button", name="Sign in").click()
+
+    # The KPIs before: no case presented yet at Brooklyn.
+    page.get_by_role("link", name="KPIs").click()
+    page.get_by_label("Scope", exact=True).select_option(label="Chairside Demo Dental - Brooklyn")
+    page.locator("tr[data-kpi=case_acceptance_count]").wait_for()
+    assert _kpi(page, "case_acceptance_count") == "0 of 0"
+
+    # The worklist, then a patient.
+    page.get_by_role("link", name="Worklist").click()
+    page.get_by_role("heading", name="Worklist").wait_for()
+    page.get_by_label("Find a patient by name", exact=True).fill("Garcia")
+    page.get_by_role("link", name="Garcia, Maria").wait_for()
+    violations["worklist"] = screens.check(page, "02-worklist")
+    page.get_by_role("link", name="Garcia, Maria").click()
+    page.get_by_role("heading", name="Maria Garcia").wait_for()
+    page.get_by_text("Demo Dental PPO").wait_for()
+    violations["patient"] = screens.check(page, "03-patient")
+
+    # Build a plan from the CDT catalog: an exam, then a crown on tooth 3 in a second phase.
+    page.get_by_role("link", name="New plan").click()
+    page.get_by_label("Search CDT codes", exact=True).fill("D0150")
+    page.get_by_role("button", name=re.compile("^Add D0150")).click()
+    page.get_by_role("button", name="Add a phase").click()
+    page.get_by_label("Search CDT codes", exact=True).fill("crown")
+    page.get_by_role("button", name=re.compile("^Add D2740")).click()
+    page.get_by_label("Tooth for D2740", exact=True).fill("3")
+    violations["plan-builder"] = screens.check(page, "04-plan-builder")
+    page.get_by_role("button", name="Create plan").click()
+
+    # The estimate, line by line, with the limit that bit explained.
+    page.get_by_role("heading", name="Insurance estimate").wait_for()
+    estimate = page.locator("table.estimate")
+    estimate.get_by_text("D2740").wait_for()
+    insurance_total = estimate.locator("tfoot td").nth(3).inner_text()
+    assert re.fullmatch(r"\$[\d,]+\.\d\d", insurance_total) and insurance_total != "$0.00"
+    crown = estimate.locator("tbody tr").filter(has_text="D2740")
+    assert "deductible is taken from this procedure" in crown.inner_text()
+    page.get_by_role("button", name="Present the plan").click()
+    page.get_by_text("Frozen with quote 1").wait_for()
+    page.get_by_role("heading", name="Pay in full").wait_for()
+    page.get_by_text("Deferred interest", exact=True).first.wait_for()
+    violations["plan"] = screens.check(page, "05-plan-presented")
+
+    # The installment calculator asks the API for the schedule.
+    page.get_by_label("Installments", exact=True).fill("4")
+    page.get_by_role("button", name="Calculate and set terms").click()
+    page.get_by_text("Installment schedule: 4 monthly payments").first.wait_for()
+
+    # The patient signs (in the office), then the coordinator books the first step.
+    page.get_by_label("Signer's name", exact=True).fill("Maria Garcia")
+    page.get_by_role("button", name="Record acceptance of every step").click()
+    page.get_by_text("signed by Maria Garcia").wait_for()
+    page.get_by_role("link", name="Book the accepted steps").click()
+    visit_day = (datetime.now(BROOKLYN) + timedelta(days=3)).date().isoformat()
+    page.get_by_label("Day", exact=True).fill(visit_day)
+    page.get_by_label("Patient", exact=True).select_option(label="Garcia, Maria")
+    page.get_by_label("Plan (optional)", exact=True).select_option(index=1)
+    page.get_by_label(re.compile("D0150")).check()
+    page.get_by_label(re.compile("^Start")).fill("10:30")
+    page.get_by_role("button", name="Book", exact=True).click()
+    page.get_by_text("10:30 AM").wait_for()
+    page.get_by_role("button", name="Show reminders").click()
+    reminders = page.locator("table").filter(has_text="Reminder 2d")
+    reminders.wait_for()
+    assert reminders.get_by_text("planned").count() >= 2
+    violations["schedule"] = screens.check(page, "06-schedule")
+
+    # The outbox of the day the 2-day reminders go.
+    send_day = (datetime.fromisoformat(visit_day) - timedelta(days=2)).date().isoformat()
+    page.get_by_role("link", name="Messages").click()
+    page.get_by_label("Send date", exact=True).fill(send_day)
+    page.get_by_text("Reminder 2d").first.wait_for()
+    violations["messages"] = screens.check(page, "07-messages")
+
+    # The KPI moved: one case presented and accepted.
+    page.get_by_role("link", name="KPIs").click()
+    page.get_by_label("Scope", exact=True).select_option(label="Chairside Demo Dental - Brooklyn")
+    page.locator("tr[data-kpi=case_acceptance_count]").wait_for()
+    page.wait_for_function("document.querySelector('tr[data-kpi=case_acceptance_count] td:nth-of-type(2)')"
+                           ".innerText.includes('of')")
+    assert _kpi(page, "case_acceptance_count") == "1 of 1"
+    violations["kpis"] = screens.check(page, "08-kpis")
+
+    # The same screens stay usable on a phone: nothing wider than 390 px.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for name in ("kpis", "schedule", "worklist"):
+        page.get_by_role("link", name=name.capitalize() if name != "kpis" else "KPIs").click()
+        page.wait_for_load_state("networkidle")
+        screens.check(page, f"09-{name}-390px")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, f"{name} scrolls sideways at 390 px"
+
+    assert problems == []
+    assert {name: found for name, found in violations.items() if found} == {}
+    context.close()
