@@ -82,8 +82,9 @@ def prepare_store(seed: bool = True) -> None:
         say(f"seeded demo group {DEMO_ORG}: {len(made['locations'])} locations, {len(made['patients'])} patients")
 
 
-def serve_api(port: int, keys_dir: Path) -> tuple[Callable[[], None], threading.Thread]:
-    """The API in-process on 127.0.0.1, plus the console and the local sign-in (infra/local_gateway.py)."""
+def serve_api(port: int, keys_dir: Path | None = None) -> tuple[Callable[[], None], threading.Thread]:
+    """The API in-process on 127.0.0.1, plus the console and the local sign-in (infra/local_gateway.py), whose
+    tokens are signed with the key in `keys_dir` (default: this stack's home)."""
     from chalice.config import Config
     from chalice.local import create_local_server
 
@@ -92,7 +93,8 @@ def serve_api(port: int, keys_dir: Path) -> tuple[Callable[[], None], threading.
     from infra.local_gateway import handler_class
 
     server = create_local_server(app, Config(chalice_stage="local"), "127.0.0.1", port)
-    server.server.RequestHandlerClass = functools.partial(handler_class(DIST, keys_dir), app_object=server.app_object,
+    handler = handler_class(DIST, keys_dir or home().keys)
+    server.server.RequestHandlerClass = functools.partial(handler, app_object=server.app_object,
                                                           config=Config(chalice_stage="local"))
     thread = threading.Thread(target=server.server.serve_forever, name="api", daemon=True)
     thread.start()

@@ -7,10 +7,10 @@ import { go } from "../router";
 import { Empty, ErrorNote, Field, Section, Show, useAction, useLoad } from "../ui";
 
 type Kind = "ratio" | "money" | "number" | "days";
-const FIGURES: { key: string; label: string; kind: Kind; definition: string; chart?: boolean }[] = [
+const FIGURES: { key: string; label: string; kind: Kind; definition: string; chart?: boolean; partsInCents?: boolean }[] = [
   { key: "case_acceptance_count", label: "Case acceptance", kind: "ratio", chart: true,
     definition: "Cases accepted of the cases first presented in the range (a plan counts once)." },
-  { key: "case_acceptance_value", label: "Case acceptance by value", kind: "ratio",
+  { key: "case_acceptance_value", label: "Case acceptance by value", kind: "ratio", partsInCents: true,
     definition: "Fees of the accepted steps of the fees presented, for the same cases." },
   { key: "patients_closed_per_day", label: "Patients closed per day", kind: "number", chart: true,
     definition: "Patients who signed a plan, per calendar day of the range; the location adds up its coordinators." },
@@ -57,6 +57,9 @@ function Chart({ label, kind, points }: { label: string; kind: Kind; points: { w
           return (
             <g key={p.week}>
               <rect x={i * bar + 4} y={height - h} width={bar - 8} height={h} fill="#1f5f99" />
+              {p.value !== null && p.value !== 0 && (
+                <text x={i * bar + bar / 2} y={Math.max(10, height - h - 3)} font-size="9" text-anchor="middle" fill="#1a1a1a">
+                  {show({ value: p.value }, kind)}</text>)}
               <text x={i * bar + bar / 2} y={height + 14} font-size="10" text-anchor="middle" fill="#222">{p.week.slice(5)}</text>
             </g>
           );
@@ -74,7 +77,7 @@ function Trends({ locationId, to }: { locationId: string; to: string }) {
     return weeks.map((week, i) => ({ week, scope: scopeOf(reports[i], locationId) }));
   }, [locationId, to]);
   return (
-    <Section title="Over time">
+    <Section title="Over time" wide>
       <Show load={load} what="the trend">
         {(series) => (
           <div class="charts">
@@ -150,7 +153,8 @@ export function Kpis({ query }: { query: URLSearchParams }) {
                           <tr key={f.key} data-kpi={f.key}>
                             <th scope="row">{f.label}</th>
                             <td class="num">{show(figure, f.kind)}</td>
-                            <td>{figure?.denominator !== undefined ? `${figure.numerator} of ${figure.denominator}` : ""}</td>
+                            <td>{figure?.denominator !== undefined ? (f.partsInCents
+                              ? `${money(figure.numerator)} of ${money(figure.denominator)}` : `${figure.numerator} of ${figure.denominator}`) : ""}</td>
                             <td>{f.definition}</td>
                           </tr>
                         );
