@@ -23,7 +23,7 @@ function Contacts({ patient }: { patient: Patient }) {
             {["email", "sms"].map((channel) => (
               <tr key={channel}>
                 <th scope="row">{channel === "sms" ? "SMS" : "Email"}</th>
-                {PURPOSES.map((p) => <td key={p}>{patient.consent?.[channel]?.[p] ? "Yes" : "No"}</td>)}
+                {PURPOSES.map((p) => <td key={p}>{(patient.consent as Record<string, Record<string, boolean> | undefined>)[channel]?.[p] ? "Yes" : "No"}</td>)}
               </tr>
             ))}
           </tbody>

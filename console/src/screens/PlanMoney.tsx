@@ -40,7 +40,7 @@ export function EstimateTable({ planId, version }: { planId: string; version: nu
                 <tbody>
                   {estimate.lines.map((line, i) => (
                     <tr key={`${line.line_id}-${line.code}-${i}`}>
-                      <td><strong>{line.code}</strong> <span class="muted">{words(line.category)}</span></td>
+                      <td><strong>{line.code}</strong> <span class="muted">{words(line.category ?? "")}</span></td>
                       <td class="num">{money(line.fee_cents)}</td>
                       <td class="num">{money(line.writeoff_cents)}</td>
                       <td class="num">{money(line.deductible_cents)}</td>
@@ -61,7 +61,8 @@ export function EstimateTable({ planId, version }: { planId: string; version: nu
                   <tr><th scope="row">Total</th><td class="num">{money(estimate.totals.fee_cents)}</td>
                     <td class="num">{money(estimate.totals.writeoff_cents)}</td><td class="num">{money(estimate.totals.deductible_cents)}</td>
                     <td class="num">{money(estimate.totals.insurance_cents)}</td><td class="num">{money(estimate.totals.patient_cents)}</td>
-                    <td>Yearly maximum left after this plan: {money(estimate.totals.remaining_annual_max_cents)}</td></tr>
+                    <td>{estimate.totals.remaining_annual_max_cents !== undefined
+                      && `Yearly maximum left after this plan: ${money(estimate.totals.remaining_annual_max_cents)}`}</td></tr>
                 </tfoot>
               </table>
             </div>
@@ -164,7 +165,7 @@ export function PaymentOptionsPanel({ plan }: { plan: Plan }) {
                   ))}
                 </ul>
               </div>
-              <Calculator planId={plan.id} portion={options.patient_portion_cents} current={options.payment_plan} />
+              <Calculator planId={plan.id} portion={options.patient_portion_cents} current={options.payment_plan ?? null} />
             </div>
           )}
         </Show>

@@ -27,7 +27,7 @@ export { LocationPicker };
 
 function FollowUpRow({ task, today, onChanged }: { task: FollowUp; today: string; onChanged: () => void }) {
   const [outcome, setOutcome] = useState("contacted");
-  const [owner, setOwner] = useState(task.owner);
+  const [owner, setOwner] = useState(task.owner ?? "");
   const [busy, error, run] = useAction();
   const overdue = task.status === "open" && task.due_date < today;
   const resolve = () => run(() => ok(api().POST("/followups/{followup_id}/resolve", {
