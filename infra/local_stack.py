@@ -83,14 +83,14 @@ def prepare_store(seed: bool = True) -> None:
 
 
 def serve_api(port: int, keys_dir: Path | None = None) -> tuple[Callable[[], None], threading.Thread]:
-    """The API in-process on 127.0.0.1, plus the console and the local sign-in (infra/local_gateway.py), whose
+    """The API in-process on 127.0.0.1, plus the console and the local sign-in (infra/local_console.py), whose
     tokens are signed with the key in `keys_dir` (default: this stack's home)."""
     from chalice.config import Config
     from chalice.local import create_local_server
 
     from app import app
     from infra.console_build import DIST
-    from infra.local_gateway import handler_class
+    from infra.local_console import handler_class
 
     server = create_local_server(app, Config(chalice_stage="local"), "127.0.0.1", port)
     handler = handler_class(DIST, keys_dir or home().keys)

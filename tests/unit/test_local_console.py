@@ -7,7 +7,7 @@ import json
 import jwt
 
 from functions.routes import all_routes
-from infra.local_gateway import mint_local_token, static_file
+from infra.local_console import mint_local_token, static_file
 
 
 def test_the_lambda_route_table_has_no_local_or_console_route():
