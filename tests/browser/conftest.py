@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from infra.local_services import free_port
-from tests.conftest import CACHE, REPO
+from tests.helpers import CACHE, REPO
 
 CHROMIUM = os.environ.get("CHAIRSIDE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
