@@ -214,7 +214,7 @@ def report(locations: int, days: int, coordinators: int, repeats: int, endpoint:
         from app import app
         from bench.common import quiet_request_logs
         from shared import clock
-        from shared.domain.kpis import local_date
+        from shared.clock import local_date
         from shared.local_keys import mint_token
         from shared.store import table
 

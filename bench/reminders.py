@@ -88,8 +88,8 @@ def _seed(org: str, sizes: Sizes, outside: bool) -> tuple[list[dict[str, Any]], 
     the same in both scenarios (its own random sequence); the appointments outside come on top."""
     from functions.schemas.locations import LocationCreate
     from shared.auth import Principal
-    from shared.clock import iso
-    from shared.domain.quiet_hours import local_date_of, utc_at_local
+    from shared.clock import iso, local_date
+    from shared.domain.quiet_hours import utc_at_local
     from shared.ids import new_id
     from shared.services import locations
     from shared.store import appointments as appointment_store
@@ -114,7 +114,7 @@ def _seed(org: str, sizes: Sizes, outside: bool) -> tuple[list[dict[str, Any]], 
                 "date_of_birth": "1980-01-01", "phone": f"+1556{i:07d}", "email": f"p{i}@bench.example",
                 "language": ("en", "es")[i % 2], "consent": consent, "sms_opted_out": False,
                 "email_suppressed": False}))
-            today = local_date_of(NIGHT, tz)
+            today = local_date(NIGHT, tz)
             offsets = [(book.randrange(BOOK_DAYS), book.randrange(SLOTS))]
             if outside:
                 offsets += [(-extra.randrange(1, 366) if k % 2 else BOOK_DAYS + extra.randrange(365),
@@ -135,17 +135,17 @@ def _seed(org: str, sizes: Sizes, outside: bool) -> tuple[list[dict[str, Any]], 
 
 def _due_minutes(org: str, made: list[dict[str, Any]]) -> list[datetime]:
     """Every minute in which a planned row falls due over the window (read before the send phase)."""
-    from shared.domain.quiet_hours import local_date_of
+    from shared.clock import local_date, parse_instant
     from shared.store import outbox as outbox_store
 
     minutes = set()
     for location in made:
-        first = local_date_of(NIGHT, location["timezone"])
+        first = local_date(NIGHT, location["timezone"])
         for record in outbox_store.for_location_days(org, location["id"], first.isoformat(),
                                                      (first + timedelta(days=9)).isoformat()):
             doc = record.data()
             if doc["status"] == "planned":
-                due = datetime.fromisoformat(doc["due_at"].replace("Z", "+00:00"))
+                due = parse_instant(doc["due_at"])
                 minutes.add(due.replace(second=30, microsecond=0))
     return sorted(minutes)
 

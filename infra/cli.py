@@ -39,12 +39,14 @@ def _seed(args: argparse.Namespace) -> int:
 
 def _job(args: argparse.Namespace) -> int:
     from infra.jobs import invoke
-    from shared.clock import frozen_at
+    from shared.clock import frozen_at, parse_instant
+    from shared.errors import InvalidInput
 
     _attach()
-    at = datetime.fromisoformat(args.at.replace("Z", "+00:00")) if args.at else datetime.now(UTC)
-    if at.tzinfo is None:
-        raise SystemExit("chairside: --at needs an offset or Z, e.g. 2026-12-01T14:00:00Z")
+    try:
+        at = parse_instant(args.at, "--at") if args.at else datetime.now(UTC)
+    except InvalidInput as exc:
+        raise SystemExit("chairside: --at needs an instant with an offset or Z, e.g. 2026-12-01T14:00:00Z") from exc
     handler = {"nightly": "nightly_planner", "send": "send_due_messages"}[args.name]
     with frozen_at(at):
         result = invoke(handler, at)

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
+from shared.clock import local_date, require_utc
 from shared.domain.installments import add_months
-from shared.domain.quiet_hours import local_date_of, require_aware, utc_at_local
+from shared.domain.quiet_hours import utc_at_local
 from shared.domain.reminders import (
     AppointmentRef,
     Channel,
@@ -85,7 +86,7 @@ def followup_id(location_id: str, subject_id: str, kind: str, occurrence: str = 
 
 def classify_cancellation(start_utc: datetime, cancelled_at_utc: datetime) -> MissedAppointmentCode:
     """D9986 when cancelled with under 24 hours (elapsed) before the start, or after it; else D9987."""
-    notice = require_aware(start_utc, "start") - require_aware(cancelled_at_utc, "cancelled_at")
+    notice = require_utc(start_utc, "start") - require_utc(cancelled_at_utc, "cancelled_at")
     return (
         MissedAppointmentCode.MISSED if notice < LATE_CANCELLATION_NOTICE else MissedAppointmentCode.CANCELLED
     )
@@ -99,9 +100,9 @@ def flag_repeat_no_show(
     window: timedelta = REPEAT_NO_SHOW_WINDOW,
 ) -> bool:
     """True when at least `count` no-shows fall in the `window` (elapsed time) ending at `now`."""
-    now = require_aware(now, "now")
+    now = require_utc(now, "now")
     recent = [
-        t for t in (require_aware(i, "no_show_at") for i in no_show_instants) if now - window <= t <= now
+        t for t in (require_utc(i, "no_show_at") for i in no_show_instants) if now - window <= t <= now
     ]
     return len(recent) >= count
 
@@ -109,7 +110,7 @@ def flag_repeat_no_show(
 def plan_no_show(appointment: AppointmentRef, missed_at: datetime, ctx: MessagingContext) -> FollowUpPlan:
     """A rebook task due the day of the miss and a message the next local morning at 10:00."""
     _check_patient(appointment, ctx)
-    missed_day = local_date_of(missed_at, ctx.location.tz_name)
+    missed_day = local_date(missed_at, ctx.location.tz_name)
     task = _task(ctx, FollowUpKind.NO_SHOW, appointment.id, missed_day)
     messages = _plan_sequence(
         ctx, appointment.id, "no_show_rebook", Purpose.APPOINTMENT, SMS_FIRST, [("", missed_day + _days(1))]
@@ -178,7 +179,7 @@ def plan_unused_benefits(
     if not has_pending_treatment or unused_max_cents <= 0:
         return FollowUpPlan()
     tz_name = ctx.location.tz_name
-    today = local_date_of(ctx.now, tz_name)
+    today = local_date(ctx.now, tz_name)
     year_start = benefit_year_start(today, renewal_month)
     resets_on = add_months(year_start, 12)
     campaign_opens = add_months(resets_on, -BENEFITS_CAMPAIGN_MONTHS)
@@ -232,7 +233,7 @@ def _task_and_messages(
     task_days: int,
     message_days: Sequence[int],
 ) -> FollowUpPlan:
-    event_day = local_date_of(event_at, ctx.location.tz_name)
+    event_day = local_date(event_at, ctx.location.tz_name)
     task = _task(ctx, kind, subject_id, event_day + _days(task_days))
     days = [(f"day{n}", event_day + _days(n)) for n in message_days]
     messages = _plan_sequence(ctx, subject_id, str(kind), Purpose.TREATMENT, EMAIL_FIRST, days)

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from shared.domain.kpis import Delta, Scope, local_date
+from shared.clock import local_date
+from shared.domain.kpis import Delta, Scope
 from shared.domain.plans import COMMITTED_STATUSES, DeclineReason, Plan, PlanStatus
 
 

@@ -26,10 +26,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.errors import InvalidInput, RuleViolation
 
@@ -88,23 +87,6 @@ class Delta:
     amount: int
     day: date | None = None  # None for Scope.LEVEL
     coordinator_id: str | None = None  # only for Scope.COORDINATOR
-
-
-# ---- local dates ------------------------------------------------------------------------------------
-
-
-def zone(timezone: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {timezone!r}") from exc
-
-
-def local_date(instant: datetime, timezone: str) -> date:
-    """The calendar date at the location when `instant` happened (DST included)."""
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        raise ValueError(f"instants must be timezone-aware, got naive {instant!r}")
-    return instant.astimezone(zone(timezone)).date()
 
 
 def check_range(first: date, last: date, max_days: int = MAX_RANGE_DAYS) -> int:

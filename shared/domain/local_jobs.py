@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from shared.domain.quiet_hours import require_aware, zone
+from shared.clock import require_utc, zone
 
 JOB_TIME = time(2, 0)
 TICK = timedelta(hours=1)
@@ -20,7 +20,7 @@ TICK = timedelta(hours=1)
 
 def hour_tick(now: datetime) -> datetime:
     """The scheduler tick `now` belongs to: the UTC hour it falls in (a late invocation keeps its tick)."""
-    return require_aware(now, "now").replace(minute=0, second=0, microsecond=0)
+    return require_utc(now, "now").replace(minute=0, second=0, microsecond=0)
 
 
 def runs_at(tz_name: str, now: datetime, at: time = JOB_TIME) -> bool:

@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from shared.clock import require_utc
 from shared.domain.contact import check_local_time
 from shared.domain.payment_options import PaymentPolicy
-from shared.domain.quiet_hours import QuietHours, local_days_before, require_aware
+from shared.domain.quiet_hours import QuietHours, local_days_before
 from shared.domain.reminders import Channel, ReminderKind
 from shared.domain.template_checks import check_wording
 from shared.domain.templates import Wording
@@ -57,7 +58,7 @@ class ReminderStep:
         """The wished send instant for an appointment starting at `start`, before quiet hours."""
         if self.days_before is not None:
             return local_days_before(start, self.days_before, tz_name)
-        return require_aware(start, "start") - timedelta(hours=self.hours_before or 0)
+        return require_utc(start, "start") - timedelta(hours=self.hours_before or 0)
 
     def to_dict(self) -> dict[str, Any]:
         offset = {"days_before": self.days_before} if self.days_before is not None else {

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from shared.domain.quiet_hours import require_aware
+from shared.clock import require_utc
 
 
 class ExpiryReason(StrEnum):
@@ -64,10 +64,10 @@ def expiry_reason(
 
     `sibling_send_ats` are the send times of the other reminder rows of the same appointment and start.
     """
-    send_at, now = require_aware(send_at, "send_at"), require_aware(now, "now")
-    if appointment_start is not None and require_aware(appointment_start, "appointment_start") <= now:
+    send_at, now = require_utc(send_at, "send_at"), require_utc(now, "now")
+    if appointment_start is not None and require_utc(appointment_start, "appointment_start") <= now:
         return ExpiryReason.APPOINTMENT_PASSED
-    if any(send_at < require_aware(other, "sibling_send_at") <= now for other in sibling_send_ats):
+    if any(send_at < require_utc(other, "sibling_send_at") <= now for other in sibling_send_ats):
         return ExpiryReason.SUPERSEDED
     if now - send_at > grace(kind):
         return ExpiryReason.LATE

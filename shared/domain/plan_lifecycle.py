@@ -21,6 +21,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from shared.clock import iso, to_millis
 from shared.domain.plans import (
     COMMITTED_STATUSES,
     DEFAULT_VALIDITY_DAYS,
@@ -40,9 +41,7 @@ from shared.domain.plans import (
     StepStatus,
     build_phases,
     effective_status,
-    format_instant,
     json_copy,
-    require_utc,
     text_problems,
 )
 from shared.errors import InvalidInput, RuleViolation
@@ -132,7 +131,7 @@ def edit(
     returns the plan unchanged. In `phases`, a step with an `id` keeps it; a step without one is new and
     gets its id from `id_factory`. A presented plan stays presented, but its quote no longer covers it: it
     must be presented again before it can be accepted."""
-    now = require_utc(now)
+    now = to_millis(now)
     status = _require_allowed(plan, Operation.EDIT, now)
     problems = [
         *text_problems("notes", notes, MAX_NOTES_CHARS, optional=True, blank_ok=True),
@@ -159,7 +158,7 @@ def present(
 ) -> Plan:
     """Present a draft (or a presented plan edited since its quote): freeze its procedures, fees and
     `estimate` (an Estimate.to_dict() of exactly this plan's procedures) as the next numbered quote."""
-    now = require_utc(now)
+    now = to_millis(now)
     status = _require_allowed(plan, Operation.PRESENT, now)
     if status is PlanStatus.PRESENTED and plan.presented_version == plan.version:
         raise RuleViolation(
@@ -203,7 +202,7 @@ def accept(
 ) -> Plan:
     """Record the patient's signature on the presented version: all steps (`step_ids` None) make the plan
     accepted, some make it partially_accepted and the others declined."""
-    now = require_utc(now)
+    now = to_millis(now)
     status = _require_allowed(plan, Operation.ACCEPT, now)
     _require_signature_covers(plan, signed_version)
     signer = signer_name.strip() if isinstance(signer_name, str) else ""
@@ -235,7 +234,7 @@ def accept(
 
 def decline(plan: Plan, *, reason: str, now: datetime, note: str = "") -> Plan:
     """Record the patient's no to a presented (or expired) plan, with one of PATIENT_DECLINE_REASONS."""
-    now = require_utc(now)
+    now = to_millis(now)
     status = _require_allowed(plan, Operation.DECLINE, now)
     problems = text_problems("note", note, MAX_DECLINE_NOTE_CHARS, optional=False, blank_ok=True)
     if not isinstance(reason, str) or reason not in {str(r) for r in PATIENT_DECLINE_REASONS}:
@@ -248,7 +247,7 @@ def decline(plan: Plan, *, reason: str, now: datetime, note: str = "") -> Plan:
 
 def decline_as_alternative(plan: Plan, *, accepted_plan_id: str, now: datetime) -> Plan:
     """Decline one option of a group because another option of the same diagnosis was accepted."""
-    now = require_utc(now)
+    now = to_millis(now)
     status = _require_allowed(plan, Operation.DECLINE_AS_ALTERNATIVE, now)
     record = Decline(DeclineReason.ALTERNATIVE_ACCEPTED, f"alternative {accepted_plan_id} was accepted", now)
     return _declined(plan, Operation.DECLINE_AS_ALTERNATIVE, status, record, now)
@@ -260,7 +259,7 @@ def decline_alternatives(
     """Accepting one option declines the other options of its group. Given every plan of the group
     (the accepted one included), returns the plans this declines, in the given order; options already
     declined are left as they are."""
-    now = require_utc(now)
+    now = to_millis(now)
     by_id = {p.id: p for p in plans_in_group}
     if accepted_plan_id not in by_id:
         raise ValueError(f"the accepted plan {accepted_plan_id} is not among the plans given")
@@ -290,7 +289,7 @@ def expire(plan: Plan, *, now: datetime) -> Plan:
     """Record that a presented plan has passed its expiry (what `effective_status` already reads).
     Idempotent, and `version` is left as it is: the clock, not an edit, changed the plan, and it already
     read as expired at that version."""
-    now = require_utc(now)
+    now = to_millis(now)
     status = _require_allowed(plan, Operation.EXPIRE, now)
     if plan.status is PlanStatus.EXPIRED:
         return plan
@@ -322,7 +321,7 @@ def cancel_step(plan: Plan, step_id: str, *, now: datetime) -> Plan:
 
 
 def _step_operation(plan: Plan, operation: Operation, step_id: str, now: datetime) -> Plan:
-    now = require_utc(now)
+    now = to_millis(now)
     status = _require_allowed(plan, operation, now)
     step = plan.step(step_id)
     moves = STEP_TRANSITIONS[operation]
@@ -364,9 +363,9 @@ def _require_allowed(plan: Plan, operation: Operation, now: datetime) -> PlanSta
     if status not in allowed:
         hint = ""
         if status is PlanStatus.EXPIRED and plan.expires_at is not None:
-            hint = f"presented plans expire; this one expired at {format_instant(plan.expires_at)}"
+            hint = f"presented plans expire; this one expired at {iso(plan.expires_at)}"
         elif operation is Operation.EXPIRE and plan.expires_at is not None and status is PlanStatus.PRESENTED:
-            hint = f"it is valid until {format_instant(plan.expires_at)}"
+            hint = f"it is valid until {iso(plan.expires_at)}"
         raise IllegalTransition(str(operation), str(status), [str(s) for s in allowed], hint)
     return status
 

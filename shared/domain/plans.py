@@ -15,17 +15,19 @@ Partial acceptance: the steps the patient did not accept take the step status `d
 status alone says whether it is to be carried out) and `acceptance.step_ids` names the accepted ones.
 Accepted steps stay `pending` until scheduled. Declining a whole plan marks all its steps `declined`.
 
-Instants are timezone-aware datetimes held in UTC and written as ISO 8601 with `Z`; money is int cents.
+Instants are timezone-aware datetimes held in UTC and written in the one wire form of `shared.clock.iso`
+(UTC, milliseconds, `Z`); money is int cents.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from shared.clock import iso, parse_instant, require_utc, to_millis
 from shared.errors import InvalidInput, RuleViolation
 
 DEFAULT_VALIDITY_DAYS = 90
@@ -233,7 +235,7 @@ def new_plan(
 ) -> Plan:
     """A draft plan at version 1. `phases` is `[{name, steps: [{procedures: [...]}]}]` whose procedures
     are PlannedProcedure or mappings of its fields, already checked against the catalog."""
-    now = require_utc(now)
+    now = to_millis(now)
     details = [
         *text_problems("option_group", option_group, MAX_NAME_CHARS, optional=True),
         *text_problems("option_label", option_label, MAX_NAME_CHARS, optional=True),
@@ -389,24 +391,6 @@ def _is_list(value: object) -> bool:
     return isinstance(value, list | tuple)
 
 
-# ---- instants ---------------------------------------------------------------------------------------
-
-
-def require_utc(moment: datetime) -> datetime:
-    """Accept only timezone-aware instants (a naive one is a programming error) and express them in UTC."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"instants must be timezone-aware, got naive {moment!r}")
-    return moment.astimezone(UTC)
-
-
-def format_instant(moment: datetime) -> str:
-    return require_utc(moment).isoformat().replace("+00:00", "Z")
-
-
-def parse_instant(text: str) -> datetime:
-    return require_utc(datetime.fromisoformat(text))
-
-
 # ---- JSON form --------------------------------------------------------------------------------------
 
 
@@ -433,7 +417,7 @@ def _json_object(fields: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, datetime):
-        return format_instant(value)
+        return iso(value)
     if isinstance(value, StrEnum):
         return value.value
     if isinstance(value, tuple):

@@ -11,52 +11,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from shared.clock import require_utc, zone
 from shared.errors import InvalidInput
 
 ONE_MINUTE = timedelta(minutes=1)
 
 
-def zone(tz_name: str) -> ZoneInfo:
-    """The IANA zone named `tz_name`; InvalidInput when there is no such zone."""
-    try:
-        return ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-        raise InvalidInput(
-            f"unknown time zone {tz_name!r}", details=[{"field": "tz", "message": "must be an IANA zone"}]
-        ) from exc
-
-
-def require_aware(instant: datetime, field: str) -> datetime:
-    """`instant` converted to UTC; InvalidInput when it carries no offset (a naive time is ambiguous)."""
-    if not isinstance(instant, datetime) or instant.tzinfo is None or instant.utcoffset() is None:
-        raise InvalidInput(
-            f"{field} must be an aware datetime", details=[{"field": field, "message": "needs a UTC offset"}]
-        )
-    return instant.astimezone(UTC)
-
-
-def utc_at_local(local_date: date, wall_time: time, tz_name: str) -> datetime:
-    """The UTC instant at which the location's clock shows `wall_time` on `local_date`.
+def utc_at_local(day: date, wall_time: time, tz_name: str) -> datetime:
+    """The UTC instant at which the location's clock shows `wall_time` on `day`.
 
     A wall time skipped by a spring-forward gap is read with the offset before the gap (02:30 on the
     New York spring-forward day becomes 03:30 EDT), a repeated one at a fall-back takes its first
     occurrence: the RFC 5545 convention, which is what `fold=0` gives.
     """
-    naive = datetime.combine(local_date, wall_time.replace(tzinfo=None))
+    naive = datetime.combine(day, wall_time.replace(tzinfo=None))
     return naive.replace(tzinfo=zone(tz_name), fold=0).astimezone(UTC)
 
 
 def local_days_before(instant: datetime, days: int, tz_name: str) -> datetime:
     """The same local wall-clock time `days` local days earlier (negative `days` moves later), in UTC."""
-    local = require_aware(instant, "instant").astimezone(zone(tz_name))
+    local = require_utc(instant, "instant").astimezone(zone(tz_name))
     return utc_at_local(local.date() - timedelta(days=days), local.time(), tz_name)
-
-
-def local_date_of(instant: datetime, tz_name: str) -> date:
-    """The location's calendar date at `instant`."""
-    return require_aware(instant, "instant").astimezone(zone(tz_name)).date()
 
 
 @dataclass(frozen=True)
@@ -102,7 +79,7 @@ def allowed_send_time(send_at_utc: datetime, tz_name: str, quiet: QuietHours | N
     never lies after `send_at_utc` and always has an allowed local time, DST changes included.
     """
     quiet = quiet or QuietHours()
-    instant = require_aware(send_at_utc, "send_at")
+    instant = require_utc(send_at_utc, "send_at")
     tz = zone(tz_name)
     local = instant.astimezone(tz)
     if quiet.allows(local.time()):

@@ -28,14 +28,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from shared.domain.quiet_hours import (
-    QuietHours,
-    allowed_send_time,
-    local_date_of,
-    local_days_before,
-    require_aware,
-    zone,
-)
+from shared.clock import local_date, require_utc, zone
+from shared.domain.quiet_hours import QuietHours, allowed_send_time, local_days_before
 from shared.domain.sms_caps import Caps, cap_reason
 from shared.errors import InvalidInput
 
@@ -152,7 +146,7 @@ class MessagingContext:
     existing_sms: tuple[ExistingSms, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "now", require_aware(self.now, "now"))
+        object.__setattr__(self, "now", require_utc(self.now, "now"))
         object.__setattr__(self, "existing_sms", tuple(self.existing_sms))
 
 
@@ -166,7 +160,7 @@ class AppointmentRef:
     start: datetime
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", require_aware(self.start, "start"))
+        object.__setattr__(self, "start", require_utc(self.start, "start"))
 
 
 @dataclass(frozen=True)
@@ -188,7 +182,7 @@ class MessageRequest:
             raise InvalidInput(
                 "unknown message channel or purpose", details=[{"field": "channel", "message": str(exc)}]
             ) from exc
-        object.__setattr__(self, "send_at", require_aware(self.send_at, "send_at"))
+        object.__setattr__(self, "send_at", require_utc(self.send_at, "send_at"))
 
 
 @dataclass(frozen=True)
@@ -219,7 +213,7 @@ def reminder_send_time(kind: ReminderKind, start: datetime, tz_name: str) -> dat
         return local_days_before(start, 7, tz_name)
     if kind == ReminderKind.REMINDER_2D:
         return local_days_before(start, 2, tz_name)
-    return require_aware(start, "start") - timedelta(hours=2)
+    return require_utc(start, "start") - timedelta(hours=2)
 
 
 def plan_reminders(appointment: AppointmentRef, ctx: MessagingContext) -> list[PlannedMessage]:
@@ -258,13 +252,13 @@ def plan_messages(requests: Iterable[MessageRequest], ctx: MessagingContext) -> 
     built.sort(key=lambda item: item[0])
     replanned = {ident for _, ident, _ in built}
     sms_days = [
-        local_date_of(sms.send_at, location.tz_name) for sms in ctx.existing_sms if sms.id not in replanned
+        local_date(sms.send_at, location.tz_name) for sms in ctx.existing_sms if sms.id not in replanned
     ]
     planned = []
     for send_at, ident, request in built:
         reason = _suppression_reason(request, send_at, ctx, sms_days)
         if reason is None and request.channel == Channel.SMS:
-            sms_days.append(local_date_of(send_at, location.tz_name))
+            sms_days.append(local_date(send_at, location.tz_name))
         planned.append(
             PlannedMessage(
                 id=ident,
@@ -301,7 +295,7 @@ def _suppression_reason(
     if not prefs.consents_to(request.channel, request.purpose):
         return SuppressionReason.NO_CONSENT
     if request.channel == Channel.SMS:
-        return sms_cap_reason(local_date_of(send_at, ctx.location.tz_name), sms_days, ctx.location)
+        return sms_cap_reason(local_date(send_at, ctx.location.tz_name), sms_days, ctx.location)
     return None
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from shared.domain.quiet_hours import local_date_of, require_aware
+from shared.clock import local_date, require_utc
 
 WEEK_DAYS = 7
 
@@ -53,8 +53,8 @@ class SmsCandidate:
 
     def precedence(self) -> tuple[int, datetime, datetime, str]:
         start = self.appointment_start
-        return (0 if start is not None else 1, require_aware(start or self.send_at, "appointment_start"),
-                require_aware(self.send_at, "send_at"), self.id)
+        return (0 if start is not None else 1, require_utc(start or self.send_at, "appointment_start"),
+                require_utc(self.send_at, "send_at"), self.id)
 
 
 def cap_reason(day: date, counted_days: Sequence[date], caps: Caps) -> CapReason | None:
@@ -74,12 +74,12 @@ def allocate(candidates: Iterable[SmsCandidate], counted: Iterable[CountedSms], 
     by_patient: dict[str, list[date]] = {}
     by_phone: dict[str, list[date]] = {}
     for sms in counted:
-        day = local_date_of(sms.send_at, tz_name)
+        day = local_date(sms.send_at, tz_name)
         by_patient.setdefault(sms.patient_id, []).append(day)
         by_phone.setdefault(sms.phone, []).append(day)
     verdicts: dict[str, CapReason | None] = {}
     for candidate in sorted(candidates, key=SmsCandidate.precedence):
-        day = local_date_of(candidate.send_at, tz_name)
+        day = local_date(candidate.send_at, tz_name)
         patient_days = by_patient.setdefault(candidate.patient_id, [])
         phone_days = by_phone.setdefault(candidate.phone, []) if candidate.phone else []
         reason = cap_reason(day, patient_days, caps) or (cap_reason(day, phone_days, caps) if candidate.phone

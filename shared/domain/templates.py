@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 
-from shared.domain.quiet_hours import require_aware, zone
+from shared.clock import require_utc, zone
 from shared.domain.template_text import (
     EMAIL_FOOTER,
     EMAIL_TEXT,
@@ -98,7 +98,7 @@ def format_cents(cents: int) -> str:
 
 def format_local_datetime(instant: datetime, tz_name: str, language: str = "en") -> str:
     """The location's local date and time: "Tue Mar 10, 2:30 PM" / "martes 10 mar, 14:30"."""
-    local = require_aware(instant, "appointment_start").astimezone(zone(tz_name))
+    local = require_utc(instant, "appointment_start").astimezone(zone(tz_name))
     language = _language(language)
     weekday = WEEKDAYS[language][local.weekday()]
     month = MONTHS[language][local.month - 1]

@@ -18,10 +18,10 @@ from typing import Any
 from shared import clock
 from shared.auth import Principal
 from shared.clock import iso
-from shared.domain import plan_lifecycle
+from shared.domain import appointment_lifecycle, plan_lifecycle
+from shared.domain.appointment_lifecycle import AppointmentOperation
 from shared.domain.followup_rules import MissedAppointmentCode, classify_cancellation, flag_repeat_no_show
 from shared.domain.plans import Plan, StepStatus
-from shared.domain.quiet_hours import local_date_of, zone
 from shared.errors import InvalidInput, RuleViolation, StaleVersion
 from shared.ids import new_id
 from shared.services import followups, kpis, ledger, locations, outbox, patients, plans
@@ -32,17 +32,12 @@ from shared.store.appointments import Book
 from shared.store.table import Record
 from shared.store.unit_of_work import UnitOfWork, conflict
 
-UPCOMING = ("scheduled", "confirmed")  # may be rescheduled, confirmed, cancelled, missed; get reminders
-TRANSITIONS: dict[str, tuple[str, ...]] = {  # action -> statuses it applies to
-    "reschedule": UPCOMING, "confirm": UPCOMING, "arrive": UPCOMING, "cancel": UPCOMING, "no_show": UPCOMING,
-    "complete": ("scheduled", "confirmed", "arrived"),
-}
 CONCURRENT = "this patient's appointments or plan changed at the same moment; fetch them and try again"
 
 
 def local_start(doc: Mapping[str, Any]) -> str:
     """`start` as the location's wall clock with its UTC offset (2026-03-08T09:00:00-04:00)."""
-    start = outbox.parse_instant(doc["start"]).astimezone(zone(doc["timezone"]))
+    start = clock.parse_instant(doc["start"]).astimezone(clock.zone(doc["timezone"]))
     return start.isoformat(timespec="seconds")
 
 
@@ -58,11 +53,8 @@ def load(principal: Principal, appointment_id: str) -> Record:
     return get_visible(principal, Kind.APPOINTMENT, appointment_id)
 
 
-def _require(doc: Mapping[str, Any], action: str) -> None:
-    if doc["status"] not in TRANSITIONS[action]:
-        allowed = ", ".join(TRANSITIONS[action])
-        raise RuleViolation(f"appointment lifecycle: cannot {action.replace('_', '-')} an appointment that is "
-                            f"{doc['status']}; {action.replace('_', '-')} applies to {allowed}")
+def _require(doc: Mapping[str, Any], operation: AppointmentOperation) -> None:
+    appointment_lifecycle.require(doc["status"], operation)
 
 
 PlanChange = tuple[Plan, Plan]  # (the plan as read, the plan as it will be stored)
@@ -84,7 +76,7 @@ def _write(org: str, doc: dict[str, Any], read_version: int | None, book: Book, 
             org, after.location_id).data()["timezone"]
         kpi_writes = kpis.kpi_writes_for_plan_change(org, before, after, tz, on_race=concurrent)
         plan_store.put(uow, org, after, before.version, concurrent)
-    local_date = local_date_of(outbox.parse_instant(doc["start"]), doc["timezone"]).isoformat()
+    local_date = clock.local_date(clock.parse_instant(doc["start"]), doc["timezone"]).isoformat()
     record = store.put(uow, org, doc, local_date, read_version,
                        (lambda: StaleVersion(stale_message)) if stale_message else concurrent)
     store.put_book(uow, org, book, concurrent)
@@ -97,7 +89,7 @@ def _write(org: str, doc: dict[str, Any], read_version: int | None, book: Book, 
 
 def _outcome(org: str, doc: Mapping[str, Any], outcome: str) -> Extra:
     """The KPI counter of an appointment outcome (completed, no_show, late_cancel), on its local date."""
-    day = local_date_of(outbox.parse_instant(doc["start"]), doc["timezone"])
+    day = clock.local_date(clock.parse_instant(doc["start"]), doc["timezone"])
     return lambda uow: kpis.add_appointment_outcome(uow, org, doc["location_id"], day, outcome)
 
 
@@ -123,7 +115,7 @@ def create(principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
     now = clock.now()
     patient = patients.load(principal, fields["patient_id"]).data()
     location = locations.load_visible(principal, fields.get("location_id") or patient["location_id"]).data()
-    start = fields["start"].astimezone(zone("UTC"))
+    start = clock.require_utc(fields["start"], "start")
     if start <= now:
         raise RuleViolation("appointments are booked ahead: start must be in the future")
     step_ids = list(fields.get("step_ids") or [])
@@ -158,7 +150,7 @@ def get(principal: Principal, appointment_id: str) -> dict[str, Any]:
 def list_for_location_day(principal: Principal, location_id: str, local_date: str | None, limit: int,
                           start_key: dict | None) -> tuple[list[dict[str, Any]], dict | None, str]:
     location = locations.load_visible(principal, location_id).data()
-    day = local_date or local_date_of(clock.now(), location["timezone"]).isoformat()
+    day = local_date or clock.local_date(clock.now(), location["timezone"]).isoformat()
     page = store.page_for_location_day(principal.org, location_id, day, limit, start_key)
     return [view(record) for record in page.records], page.last_key, day
 
@@ -189,7 +181,7 @@ def reschedule(principal: Principal, appointment_id: str, changes: dict[str, Any
         changes.get("duration_minutes") not in (None, int(old["duration_minutes"])))
     book = Book.load(principal.org, old["patient_id"], now)
     if moves:
-        _require(old, "reschedule")
+        _require(old, AppointmentOperation.RESCHEDULE)
         if new_start is not None and iso(new_start) != old["start"]:
             if new_start <= now:
                 raise RuleViolation("appointments are booked ahead: start must be in the future")
@@ -205,7 +197,7 @@ def reschedule(principal: Principal, appointment_id: str, changes: dict[str, Any
         location = locations.load(principal.org, doc["location_id"]).data()
         patient = patients.load(principal, doc["patient_id"]).data()
         outbox.cancel(principal.org, outbox.reminder_ids(doc["location_id"], doc["id"],
-                                                         outbox.parse_instant(old["start"])), "rescheduled", now)
+                                                         clock.parse_instant(old["start"])), "rescheduled", now)
         outbox.plan_patient_reminders(principal.org, location, patient, [doc], now)
     return view(written)
 
@@ -219,7 +211,7 @@ def confirm_record(org: str, record: Record, via: str, now: datetime) -> Record:
     doc = record.data()
     if doc["status"] == "confirmed":
         return record
-    _require(doc, "confirm")
+    _require(doc, AppointmentOperation.CONFIRM)
     book = Book.load(org, doc["patient_id"], now)
     book.place({**doc, "status": "confirmed"})
     return _write(org, {**doc, "status": "confirmed", "confirmed_at": iso(now), "confirmed_via": via,
@@ -230,7 +222,7 @@ def arrive(principal: Principal, appointment_id: str) -> dict[str, Any]:
     now = clock.now()
     record = load(principal, appointment_id)
     doc = record.data()
-    _require(doc, "arrive")
+    _require(doc, AppointmentOperation.ARRIVE)
     book = Book.load(principal.org, doc["patient_id"], now)
     book.place({**doc, "status": "arrived"})
     written = _write(principal.org, {**doc, "status": "arrived", "arrived_at": iso(now), "updated_at": iso(now)},
@@ -244,7 +236,7 @@ def complete(principal: Principal, appointment_id: str) -> dict[str, Any]:
     now = clock.now()
     record = load(principal, appointment_id)
     doc = record.data()
-    _require(doc, "complete")
+    _require(doc, AppointmentOperation.COMPLETE)
     completed, plan_change = _plan_steps(principal, doc, plan_lifecycle.mark_step_completed, StepStatus.SCHEDULED,
                                          now)
     charges = step_charges(principal.org, plan_change[1], completed, now) if plan_change else None
@@ -271,8 +263,8 @@ def cancel(principal: Principal, appointment_id: str, reason: str) -> dict[str, 
     now = clock.now()
     record = load(principal, appointment_id)
     doc = record.data()
-    _require(doc, "cancel")
-    code = classify_cancellation(outbox.parse_instant(doc["start"]), now)
+    _require(doc, AppointmentOperation.CANCEL)
+    code = classify_cancellation(clock.parse_instant(doc["start"]), now)
     changes = {"status": "cancelled", "cancelled_at": iso(now), "missed_code": str(code), "updated_at": iso(now)}
     if reason:
         changes["cancel_reason"] = reason
@@ -284,8 +276,8 @@ def no_show(principal: Principal, appointment_id: str) -> dict[str, Any]:
     now = clock.now()
     record = load(principal, appointment_id)
     doc = record.data()
-    _require(doc, "no_show")
-    if outbox.parse_instant(doc["start"]) > now:
+    _require(doc, AppointmentOperation.NO_SHOW)
+    if clock.parse_instant(doc["start"]) > now:
         raise RuleViolation("appointment lifecycle: a no-show is recorded once the appointment has started")
     changes = {"status": "no_show", "no_show_at": iso(now), "missed_code": str(MissedAppointmentCode.MISSED),
                "updated_at": iso(now)}
@@ -316,7 +308,7 @@ def _off(principal: Principal, record: Record, changes: dict[str, Any], missed: 
 
 
 def _cancel_reminders(org: str, doc: Mapping[str, Any], reason: str, now: datetime) -> None:
-    outbox.cancel(org, outbox.reminder_ids(doc["location_id"], doc["id"], outbox.parse_instant(doc["start"])),
+    outbox.cancel(org, outbox.reminder_ids(doc["location_id"], doc["id"], clock.parse_instant(doc["start"])),
                   reason, now)
 
 
@@ -324,6 +316,6 @@ def next_upcoming(org: str, patient_id: str, now: datetime) -> Record | None:
     """The patient's next appointment still to be confirmed or kept (for a C/YES reply)."""
     for appointment_id in Book.load(org, patient_id, now).upcoming_ids(now):
         record = store.load(org, appointment_id, consistent=True)
-        if record is not None and record.data()["status"] in UPCOMING:
+        if record is not None and appointment_lifecycle.is_upcoming(record.data()["status"]):
             return record
     return None

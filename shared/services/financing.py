@@ -22,13 +22,12 @@ refuse a double posting even between racing requests.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from shared import clock
 from shared.auth import Principal
-from shared.domain import kpis as kpi_domain
+from shared.domain import claim_lifecycle, financing_lifecycle
 from shared.domain.coverage import benefit_year_start
 from shared.domain.ledger import AdjustmentType, EntryKind, LedgerEntry, Party
 from shared.domain.payment_options import financing_label
@@ -42,25 +41,6 @@ from shared.store import financing as store
 from shared.store import patients as patient_store
 from shared.store.table import Record
 from shared.store.unit_of_work import UnitOfWork
-
-FINANCING_MOVES: Mapping[str, frozenset[str]] = {
-    "applied": frozenset({"approved", "declined", "cancelled", "funded"}),
-    "approved": frozenset({"funded"}),
-}
-CLAIM_MOVES: Mapping[str, Mapping[str, frozenset[str]]] = {
-    "claim": {"submitted": frozenset({"paid", "denied", "closed"}), "denied": frozenset({"submitted", "closed"})},
-    "predetermination": {"submitted": frozenset({"approved", "denied", "closed"}),
-                         "approved": frozenset({"closed"}), "denied": frozenset({"closed"})},
-}
-
-
-def _move(kind: str, moves: Mapping[str, frozenset[str]], current: str, wanted: str | None) -> str:
-    if wanted is None or wanted == current:
-        return current
-    if wanted not in moves.get(current, frozenset()):
-        allowed = ", ".join(sorted(moves.get(current, ()))) or "none: it is final"
-        raise RuleViolation(f"{kind} lifecycle: cannot go from {current} to {wanted} (allowed: {allowed})")
-    return wanted
 
 
 def _history(doc: dict[str, Any], status: str, actor: str, at: str) -> list[dict[str, str]]:
@@ -113,8 +93,8 @@ def update_financing(principal: Principal, financing_id: str, changes: dict[str,
     """`PATCH /financing/{financing_id}`: move its status (posting once on approval or funding)."""
     record = require_version(load_financing(principal, financing_id), expected_version)
     doc = record.data()
-    status = _move("financing", FINANCING_MOVES, doc["status"], changes.get("status"))
-    posts = doc["status"] == "applied" and status in ("approved", "funded")
+    status = financing_lifecycle.next_status(doc["status"], changes.get("status"))
+    posts = financing_lifecycle.posts_payment(doc["status"], status)
     if changes.get("approved_cents") is not None and not posts:
         raise RuleViolation("financing: approved_cents is set only when the application is approved or funded")
     approved = changes.get("approved_cents") or doc["amount_cents"]
@@ -128,7 +108,8 @@ def update_financing(principal: Principal, financing_id: str, changes: dict[str,
     version = int(record.version)
     if status == "funded" and doc["status"] != "funded":
         tz = locations.load(principal.org, doc["location_id"]).data()["timezone"]
-        kpis.add_financing_funded(uow, principal.org, doc["location_id"], kpi_domain.local_date(clock.now(), tz))
+        day = clock.local_date(clock.now(), tz)
+        kpis.add_financing_funded(uow, principal.org, doc["location_id"], day)
     if posts:
         plan = plans.load(principal, doc["plan_id"])
         payment = payments.new_payment(plan, amount_cents=approved, method="financing",
@@ -200,13 +181,13 @@ def update_claim(principal: Principal, claim_id: str, changes: dict[str, Any], e
     """`PATCH /claims/{claim_id}`: move its status; paid posts the insurer's payment once."""
     record = require_version(load_claim(principal, claim_id), expected_version)
     doc = record.data()
-    status = _move(doc["kind"], CLAIM_MOVES[doc["kind"]], doc["status"], changes.get("status"))
+    status = claim_lifecycle.next_status(doc["kind"], doc["status"], changes.get("status"))
     moved = status != doc["status"]
     if changes.get("paid_cents") is not None and not (moved and status == "paid"):
         raise RuleViolation("claims: paid_cents is given when the claim is marked paid")
     if moved and status == "paid" and not changes.get("paid_cents"):
         raise RuleViolation("claims: a paid claim needs paid_cents above 0 (a claim that pays nothing is denied)")
-    if changes.get("expected_cents") is not None and doc["status"] not in ("submitted", "approved"):
+    if changes.get("expected_cents") is not None and not claim_lifecycle.is_open(doc["status"]):
         raise RuleViolation("claims: the expected amount changes only while the claim is open")
     stamp = clock.now_iso()
     updated = {**doc, "status": status, "updated_at": stamp, "history": _history(doc, status, principal.sub, stamp),

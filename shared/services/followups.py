@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from shared import clock
 from shared.auth import Principal
 from shared.clock import iso
 from shared.domain.followup_rules import (
@@ -26,7 +27,6 @@ from shared.domain.followup_rules import (
     plan_unused_benefits,
 )
 from shared.domain.plans import Plan, PlanStatus, StepStatus, effective_status
-from shared.domain.quiet_hours import local_date_of
 from shared.domain.reminders import AppointmentRef, PlannedMessage, message_id
 from shared.errors import RuleViolation, StaleVersion
 from shared.services import locations, outbox
@@ -73,7 +73,7 @@ def open_for_missed_appointment(org: str, location: Mapping[str, Any], patient: 
                                 repeat_no_show: bool) -> list[str]:
     """A no-show, or a cancellation with under 24 hours' notice (D9986): a rebook task due that day and a
     message the next local morning at 10:00. Returns the ids of the tasks created."""
-    ref = AppointmentRef(appointment["id"], patient["id"], location["id"], outbox.parse_instant(appointment["start"]))
+    ref = AppointmentRef(appointment["id"], patient["id"], location["id"], clock.parse_instant(appointment["start"]))
     ctx, stored = outbox.patient_context(org, location, patient, now, missed_at, missed_at + timedelta(days=2))
     plan = plan_no_show(ref, missed_at, ctx)
     links = {"appointment_id": appointment["id"], "plan_id": appointment.get("plan_id")}
@@ -87,7 +87,7 @@ def open_callback(org: str, location_id: str, patient_id: str, inbound_id: str, 
     """An SMS reply that matched no keyword: a person calls the patient back today."""
     location = locations.load(org, location_id).data()
     task = PlannedTask(followup_id(location_id, inbound_id, CALLBACK), CALLBACK, patient_id,  # type: ignore[arg-type]
-                       location_id, inbound_id, local_date_of(now, location["timezone"]))
+                       location_id, inbound_id, clock.local_date(now, location["timezone"]))
     return open_tasks(org, [task_doc(task, FRONT_DESK, now, {}, reply_text=text[:MAX_REPLY_CHARS],
                                      possible_opt_out=possible_opt_out)])
 
@@ -97,7 +97,7 @@ def open_for_failed_message(org: str, message: Mapping[str, Any], error: str, no
     location = locations.load(org, message["location_id"]).data()
     task = PlannedTask(followup_id(message["location_id"], message["id"], MESSAGE_FAILED), MESSAGE_FAILED,  # type: ignore[arg-type]
                        message["patient_id"], message["location_id"], message["id"],
-                       local_date_of(now, location["timezone"]))
+                       clock.local_date(now, location["timezone"]))
     links = {"message_id": message["id"], "appointment_id": message.get("appointment_id")}
     return open_tasks(org, [task_doc(task, FRONT_DESK, now, links, error=error[:200])])
 

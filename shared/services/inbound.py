@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from shared import clock
 from shared.adapters.notifier import Notifier
 from shared.clock import iso
-from shared.domain.quiet_hours import local_date_of
 from shared.domain.reminders import (
     Channel,
     MessageStatus,
@@ -105,7 +105,7 @@ def _reply(person: Mapping[str, Any], inbound_id: str, kind: str, now: datetime,
     location = location_store.get(org, location_id)
     if location is None:
         return "location_missing"
-    local_date = local_date_of(now, location.data()["timezone"]).isoformat()
+    local_date = clock.local_date(now, location.data()["timezone"]).isoformat()
     record = outbox_store.to_record(org, doc, 1, local_date)
     if not outbox_store.put_if_replannable(record):
         return "already_sent"

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from shared import clock
 from shared.domain.followup_rules import plan_installment_due, plan_installment_overdue
 from shared.domain.ledger import balances
 from shared.services import followups, ledger, outbox
@@ -26,8 +26,8 @@ OVERDUE_DAYS = (1, 7)
 
 def installment_followups_for_location(org: str, location: Mapping[str, Any], now: datetime) -> int:
     """Plan the due reminders and overdue follow-ups of the location's payment plans; returns tasks opened."""
-    zone = ZoneInfo(location["timezone"])
-    today = now.astimezone(zone).date()
+    zone = clock.zone(location["timezone"])
+    today = clock.local_date(now, location["timezone"])
     opened = 0
     for record in payment_plan_store.payment_plans_of_location(org, location["id"]):
         doc = record.data()

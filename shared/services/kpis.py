@@ -131,7 +131,7 @@ def _positive_cents(amount_cents: int) -> int:
 
 def day_to_close(timezone: str, now: datetime | None = None) -> date:
     """Yesterday at the location: the day the nightly job closes."""
-    return kpi.local_date(now or clock.now(), timezone) - timedelta(days=1)
+    return clock.local_date(now or clock.now(), timezone) - timedelta(days=1)
 
 
 def close_day(org: str, location_id: str, local_date: date, *, timezone: str | None = None,
@@ -146,7 +146,7 @@ def close_day(org: str, location_id: str, local_date: date, *, timezone: str | N
         raise ValueError(f"overdue_followups must be a count, got {overdue_followups!r}")
     timezone = timezone or locations.load(org, location_id).data()["timezone"]
     now = clock.now()
-    later = kpi.require_closable(local_date, kpi.local_date(now, timezone), kpi_store.MAX_TRANSACT_GET - 1)
+    later = kpi.require_closable(local_date, clock.local_date(now, timezone), kpi_store.MAX_TRANSACT_GET - 1)
     if overdue_followups is None:
         overdue_followups = kpi_store.overdue_followups(org, location_id, local_date)
     level, changes = kpi_store.level_and_changes(org, location_id, later)
@@ -181,7 +181,7 @@ def report(principal: Principal, location_id: str | None, first: date, last: dat
     days = kpi.check_range(first, last)
     shown = _visible_locations(principal, location_id)
     now = clock.now()
-    today = {loc["id"]: kpi.local_date(now, loc["timezone"]) for loc in shown}
+    today = {loc["id"]: clock.local_date(now, loc["timezone"]) for loc in shown}
     live_ids = [loc["id"] for loc in shown if last >= today[loc["id"]]]
     live = kpi_store.levels(principal.org, live_ids)
 
@@ -209,4 +209,4 @@ def report(principal: Principal, location_id: str | None, first: date, last: dat
     return body
 
 
-local_date = kpi.local_date
+local_date = clock.local_date

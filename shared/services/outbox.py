@@ -21,7 +21,7 @@ from shared import clock
 from shared.auth import Principal
 from shared.clock import iso
 from shared.domain.contact import PURPOSES
-from shared.domain.quiet_hours import QuietHours, local_date_of
+from shared.domain.quiet_hours import QuietHours
 from shared.domain.reminders import (
     REMINDER_SCHEDULE,
     Channel,
@@ -51,10 +51,6 @@ FAR_FUTURE = timedelta(days=3660)
 MISSED_LOOKBACK_DAYS = 3
 # Fields that make two plans of one row the same: nothing to write when none of them changed.
 PLAN_FIELDS = ("status", "reason", "send_at", "kind", "channel", "purpose", "appointment_start", "patient_id")
-
-
-def parse_instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def location_settings(location: Mapping[str, Any]) -> LocationSettings:
@@ -110,7 +106,7 @@ def counted_sms(rows: Iterable[Record], ignore_ids: frozenset[str] = frozenset()
         doc = record.data()
         if (doc["channel"] == Channel.SMS and doc["status"] in COUNTED_STATUSES and not doc.get("reply")
                 and doc["id"] not in ignore_ids):
-            counted[doc["id"]] = ExistingSms(doc["id"], parse_instant(doc["send_at"]))
+            counted[doc["id"]] = ExistingSms(doc["id"], clock.parse_instant(doc["send_at"]))
     return counted
 
 
@@ -161,7 +157,7 @@ def plan_patient_reminders(org: str, location: Mapping[str, Any], patient: Mappi
     if not appointments:
         return outcome
     settings = location_settings(location)
-    starts = {appt["id"]: parse_instant(appt["start"]) for appt in appointments}
+    starts = {appt["id"]: clock.parse_instant(appt["start"]) for appt in appointments}
     new_ids = {appt_id: reminder_ids(settings.id, appt_id, start) for appt_id, start in starts.items()}
     rows = outbox_store.for_patient_between(org, patient["id"], min(starts.values()) - timedelta(days=10),
                                             max(starts.values()) + CAP_WINDOW)
@@ -223,7 +219,7 @@ def store_planned(org: str, tz_name: str, messages: Sequence[tuple[PlannedMessag
         if old is not None and all(old.get(name) == doc.get(name) for name in PLAN_FIELDS):
             continue
         version = int(record.version) + 1 if record is not None else 1
-        local_date = local_date_of(message.send_at, tz_name).isoformat()
+        local_date = clock.local_date(message.send_at, tz_name).isoformat()
         if outbox_store.put_if_replannable(outbox_store.to_record(org, doc, version, local_date)):
             outcome.written += 1
     return outcome
@@ -270,7 +266,7 @@ def suppress_patient(org: str, patient_id: str, channel: str, reason: str, now: 
 def requeue_missed(org: str, location: Mapping[str, Any], now: datetime, older_than: timedelta) -> int:
     """Rows of the location's last few local days still waiting more than `older_than` after they were due
     (the sender was down longer than it looks back): due again now, so the sender decides their fate."""
-    today = local_date_of(now, location["timezone"])
+    today = clock.local_date(now, location["timezone"])
     first = (today - timedelta(days=MISSED_LOOKBACK_DAYS)).isoformat()
     cutoff = iso(now - older_than)
     requeued = 0
@@ -307,12 +303,12 @@ def list_messages(principal: Principal, patient_id: str | None, appointment_id: 
         return [view(r) for r in visible(principal, page.records)], page.last_key
     if appointment_id:
         doc = get_visible(principal, Kind.APPOINTMENT, appointment_id).data()
-        starts = [parse_instant(start) for start in (*doc.get("previous_starts", []), doc["start"])]
+        starts = [clock.parse_instant(start) for start in (*doc.get("previous_starts", []), doc["start"])]
         rows = outbox_store.for_patient_between(principal.org, doc["patient_id"], min(starts) - timedelta(days=10),
                                                 max(starts) + timedelta(days=3))
         mine = [view(r) for r in rows if r.data().get("appointment_id") == appointment_id]
         return mine, None
     location = locations.load_visible(principal, location_id or "").data()
-    day = local_date or local_date_of(clock.now(), location["timezone"]).isoformat()
+    day = local_date or clock.local_date(clock.now(), location["timezone"]).isoformat()
     page = outbox_store.page_for_location_day(principal.org, location["id"], day, limit, start_key)
     return [view(r) for r in page.records], page.last_key

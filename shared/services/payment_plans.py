@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from shared import clock
 from shared.auth import Principal
@@ -41,7 +40,7 @@ def policy_of(location: dict[str, Any]) -> PaymentPolicy:
 
 def local_today(location: dict[str, Any], now: datetime | None = None) -> date:
     """Today's date at the location (its IANA time zone, DST included)."""
-    return (now or clock.now()).astimezone(ZoneInfo(location["timezone"])).date()
+    return clock.local_date(now or clock.now(), location["timezone"])
 
 
 def options(principal: Principal, plan_id: str) -> dict[str, Any]:

@@ -24,7 +24,6 @@ from typing import Any
 
 from shared import clock
 from shared.auth import Principal
-from shared.domain import kpis as kpi_domain
 from shared.domain.ledger import AdjustmentType, EntryKind, LedgerEntry, Party, balances, check_refund
 from shared.domain.plans import Plan
 from shared.errors import Conflict, InvalidInput, RuleViolation
@@ -63,7 +62,7 @@ def collected(org: str, payment: dict[str, Any], sign: int = 1) -> Callable[[Uni
     """The KPI counter of money received (or, with sign -1, refunded) on the location's local date, for
     the transaction that records it: collections count exactly what the ledger holds."""
     timezone = locations.load(org, payment["location_id"]).data()["timezone"]
-    day = kpi_domain.local_date(clock.now(), timezone)
+    day = clock.local_date(clock.now(), timezone)
     add = kpis.add_payment if sign > 0 else kpis.add_refund
     return lambda uow: add(uow, org, payment["location_id"], day, payment["amount_cents"])
 

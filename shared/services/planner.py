@@ -19,7 +19,8 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.domain.quiet_hours import local_date_of
+from shared import clock
+from shared.domain import appointment_lifecycle
 from shared.logs import logger
 from shared.services import followups, kpis, outbox, sender
 from shared.services.installment_followups import installment_followups_for_location
@@ -31,7 +32,6 @@ from shared.store.registry import all_locations
 # The 7-day reminder of an appointment 8 local days ahead can move to the evening before by quiet hours:
 # planning 8 days ahead leaves every reminder at least one nightly run before it is due.
 HORIZON_DAYS = 8
-UPCOMING = ("scheduled", "confirmed")
 
 
 def location_jobs() -> list[dict[str, str]]:
@@ -46,12 +46,12 @@ def run_location_job(org: str, location_id: str, now: datetime) -> dict[str, int
         logger.warning("location job for a location that no longer exists", extra={"location_id": location_id})
         return {"appointments": 0}
     location = location_record.data()
-    today = local_date_of(now, location["timezone"])
+    today = clock.local_date(now, location["timezone"])
     last = today + timedelta(days=HORIZON_DAYS)
     by_patient: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in appointment_store.in_local_dates(org, location_id, today.isoformat(), last.isoformat()):
         doc = record.data()
-        if doc["status"] in UPCOMING and outbox.parse_instant(doc["start"]) > now:
+        if appointment_lifecycle.is_upcoming(doc["status"]) and clock.parse_instant(doc["start"]) > now:
             by_patient[doc["patient_id"]].append(doc)
     profiles = patient_store.profiles(org, sorted(by_patient))
     totals = outbox.PlanOutcome()

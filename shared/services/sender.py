@@ -26,9 +26,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from shared import clock
 from shared.adapters.notifier import Notifier, SendError
 from shared.clock import iso
-from shared.domain.quiet_hours import local_date_of, utc_at_local, zone
+from shared.domain import appointment_lifecycle
+from shared.domain.quiet_hours import utc_at_local
 from shared.domain.reminders import Channel, Purpose, SuppressionReason, sms_cap_reason
 from shared.domain.templates import RenderContext, render
 from shared.errors import ChairsideError
@@ -46,7 +48,6 @@ LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 4
 BACKOFF_BASE_MINUTES = 4  # attempt n waits 4^(n-1) minutes: 1, 4, 16
 RUN_BUDGET_SECONDS = 240.0  # the scheduled function has 300 s: stop taking rows well before
-UPCOMING = ("scheduled", "confirmed")
 
 
 @dataclass
@@ -154,7 +155,7 @@ def send_row(org: str, record: Record, now: datetime, notifier: Notifier, lookup
 def _render_context(doc: dict[str, Any], location: dict[str, Any]) -> RenderContext:
     start = doc.get("appointment_start")
     return RenderContext(practice_name=location["name"], practice_phone=location["phone"],
-                         appointment_start=outbox.parse_instant(start) if start else None,
+                         appointment_start=clock.parse_instant(start) if start else None,
                          tz_name=location["timezone"], amount_cents=doc.get("amount_cents"),
                          due_date=None)
 
@@ -162,14 +163,14 @@ def _render_context(doc: dict[str, Any], location: dict[str, Any]) -> RenderCont
 def _deferred(record: Record, location: dict[str, Any], now: datetime, summary: SendSummary) -> bool:
     """Inside the location's quiet hours (a late run): due again at the next allowed local time."""
     settings = outbox.location_settings(location)
-    local = now.astimezone(zone(settings.tz_name))
+    local = now.astimezone(clock.zone(settings.tz_name))
     if settings.quiet_hours.allows(local.time()):
         return False
     day = local.date() if local.time() < settings.quiet_hours.earliest else local.date() + timedelta(days=1)
     resume = utc_at_local(day, settings.quiet_hours.earliest, settings.tz_name)
     doc = record.data()
     start = doc.get("appointment_start")
-    if doc["kind"].startswith("reminder_") and start and outbox.parse_instant(start) <= resume:
+    if doc["kind"].startswith("reminder_") and start and clock.parse_instant(start) <= resume:
         _finish(record, "suppressed", str(SuppressionReason.PAST), now, summary)
         return True
     if outbox.set_status(record, "planned", doc.get("reason"), now, due_at=iso(resume)):
@@ -202,11 +203,11 @@ def _still_wanted(org: str, doc: dict[str, Any], patient: dict[str, Any] | None,
         return "suppressed", str(SuppressionReason.NO_CONSENT)
     if kind.startswith("reminder_") and doc.get("appointment_id"):
         appointment = lookups.appointment(org, doc["appointment_id"])
-        if appointment is None or appointment["status"] not in UPCOMING:
+        if appointment is None or not appointment_lifecycle.is_upcoming(appointment["status"]):
             return "cancelled", "appointment_" + (appointment or {}).get("status", "missing")
         if appointment["start"] != doc.get("appointment_start"):
             return "cancelled", "rescheduled"
-        if outbox.parse_instant(appointment["start"]) <= now:
+        if clock.parse_instant(appointment["start"]) <= now:
             return "suppressed", str(SuppressionReason.PAST)  # a reminder after the visit began helps nobody
     if channel == Channel.SMS:
         reason = _sms_cap_now(org, doc, location, now)
@@ -219,10 +220,10 @@ def _sms_cap_now(org: str, doc: dict[str, Any], location: dict[str, Any], now: d
     """The caps against the SMS actually sent around now (a last check: planning already counted them)."""
     settings = outbox.location_settings(location)
     rows = outbox_store.for_patient_between(org, doc["patient_id"], now - outbox.CAP_WINDOW, now + outbox.CAP_WINDOW)
-    sent_days = [local_date_of(outbox.parse_instant(r.data()["sent_at"]), settings.tz_name) for r in rows
+    sent_days = [clock.local_date(clock.parse_instant(r.data()["sent_at"]), settings.tz_name) for r in rows
                  if r.data()["status"] == "sent" and r.data()["channel"] == Channel.SMS and not r.data().get("reply")
                  and r.data()["id"] != doc["id"] and r.data().get("sent_at")]
-    return sms_cap_reason(local_date_of(now, settings.tz_name), sent_days, settings)
+    return sms_cap_reason(clock.local_date(now, settings.tz_name), sent_days, settings)
 
 
 def _after_send_error(org: str, record: Record, error: SendError, now: datetime, summary: SendSummary) -> None:

@@ -11,7 +11,7 @@ from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
 from shared.adapters.notifier import AwsNotifier, SendError
-from shared.clock import frozen_at
+from shared.clock import frozen_at, parse_instant
 from shared.domain.templates import gsm7_length
 from shared.services import appointments, outbox, planner, sender
 from shared.store import followups as followup_store
@@ -167,7 +167,7 @@ def test_rows_whose_appointment_moved_or_ended_are_not_sent(store, make_clinic):
     assert set(statuses(clinic, cancelled).values()) == {"cancelled"}
     # A row that escaped the cancellation (say it was being re-planned at that moment) is caught at send time.
     record = outbox_store.get(clinic.org, outbox.reminder_ids(clinic.location["id"], cancelled["id"],
-                                                              outbox.parse_instant(cancelled["start_utc"]))[0])
+                                                              parse_instant(cancelled["start_utc"]))[0])
     outbox.set_status(record, "planned", None, NOW, due_at="2026-03-03T16:30:00.000Z")
     stub = StubNotifier()
     summary = run(clinic, SEVEN_DAYS, stub)  # 16:30Z: a late run, after the other visit began at 16:00Z

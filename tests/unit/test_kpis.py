@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.clock import frozen_at
+from shared.clock import frozen_at, local_date
 from shared.domain import kpi_plan_changes as rules
 from shared.domain import kpis as kpi
 from shared.domain import plan_lifecycle
@@ -211,7 +211,7 @@ def test_summed_counters_equal_a_recount_of_the_final_plans(operations):
     assert summed["plans_completed"] == sum(1 for p in final if p.status.value == "completed")
     assert summed["patients_accepted"] == summed["patients_accepted_change"] == len({p.patient_id for p in signed})
     assert summed["patients_incomplete"] == len({p.patient_id for p in final if rules.is_open(p)})
-    closes = {(p.patient_id, p.coordinator_id, kpi.local_date(p.acceptance.signed_at, NY)) for p in signed}
+    closes = {(p.patient_id, p.coordinator_id, local_date(p.acceptance.signed_at, NY)) for p in signed}
     assert sum(d.amount for d in deltas if d.counter == "patients_closed") == len(closes)
 
 
@@ -266,10 +266,10 @@ def test_end_of_day_level_takes_back_later_changes_and_a_day_closes_only_once_en
 
 
 def test_local_dates_follow_the_locations_zone_across_dst():
-    assert kpi.local_date(datetime(2025, 3, 10, 3, 30, tzinfo=UTC), NY) == date(2025, 3, 9)  # EDT: 23:30
-    assert kpi.local_date(datetime(2025, 3, 9, 4, 30, tzinfo=UTC), NY) == date(2025, 3, 8)  # EST: 23:30
-    with pytest.raises(ValueError):
-        kpi.local_date(datetime(2025, 3, 9, 4, 30), NY)
+    assert local_date(datetime(2025, 3, 10, 3, 30, tzinfo=UTC), NY) == date(2025, 3, 9)  # EDT: 23:30
+    assert local_date(datetime(2025, 3, 9, 4, 30, tzinfo=UTC), NY) == date(2025, 3, 8)  # EST: 23:30
+    with pytest.raises(InvalidInput):
+        local_date(datetime(2025, 3, 9, 4, 30), NY)
 
 
 # ---- the aggregate store -------------------------------------------------------------------------------

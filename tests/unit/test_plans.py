@@ -12,16 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shared.clock import iso, parse_instant
 from shared.domain.plans import (
     MAX_PROCEDURES_PER_PLAN,
     PlannedProcedure,
     PlanStatus,
     StepStatus,
     effective_status,
-    format_instant,
     from_dict,
     new_plan,
-    parse_instant,
     to_dict,
 )
 from shared.errors import InvalidInput
@@ -146,7 +145,7 @@ def test_step_ids_come_fresh_from_the_factory(ids: list[str]) -> None:
 
 
 def test_instants_must_be_timezone_aware() -> None:
-    with pytest.raises(ValueError, match="timezone-aware"):
+    with pytest.raises(InvalidInput, match="timezone-aware"):
         make_plan(now=datetime(2025, 3, 1, 15, 0))
 
 
@@ -186,7 +185,7 @@ def test_to_dict_has_the_contract_shape() -> None:
         "fee_cents": 15000,
         "category": "restorative",
     }
-    assert data["created_at"] == "2025-03-01T15:00:00Z"
+    assert data["created_at"] == "2025-03-01T15:00:00.000Z"
     assert data["coordinator_id"] == "user-coordinator-1"
     json.dumps(data)  # JSON-ready: no datetimes, enums or tuples left
 
@@ -205,7 +204,8 @@ def test_a_draft_knows_only_its_fees_unless_totals_are_given() -> None:
 
 def test_instants_are_written_in_utc_with_z_and_read_back_from_any_offset() -> None:
     local = datetime(2025, 3, 1, 10, 0, 0, 250000, tzinfo=timezone(timedelta(hours=-5)))
-    assert format_instant(local) == "2025-03-01T15:00:00.250000Z"
+    assert iso(local) == "2025-03-01T15:00:00.250Z"
+    assert iso(local + timedelta(microseconds=999)) == "2025-03-01T15:00:00.250Z"  # truncated, never rounded up
     assert parse_instant("2025-03-01T10:00:00-05:00") == T0
     assert parse_instant("2025-03-01T15:00:00Z").tzinfo is UTC
 

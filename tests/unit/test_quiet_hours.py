@@ -5,12 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shared.clock import local_date, require_utc
 from shared.domain.quiet_hours import (
     QuietHours,
     allowed_send_time,
-    local_date_of,
     local_days_before,
-    require_aware,
     utc_at_local,
 )
 from shared.errors import InvalidInput
@@ -124,7 +123,7 @@ def test_naive_instants_and_unknown_zones_are_rejected():
     with pytest.raises(InvalidInput):
         allowed_send_time(utc(2025, 6, 10, 12, 0), "Mars/Olympus_Mons")
     with pytest.raises(InvalidInput):
-        require_aware("2025-06-10T12:00:00Z", "send_at")  # type: ignore[arg-type]
+        require_utc("2025-06-10T12:00:00Z", "send_at")  # type: ignore[arg-type]
 
 
 def test_local_days_before_keeps_the_wall_clock_across_dst():
@@ -139,9 +138,9 @@ def test_utc_at_local_reads_gap_times_forward_and_repeated_times_first():
     assert utc_at_local(date(2025, 11, 2), time(1, 30), NY) == utc(2025, 11, 2, 5, 30)  # 01:30 EDT
 
 
-def test_local_date_of_uses_the_location_clock():
-    assert local_date_of(utc(2025, 6, 11, 2, 0), NY) == date(2025, 6, 10)
-    assert local_date_of(utc(2025, 6, 10, 13, 0), AUCKLAND) == date(2025, 6, 11)
+def test_local_date_uses_the_location_clock():
+    assert local_date(utc(2025, 6, 11, 2, 0), NY) == date(2025, 6, 10)
+    assert local_date(utc(2025, 6, 10, 13, 0), AUCKLAND) == date(2025, 6, 11)
 
 
 ZONES = [NY, LONDON, AUCKLAND, "Australia/Lord_Howe", "America/St_Johns", "Asia/Kolkata", "UTC"]
