@@ -60,10 +60,10 @@ LIFECYCLES = {
 }
 
 
-def next_status(kind: str, status: str, wanted: str | None) -> ClaimStatus:
-    """The status after a PATCH asking for `wanted` (None: unchanged); IllegalTransition (422) when the
-    kind's lifecycle does not lead there."""
-    return ClaimStatus(LIFECYCLES[ClaimKind(kind)].next_status(status, wanted))
+def next_status(kind: str, status: str, wanted: str | None) -> str:
+    """The status after a PATCH asking for `wanted` (None: unchanged), as stored text; IllegalTransition
+    (422) when the kind's lifecycle does not lead there."""
+    return ClaimStatus(LIFECYCLES[ClaimKind(kind)].next_status(status, wanted)).value
 
 
 def is_open(status: str) -> bool:

@@ -40,10 +40,10 @@ FINANCING = Lifecycle[FinancingStatus, FinancingOperation](
 )
 
 
-def next_status(status: str, wanted: str | None) -> FinancingStatus:
-    """The status after a PATCH asking for `wanted` (None: unchanged); IllegalTransition (422) when the
-    lifecycle does not lead there."""
-    return FinancingStatus(FINANCING.next_status(status, wanted))
+def next_status(status: str, wanted: str | None) -> str:
+    """The status after a PATCH asking for `wanted` (None: unchanged), as stored text; IllegalTransition
+    (422) when the lifecycle does not lead there."""
+    return FinancingStatus(FINANCING.next_status(status, wanted)).value
 
 
 def posts_payment(before: str, after: str) -> bool:

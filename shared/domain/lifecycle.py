@@ -83,12 +83,16 @@ class Lifecycle(Generic[StatusT, OperationT]):
         IllegalTransition (naming the operation that would, and the statuses it applies to) otherwise."""
         if wanted is None or wanted == status:
             return status
+        return self.check_move(status, wanted)
+
+    def check_move(self, status: str, wanted: str) -> str:
+        """`wanted` when some operation takes a record that is `status` there (staying put included)."""
         leading_there = [op for op, moves in self.table.items() if any(wanted in to for to in moves.values())]
         for operation in leading_there:
             if wanted in self.table[operation].get(status, ()):  # type: ignore[call-overload]
                 return wanted
         reachable = sorted({str(to) for moves in self.table.values() for to in moves.get(status, ())})  # type: ignore[call-overload]
         hint = f"from {status} it can become {', '.join(reachable)}" if reachable else f"{status} is final"
-        operation = str(leading_there[0]) if leading_there else f"return to {wanted}"
+        operation = str(leading_there[0]) if leading_there else f"mark as {wanted}"
         sources = [str(s) for op in leading_there for s in self.table[op]]
         raise IllegalTransition(self.rule, operation, self.subject, str(status), dict.fromkeys(sources), hint)

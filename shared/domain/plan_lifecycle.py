@@ -1,8 +1,9 @@
-"""How a treatment plan moves: edit, present, accept, decline, expire, and its steps' progress.
+"""How a treatment plan moves: edit, present, accept, decline, and its steps' progress.
 
 Every operation is a pure function: it takes a Plan and returns a new one (the input is never changed),
 or raises RuleViolation (IllegalTransition when the plan's status forbids the operation, StaleQuote when a
-signature does not cover the presented version) or InvalidInput for a bad argument.
+signature does not cover the presented version) or InvalidInput for a bad argument. The transition table
+they are checked against is `plan_transitions.PLAN`.
 
 Statuses are judged as they read at `now` (`effective_status`): a presented plan past its expiry is
 expired and can no longer be edited, presented or accepted, only declined (recording the patient's answer).
@@ -15,13 +16,19 @@ to accepted / partially_accepted if the last scheduled step is unscheduled befor
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
-from enum import StrEnum
-from types import MappingProxyType
 from typing import Any
 
-from shared.clock import iso, to_millis
+from shared.clock import to_millis
+from shared.domain.plan_building import build_phases, text_problems
+from shared.domain.plan_codec import json_copy
+from shared.domain.plan_transitions import (
+    STEP_TRANSITIONS,
+    Operation,
+    require_allowed,
+    transition,
+    with_step_statuses,
+)
 from shared.domain.plans import (
     COMMITTED_STATUSES,
     DEFAULT_VALIDITY_DAYS,
@@ -32,17 +39,11 @@ from shared.domain.plans import (
     Acceptance,
     Decline,
     DeclineReason,
-    IllegalTransition,
     Phase,
     Plan,
     PlanStatus,
     Quote,
-    StaleQuote,
     StepStatus,
-    build_phases,
-    effective_status,
-    json_copy,
-    text_problems,
 )
 from shared.errors import InvalidInput, RuleViolation
 from shared.money import require_cents
@@ -50,69 +51,10 @@ from shared.money import require_cents
 MAX_DECLINE_NOTE_CHARS = 1000
 
 
-class Operation(StrEnum):
-    EDIT = "edit"
-    PRESENT = "present"
-    ACCEPT = "accept"
-    DECLINE = "decline"
-    DECLINE_AS_ALTERNATIVE = "decline_as_alternative"
-    EXPIRE = "expire"
-    SCHEDULE_STEP = "schedule_step"
-    UNSCHEDULE_STEP = "unschedule_step"
-    COMPLETE_STEP = "complete_step"
-    CANCEL_STEP = "cancel_step"
+class StaleQuote(RuleViolation):
+    """The signature names a version other than the one presented and still current (HTTP 412)."""
 
-
-S = PlanStatus
-# operation -> {status the plan reads as at `now`: statuses the operation can leave it in}.
-# An operation is refused (IllegalTransition) from any status not listed for it.
-ALLOWED_TRANSITIONS: Mapping[Operation, Mapping[PlanStatus, frozenset[PlanStatus]]] = MappingProxyType(
-    {
-        Operation.EDIT: {S.DRAFT: frozenset({S.DRAFT}), S.PRESENTED: frozenset({S.PRESENTED})},
-        Operation.PRESENT: {S.DRAFT: frozenset({S.PRESENTED}), S.PRESENTED: frozenset({S.PRESENTED})},
-        Operation.ACCEPT: {S.PRESENTED: frozenset({S.ACCEPTED, S.PARTIALLY_ACCEPTED})},
-        Operation.DECLINE: {S.PRESENTED: frozenset({S.DECLINED}), S.EXPIRED: frozenset({S.DECLINED})},
-        Operation.DECLINE_AS_ALTERNATIVE: {
-            S.DRAFT: frozenset({S.DECLINED}),
-            S.PRESENTED: frozenset({S.DECLINED}),
-            S.EXPIRED: frozenset({S.DECLINED}),
-        },
-        Operation.EXPIRE: {S.EXPIRED: frozenset({S.EXPIRED})},
-        Operation.SCHEDULE_STEP: {
-            S.ACCEPTED: frozenset({S.SCHEDULED}),
-            S.PARTIALLY_ACCEPTED: frozenset({S.SCHEDULED}),
-            S.SCHEDULED: frozenset({S.SCHEDULED}),
-            S.IN_PROGRESS: frozenset({S.IN_PROGRESS}),
-        },
-        Operation.UNSCHEDULE_STEP: {
-            S.SCHEDULED: frozenset({S.SCHEDULED, S.ACCEPTED, S.PARTIALLY_ACCEPTED}),
-            S.IN_PROGRESS: frozenset({S.IN_PROGRESS}),
-        },
-        Operation.COMPLETE_STEP: {
-            S.SCHEDULED: frozenset({S.IN_PROGRESS, S.COMPLETED}),
-            S.IN_PROGRESS: frozenset({S.IN_PROGRESS, S.COMPLETED}),
-        },
-        Operation.CANCEL_STEP: {
-            S.ACCEPTED: frozenset({S.ACCEPTED}),
-            S.PARTIALLY_ACCEPTED: frozenset({S.PARTIALLY_ACCEPTED}),
-            S.SCHEDULED: frozenset({S.SCHEDULED, S.ACCEPTED, S.PARTIALLY_ACCEPTED}),
-            S.IN_PROGRESS: frozenset({S.IN_PROGRESS, S.COMPLETED}),
-        },
-    }
-)
-
-# Step operation -> {step status it applies to: the status it gives}. Anything else is refused.
-STEP_TRANSITIONS: Mapping[Operation, Mapping[StepStatus, StepStatus]] = MappingProxyType(
-    {
-        Operation.SCHEDULE_STEP: {StepStatus.PENDING: StepStatus.SCHEDULED},
-        Operation.UNSCHEDULE_STEP: {StepStatus.SCHEDULED: StepStatus.PENDING},
-        Operation.COMPLETE_STEP: {StepStatus.SCHEDULED: StepStatus.COMPLETED},
-        Operation.CANCEL_STEP: {
-            StepStatus.PENDING: StepStatus.CANCELLED,
-            StepStatus.SCHEDULED: StepStatus.CANCELLED,
-        },
-    }
-)
+    code = "stale_quote"
 
 
 # ---- before acceptance ------------------------------------------------------------------------------
@@ -132,7 +74,7 @@ def edit(
     gets its id from `id_factory`. A presented plan stays presented, but its quote no longer covers it: it
     must be presented again before it can be accepted."""
     now = to_millis(now)
-    status = _require_allowed(plan, Operation.EDIT, now)
+    status = require_allowed(plan, Operation.EDIT, now)
     problems = [
         *text_problems("notes", notes, MAX_NOTES_CHARS, optional=True, blank_ok=True),
         *text_problems("option_label", option_label, MAX_NAME_CHARS, optional=True, blank_ok=True),
@@ -150,7 +92,7 @@ def edit(
     }
     if all(getattr(plan, name) == value for name, value in changes.items()):
         return plan
-    return _transition(plan, Operation.EDIT, status, now, **changes)
+    return transition(plan, Operation.EDIT, status, now, **changes)
 
 
 def present(
@@ -159,7 +101,7 @@ def present(
     """Present a draft (or a presented plan edited since its quote): freeze its procedures, fees and
     `estimate` (an Estimate.to_dict() of exactly this plan's procedures) as the next numbered quote."""
     now = to_millis(now)
-    status = _require_allowed(plan, Operation.PRESENT, now)
+    status = require_allowed(plan, Operation.PRESENT, now)
     if status is PlanStatus.PRESENTED and plan.presented_version == plan.version:
         raise RuleViolation(
             f"quotes are frozen: version {plan.version} is already presented as quote "
@@ -179,7 +121,7 @@ def present(
         estimate=json_copy(estimate),
         totals=totals,
     )
-    return _transition(
+    return transition(
         plan,
         Operation.PRESENT,
         status,
@@ -203,7 +145,7 @@ def accept(
     """Record the patient's signature on the presented version: all steps (`step_ids` None) make the plan
     accepted, some make it partially_accepted and the others declined."""
     now = to_millis(now)
-    status = _require_allowed(plan, Operation.ACCEPT, now)
+    status = require_allowed(plan, Operation.ACCEPT, now)
     _require_signature_covers(plan, signed_version)
     signer = signer_name.strip() if isinstance(signer_name, str) else ""
     if not signer or len(signer) > MAX_NAME_CHARS:
@@ -212,7 +154,7 @@ def accept(
         )
     accepted = _checked_step_ids(plan, step_ids)
     not_accepted = {s.id: StepStatus.DECLINED for s in plan.steps if s.id not in accepted}
-    phases = _with_step_statuses(plan, not_accepted)
+    phases = with_step_statuses(plan, not_accepted)
     all_accepted = len(accepted) == len(plan.steps)
     acceptance = Acceptance(
         signer_name=signer,
@@ -221,7 +163,7 @@ def accept(
         quote_number=plan.quotes[-1].number,
         step_ids=tuple(s.id for s in plan.steps if s.id in accepted),
     )
-    return _transition(
+    return transition(
         plan,
         Operation.ACCEPT,
         status,
@@ -235,7 +177,7 @@ def accept(
 def decline(plan: Plan, *, reason: str, now: datetime, note: str = "") -> Plan:
     """Record the patient's no to a presented (or expired) plan, with one of PATIENT_DECLINE_REASONS."""
     now = to_millis(now)
-    status = _require_allowed(plan, Operation.DECLINE, now)
+    status = require_allowed(plan, Operation.DECLINE, now)
     problems = text_problems("note", note, MAX_DECLINE_NOTE_CHARS, optional=False, blank_ok=True)
     if not isinstance(reason, str) or reason not in {str(r) for r in PATIENT_DECLINE_REASONS}:
         allowed = ", ".join(sorted(PATIENT_DECLINE_REASONS))
@@ -248,7 +190,7 @@ def decline(plan: Plan, *, reason: str, now: datetime, note: str = "") -> Plan:
 def decline_as_alternative(plan: Plan, *, accepted_plan_id: str, now: datetime) -> Plan:
     """Decline one option of a group because another option of the same diagnosis was accepted."""
     now = to_millis(now)
-    status = _require_allowed(plan, Operation.DECLINE_AS_ALTERNATIVE, now)
+    status = require_allowed(plan, Operation.DECLINE_AS_ALTERNATIVE, now)
     record = Decline(DeclineReason.ALTERNATIVE_ACCEPTED, f"alternative {accepted_plan_id} was accepted", now)
     return _declined(plan, Operation.DECLINE_AS_ALTERNATIVE, status, record, now)
 
@@ -285,18 +227,6 @@ def decline_alternatives(
     ]
 
 
-def expire(plan: Plan, *, now: datetime) -> Plan:
-    """Record that a presented plan has passed its expiry (what `effective_status` already reads).
-    Idempotent, and `version` is left as it is: the clock, not an edit, changed the plan, and it already
-    read as expired at that version."""
-    now = to_millis(now)
-    status = _require_allowed(plan, Operation.EXPIRE, now)
-    if plan.status is PlanStatus.EXPIRED:
-        return plan
-    _check_target(Operation.EXPIRE, status, PlanStatus.EXPIRED)
-    return replace(plan, status=PlanStatus.EXPIRED, updated_at=now)
-
-
 # ---- after acceptance: steps ------------------------------------------------------------------------
 
 
@@ -322,7 +252,7 @@ def cancel_step(plan: Plan, step_id: str, *, now: datetime) -> Plan:
 
 def _step_operation(plan: Plan, operation: Operation, step_id: str, now: datetime) -> Plan:
     now = to_millis(now)
-    status = _require_allowed(plan, operation, now)
+    status = require_allowed(plan, operation, now)
     step = plan.step(step_id)
     moves = STEP_TRANSITIONS[operation]
     if step.status not in moves:
@@ -332,8 +262,8 @@ def _step_operation(plan: Plan, operation: Operation, step_id: str, now: datetim
             f"step lifecycle: cannot {operation} step {step_id} that is {step.status}{hint}; "
             f"{operation} applies to steps that are {allowed}"
         )
-    phases = _with_step_statuses(plan, {step_id: moves[step.status]})
-    return _transition(plan, operation, status, now, phases=phases, status=_progress_status(plan, phases))
+    phases = with_step_statuses(plan, {step_id: moves[step.status]})
+    return transition(plan, operation, status, now, phases=phases, status=_progress_status(plan, phases))
 
 
 def _progress_status(plan: Plan, phases: Sequence[Phase]) -> PlanStatus:
@@ -355,33 +285,6 @@ def _progress_status(plan: Plan, phases: Sequence[Phase]) -> PlanStatus:
 
 
 # ---- shared checks and helpers ----------------------------------------------------------------------
-
-
-def _require_allowed(plan: Plan, operation: Operation, now: datetime) -> PlanStatus:
-    status = effective_status(plan, now)
-    allowed = ALLOWED_TRANSITIONS[operation]
-    if status not in allowed:
-        hint = ""
-        if status is PlanStatus.EXPIRED and plan.expires_at is not None:
-            hint = f"presented plans expire; this one expired at {iso(plan.expires_at)}"
-        elif operation is Operation.EXPIRE and plan.expires_at is not None and status is PlanStatus.PRESENTED:
-            hint = f"it is valid until {iso(plan.expires_at)}"
-        raise IllegalTransition(str(operation), str(status), [str(s) for s in allowed], hint)
-    return status
-
-
-def _transition(
-    plan: Plan, operation: Operation, from_status: PlanStatus, now: datetime, **changes: Any
-) -> Plan:
-    """The changed plan: one more version, updated now, and a status the transition table allows."""
-    new = replace(plan, version=plan.version + 1, updated_at=now, **changes)
-    _check_target(operation, from_status, new.status)
-    return new
-
-
-def _check_target(operation: Operation, from_status: PlanStatus, to_status: PlanStatus) -> None:
-    if to_status not in ALLOWED_TRANSITIONS[operation][from_status]:
-        raise AssertionError(f"{operation} from {from_status} gave {to_status}, outside ALLOWED_TRANSITIONS")
 
 
 def _require_signature_covers(plan: Plan, signed_version: int) -> None:
@@ -442,17 +345,7 @@ def _checked_totals(plan: Plan, estimate: Mapping[str, Any]) -> dict[str, int]:
 
 
 def _declined(plan: Plan, operation: Operation, status: PlanStatus, record: Decline, now: datetime) -> Plan:
-    phases = _with_step_statuses(plan, {s.id: StepStatus.DECLINED for s in plan.steps})
-    return _transition(
+    phases = with_step_statuses(plan, {s.id: StepStatus.DECLINED for s in plan.steps})
+    return transition(
         plan, operation, status, now, status=PlanStatus.DECLINED, phases=phases, decline=record
-    )
-
-
-def _with_step_statuses(plan: Plan, statuses: Mapping[str, StepStatus]) -> tuple[Phase, ...]:
-    return tuple(
-        replace(
-            phase,
-            steps=tuple(replace(step, status=statuses.get(step.id, step.status)) for step in phase.steps),
-        )
-        for phase in plan.phases
     )

@@ -29,10 +29,12 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from shared.clock import local_date, require_utc, zone
+from shared.domain.outbox_lifecycle import MessageStatus
 from shared.domain.quiet_hours import QuietHours, allowed_send_time, local_days_before
 from shared.domain.sms_caps import Caps, cap_reason
 from shared.errors import InvalidInput
 
+OPT_OUT_CONFIRMATION = "opt_out_confirmation"  # the one message an opted-out number still gets
 ID_HEX_CHARS = 26  # 104 bits; hex is a subset of the project's base32 id alphabet, so ids look alike
 
 
@@ -45,11 +47,6 @@ class Purpose(StrEnum):
     APPOINTMENT = "appointment"
     BILLING = "billing"
     TREATMENT = "treatment"
-
-
-class MessageStatus(StrEnum):
-    PLANNED = "planned"
-    SUPPRESSED = "suppressed"
 
 
 class SuppressionReason(StrEnum):
@@ -279,23 +276,34 @@ def plan_messages(requests: Iterable[MessageRequest], ctx: MessagingContext) -> 
 def _suppression_reason(
     request: MessageRequest, send_at: datetime, ctx: MessagingContext, sms_days: Sequence[date]
 ) -> SuppressionReason | None:
-    prefs = ctx.prefs
     if send_at < ctx.now:
         return SuppressionReason.PAST
-    if request.channel == Channel.SMS:
+    reason = suppression_reason(request.channel, request.purpose, ctx.prefs)
+    if reason is None and request.channel == Channel.SMS:
+        return sms_cap_reason(local_date(send_at, ctx.location.tz_name), sms_days, ctx.location)
+    return reason
+
+
+def suppression_reason(
+    channel: str, purpose: str, prefs: ContactPrefs, *, reply_kind: str | None = None
+) -> SuppressionReason | None:
+    """Whether the patient can be reached on `channel` for `purpose`, checked when a message is planned
+    and again when it is sent: no_address, then opted_out (SMS) or bounced (email), then no_consent.
+
+    A reply to the patient's own text (`reply_kind`) answers what they just wrote: it needs no consent,
+    and only the opt-out confirmation goes to a number that opted out."""
+    if Channel(channel) == Channel.SMS:
         if not prefs.has_phone:
             return SuppressionReason.NO_ADDRESS
-        if prefs.sms_opted_out:
+        if prefs.sms_opted_out and reply_kind != OPT_OUT_CONFIRMATION:
             return SuppressionReason.OPTED_OUT
     else:
         if not prefs.has_email:
             return SuppressionReason.NO_ADDRESS
         if prefs.email_suppressed:
             return SuppressionReason.BOUNCED
-    if not prefs.consents_to(request.channel, request.purpose):
+    if reply_kind is None and not prefs.consents_to(Channel(channel), Purpose(purpose)):
         return SuppressionReason.NO_CONSENT
-    if request.channel == Channel.SMS:
-        return sms_cap_reason(local_date(send_at, ctx.location.tz_name), sms_days, ctx.location)
     return None
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from shared import clock
 from shared.auth import Principal
 from shared.clock import iso
+from shared.domain import outbox_lifecycle
 from shared.domain.contact import PURPOSES
 from shared.domain.quiet_hours import QuietHours
 from shared.domain.reminders import (
@@ -42,10 +43,6 @@ from shared.services.visibility import Kind, get_visible, visible
 from shared.store import outbox as outbox_store
 from shared.store.table import Record
 
-# Replies to a patient's own text: sent at once, outside the caps and quiet hours (the patient just
-# wrote), and not counted against the caps. Only the opt-out confirmation goes to an opted-out number.
-REPLY_KINDS = frozenset({"opt_out_confirmation", "opt_in_confirmation", "help_reply", "appointment_confirmed"})
-COUNTED_STATUSES = ("planned", "sending", "sent")  # SMS that count against the caps
 CAP_WINDOW = timedelta(days=7)
 FAR_FUTURE = timedelta(days=3660)
 MISSED_LOOKBACK_DAYS = 3
@@ -104,7 +101,7 @@ def counted_sms(rows: Iterable[Record], ignore_ids: frozenset[str] = frozenset()
     counted = {}
     for record in rows:
         doc = record.data()
-        if (doc["channel"] == Channel.SMS and doc["status"] in COUNTED_STATUSES and not doc.get("reply")
+        if (doc["channel"] == Channel.SMS and doc["status"] in outbox_lifecycle.COUNTED_SMS and not doc.get("reply")
                 and doc["id"] not in ignore_ids):
             counted[doc["id"]] = ExistingSms(doc["id"], clock.parse_instant(doc["send_at"]))
     return counted
@@ -211,7 +208,7 @@ def store_planned(org: str, tz_name: str, messages: Sequence[tuple[PlannedMessag
         record = stored.get(message.id)
         old = record.data() if record is not None else None
         if old is not None:
-            if old["status"] not in outbox_store.REPLANNABLE_STATUSES:
+            if not outbox_lifecycle.is_replannable(old["status"]):
                 continue
             if message.reason == SuppressionReason.PAST:
                 continue
@@ -227,6 +224,7 @@ def store_planned(org: str, tz_name: str, messages: Sequence[tuple[PlannedMessag
 
 def set_status(record: Record, status: str, reason: str | None, now: datetime, **fields: Any) -> bool:
     """Move a row to `status` (with `reason`), conditional on the version read; False if it changed."""
+    outbox_lifecycle.require_move(record.data()["status"], status)
     doc = {**record.data(), "status": status, "updated_at": iso(now), **fields}
     if reason is None:
         doc.pop("reason", None)
@@ -247,7 +245,7 @@ def cancel(org: str, message_ids: Iterable[str], reason: str, now: datetime) -> 
     """Cancel the rows still waiting (planned or suppressed); rows taken by a sender are left alone."""
     cancelled = 0
     for record in outbox_store.get_many(org, message_ids).values():
-        if record.data()["status"] in ("planned", "suppressed") and set_status(record, "cancelled", reason, now):
+        if outbox_lifecycle.is_cancellable(record.data()["status"]) and set_status(record, "cancelled", reason, now):
             cancelled += 1
     return cancelled
 
@@ -257,7 +255,7 @@ def suppress_patient(org: str, patient_id: str, channel: str, reason: str, now: 
     suppressed = 0
     for record in outbox_store.for_patient_between(org, patient_id, now - timedelta(days=1), now + FAR_FUTURE):
         doc = record.data()
-        if (doc["channel"] == channel and doc["status"] == "planned" and not doc.get("reply")
+        if (doc["channel"] == channel and outbox_lifecycle.is_suppressible(doc["status"]) and not doc.get("reply")
                 and set_status(record, "suppressed", reason, now)):
             suppressed += 1
     return suppressed

@@ -12,7 +12,7 @@ from typing import Any
 
 from shared import clock
 from shared.auth import Principal
-from shared.domain import catalog, plan_lifecycle
+from shared.domain import catalog, plan_building, plan_codec, plan_lifecycle
 from shared.domain import plans as plan_model
 from shared.domain.estimate import Estimate, EstimateInput, estimate
 from shared.domain.plans import Plan, PlanStatus
@@ -74,7 +74,7 @@ def render(org: str, plan: Plan) -> dict[str, Any]:
     if plan.covering_quote() is None:
         fresh = estimate_of(org, plan).to_dict()["totals"]
         totals = {name: fresh[name] for name in plan_model.TOTAL_FIELDS}
-    return plan_model.to_dict(plan, now=clock.now(), totals=totals)
+    return plan_codec.to_dict(plan, now=clock.now(), totals=totals)
 
 
 def _timezones(org: str, plans: Sequence[Plan]) -> dict[str, str]:
@@ -110,7 +110,7 @@ def create(principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
         option_group = original.option_group or original.id
         if original.option_group is None:  # the first alternative makes the original the group's anchor
             changes.append((dataclasses.replace(original, option_group=option_group), original.version))
-    plan = plan_model.new_plan(
+    plan = plan_building.new_plan(
         plan_id=new_id("pln"), patient_id=patient["id"], location_id=location_id, coordinator_id=principal.sub,
         phases=phases, now=clock.now(), id_factory=_new_step_id, option_group=option_group,
         option_label=fields.get("option_label"), notes=fields.get("notes") or "")

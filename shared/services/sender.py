@@ -31,7 +31,7 @@ from shared.adapters.notifier import Notifier, SendError
 from shared.clock import iso
 from shared.domain import appointment_lifecycle
 from shared.domain.quiet_hours import utc_at_local
-from shared.domain.reminders import Channel, Purpose, SuppressionReason, sms_cap_reason
+from shared.domain.reminders import Channel, SuppressionReason, sms_cap_reason, suppression_reason
 from shared.domain.templates import RenderContext, render
 from shared.errors import ChairsideError
 from shared.logs import logger
@@ -185,22 +185,13 @@ def _still_wanted(org: str, doc: dict[str, Any], patient: dict[str, Any] | None,
     """(status, reason) when the row must not go out after all; None to send it."""
     if patient is None:
         return "suppressed", str(SuppressionReason.NO_ADDRESS)
-    prefs = outbox.contact_prefs(patient)
     channel, kind = doc["channel"], doc["kind"]
-    if channel == Channel.SMS:
-        if not prefs.has_phone:
-            return "suppressed", str(SuppressionReason.NO_ADDRESS)
-        if prefs.sms_opted_out and kind != "opt_out_confirmation":
-            return "suppressed", str(SuppressionReason.OPTED_OUT)
-    else:
-        if not prefs.has_email:
-            return "suppressed", str(SuppressionReason.NO_ADDRESS)
-        if prefs.email_suppressed:
-            return "suppressed", str(SuppressionReason.BOUNCED)
+    unreachable = suppression_reason(channel, doc["purpose"], outbox.contact_prefs(patient),
+                                     reply_kind=kind if doc.get("reply") else None)
+    if unreachable is not None:
+        return "suppressed", str(unreachable)
     if doc.get("reply"):
         return None
-    if not prefs.consents_to(Channel(channel), Purpose(doc["purpose"])):
-        return "suppressed", str(SuppressionReason.NO_CONSENT)
     if kind.startswith("reminder_") and doc.get("appointment_id"):
         appointment = lookups.appointment(org, doc["appointment_id"])
         if appointment is None or not appointment_lifecycle.is_upcoming(appointment["status"]):

@@ -25,13 +25,14 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from shared.clock import iso
+from shared.domain import outbox_lifecycle
 from shared.ids import has_prefix
 from shared.store import records
 from shared.store.table import Record
 
 MESSAGE = "MESSAGE"
-WAITING_STATUSES = ("planned", "sending")  # rows in the send queue (gsi1)
-REPLANNABLE_STATUSES = ("planned", "suppressed", "cancelled")  # rows a re-plan may overwrite
+WAITING_STATUSES = tuple(map(str, outbox_lifecycle.WAITING))  # rows in the send queue (gsi1)
+REPLANNABLE_STATUSES = tuple(map(str, outbox_lifecycle.REPLANNABLE))  # rows a re-plan may overwrite
 BATCH_GET_LIMIT = 100
 
 

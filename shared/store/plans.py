@@ -3,7 +3,7 @@ by option group. Every write is conditional on the version the caller read."""
 
 from __future__ import annotations
 
-from shared.domain import plans as plan_model
+from shared.domain import plan_codec
 from shared.domain.plans import Plan
 from shared.errors import StaleVersion
 from shared.ids import has_prefix
@@ -36,11 +36,11 @@ def by_option_group(org: str, group: str) -> str:
 
 def load(org: str, plan_id: str) -> Plan | None:
     record = records.get(pk(org, plan_id), PLAN) if has_prefix(plan_id, "pln") else None
-    return plan_model.from_dict(record.data()) if record else None
+    return plan_codec.from_dict(record.data()) if record else None
 
 
 def _record(org: str, plan: Plan) -> Record:
-    doc = plan_model.to_dict(plan)
+    doc = plan_codec.to_dict(plan)
     record = Record(pk=pk(org, plan.id), sk=PLAN, kind="plan", doc=doc, version=plan.version,
                     gsi1pk=by_patient(org, plan.patient_id), gsi1sk=f"{doc['created_at']}#{plan.id}",
                     gsi2pk=by_location(org, plan.location_id),
@@ -71,8 +71,8 @@ def page_for_location(org: str, location_id: str, status: str | None, limit: int
 
 def in_option_group(org: str, group: str) -> list[Plan]:
     page = records.query(by_option_group(org, group), index="gsi3", limit=100)
-    return [plan_model.from_dict(r.data()) for r in page.records]
+    return [plan_codec.from_dict(r.data()) for r in page.records]
 
 
 def from_record(record: Record) -> Plan:
-    return plan_model.from_dict(record.data())
+    return plan_codec.from_dict(record.data())

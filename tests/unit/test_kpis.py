@@ -17,7 +17,8 @@ from shared.domain import kpis as kpi
 from shared.domain import plan_lifecycle
 from shared.domain.kpi_plan_changes import PatientTreatment
 from shared.domain.kpis import DayClose, DayRecord, Delta, Level, Scope
-from shared.domain.plans import Plan, new_plan
+from shared.domain.plan_building import new_plan
+from shared.domain.plans import Plan
 from shared.errors import InvalidInput, RuleViolation, StaleVersion
 from shared.services import kpis
 from shared.store import kpis as kpi_store

@@ -12,33 +12,29 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shared.domain.lifecycle import IllegalTransition
+from shared.domain.plan_codec import from_dict, to_dict
 from shared.domain.plan_lifecycle import (
-    ALLOWED_TRANSITIONS,
-    STEP_TRANSITIONS,
-    Operation,
+    StaleQuote,
     accept,
     cancel_step,
     decline,
     decline_alternatives,
     decline_as_alternative,
     edit,
-    expire,
     mark_step_completed,
     mark_step_scheduled,
     present,
     unschedule_step,
 )
+from shared.domain.plan_transitions import ALLOWED_TRANSITIONS, STEP_TRANSITIONS, Operation
 from shared.domain.plans import (
     COMMITTED_STATUSES,
     DeclineReason,
-    IllegalTransition,
     Plan,
     PlanStatus,
-    StaleQuote,
     StepStatus,
     effective_status,
-    from_dict,
-    to_dict,
 )
 from shared.errors import ChairsideError, InvalidInput, RuleViolation
 from tests.factories import T0, estimate_for, make_plan, proc, raw_phases
@@ -378,17 +374,6 @@ def test_validity_is_per_location_configuration() -> None:
         presented(validity_days=0)
 
 
-def test_expiry_is_recorded_once_due_without_a_new_version() -> None:
-    plan = presented()
-    with pytest.raises(IllegalTransition, match="valid until"):
-        expire(plan, now=T0 + timedelta(days=89))
-    due = T0 + timedelta(days=90)
-    expired = expire(plan, now=due)
-    assert (expired.status, expired.version) == (PlanStatus.EXPIRED, plan.version)
-    assert expire(expired, now=due + DAY) is expired
-    assert to_dict(expired)["totals"] == plan.quotes[0].totals
-
-
 # ---- steps after acceptance -------------------------------------------------------------------------
 
 
@@ -470,8 +455,6 @@ def plan_in(state: str) -> Plan:
         return presented()
     if state == "expired_by_clock":
         return presented(validity_days=1)
-    if state == "expired":
-        return expire(presented(validity_days=1), now=LATER)
     if state == "declined":
         return decline(presented(), reason="fear", now=T0)
     if state == "accepted":
@@ -492,7 +475,6 @@ STATES = [
     "draft",
     "presented",
     "expired_by_clock",
-    "expired",
     "declined",
     "accepted",
     "partially_accepted",
@@ -516,7 +498,6 @@ OPERATIONS: dict[Operation, Callable[[Plan], Plan]] = {
     Operation.DECLINE_AS_ALTERNATIVE: lambda plan: decline_as_alternative(
         plan, accepted_plan_id="pln_x", now=LATER
     ),
-    Operation.EXPIRE: lambda plan: expire(plan, now=LATER),
     Operation.SCHEDULE_STEP: lambda plan: mark_step_scheduled(
         plan, _first_step(plan, StepStatus.PENDING), now=LATER
     ),
@@ -603,7 +584,6 @@ WALK_OPERATIONS = [
     *[Operation.SCHEDULE_STEP, Operation.COMPLETE_STEP] * 3,
     Operation.UNSCHEDULE_STEP,
     Operation.CANCEL_STEP,
-    Operation.EXPIRE,
     Operation.DECLINE,
     Operation.DECLINE_AS_ALTERNATIVE,
 ]
@@ -627,9 +607,7 @@ def _apply(plan: Plan, operation: Operation, pick: int, now: datetime) -> Plan:
         return accept(plan, signer_name="Ann", signed_version=signed, now=now)
     if operation is Operation.DECLINE:
         return decline(plan, reason="time", now=now)
-    if operation is Operation.DECLINE_AS_ALTERNATIVE:
-        return decline_as_alternative(plan, accepted_plan_id="pln_other", now=now)
-    return expire(plan, now=now)
+    return decline_as_alternative(plan, accepted_plan_id="pln_other", now=now)
 
 
 @settings(max_examples=150, deadline=None)
@@ -647,7 +625,7 @@ def test_any_sequence_of_operations_keeps_the_plan_consistent(
             continue  # refused: the plan is as it was
         if after is not plan:
             assert after.status in ALLOWED_TRANSITIONS[operation][before]
-            assert after.version == plan.version + (0 if operation is Operation.EXPIRE else 1)
+            assert after.version == plan.version + 1
         if operation is Operation.ACCEPT:
             # Only a signature of the presented, unedited version is ever taken.
             assert after.acceptance is not None

@@ -13,15 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.clock import iso, parse_instant
+from shared.domain.plan_building import new_plan
+from shared.domain.plan_codec import from_dict, to_dict
 from shared.domain.plans import (
     MAX_PROCEDURES_PER_PLAN,
     PlannedProcedure,
     PlanStatus,
     StepStatus,
     effective_status,
-    from_dict,
-    new_plan,
-    to_dict,
 )
 from shared.errors import InvalidInput
 from tests.factories import T0, estimate_for, make_plan, proc, raw_phases

@@ -1,0 +1,74 @@
+"""How an outbox row moves, from the planner's decision to the sender's result.
+
+planned | suppressed are written by planning (and re-planning, which may overwrite them and cancelled
+rows, never a row a sender has taken). A sender claims a planned row (planned -> sending, under a lease; a
+row whose lease ran out may be claimed again), then records sent or failed, or gives it back (planned,
+due again later: a retry after a transient error, or quiet hours because the run is late). At send time
+the sender may still drop it (suppressed or cancelled). Cancelling (the appointment moved, was cancelled
+or is over) touches only rows no sender has taken. Sent and failed are final.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from shared.domain.lifecycle import Lifecycle
+
+
+class MessageStatus(StrEnum):
+    PLANNED = "planned"
+    SUPPRESSED = "suppressed"
+    CANCELLED = "cancelled"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class MessageOperation(StrEnum):
+    PLAN = "plan"  # re-plan a stored row: planned or suppressed again
+    CLAIM = "claim"
+    REQUEUE = "requeue"  # due again later (retry, quiet hours, a row the sender missed)
+    RECORD_SENT = "record-sent"
+    FAIL = "fail"
+    DROP = "drop"  # the sender finds, at send time, that it must not go out
+    SUPPRESS = "suppress"  # the patient opted out, bounced or complained
+    CANCEL = "cancel"
+
+
+M = MessageStatus
+WAITING = (M.PLANNED, M.SENDING)  # in the send queue
+UNCLAIMED = (M.PLANNED, M.SUPPRESSED)  # planned rows no sender has taken
+COUNTED_SMS = (M.PLANNED, M.SENDING, M.SENT)  # SMS that count against the caps
+REPLANNABLE = (M.PLANNED, M.SUPPRESSED, M.CANCELLED)  # rows a re-plan may overwrite
+
+OUTBOX = Lifecycle[MessageStatus, MessageOperation](
+    rule="outbox lifecycle",
+    subject="a message",
+    table={
+        MessageOperation.PLAN: {status: frozenset({M.PLANNED, M.SUPPRESSED}) for status in REPLANNABLE},
+        MessageOperation.CLAIM: {status: frozenset({M.SENDING}) for status in WAITING},
+        MessageOperation.REQUEUE: {status: frozenset({M.PLANNED}) for status in WAITING},
+        MessageOperation.RECORD_SENT: {M.SENDING: frozenset({M.SENT})},
+        MessageOperation.FAIL: {status: frozenset({M.FAILED}) for status in WAITING},
+        MessageOperation.DROP: {status: frozenset({M.SUPPRESSED, M.CANCELLED}) for status in WAITING},
+        MessageOperation.SUPPRESS: {M.PLANNED: frozenset({M.SUPPRESSED})},
+        MessageOperation.CANCEL: {status: frozenset({M.CANCELLED}) for status in UNCLAIMED},
+    },
+)
+
+
+def require_move(status: str, to: str) -> None:
+    """IllegalTransition (422) unless some operation takes a row that is `status` to `to`."""
+    OUTBOX.check_move(status, to)
+
+
+def is_replannable(status: str) -> bool:
+    return status in REPLANNABLE
+
+
+def is_cancellable(status: str) -> bool:
+    return OUTBOX.allows(status, MessageOperation.CANCEL)
+
+
+def is_suppressible(status: str) -> bool:
+    return OUTBOX.allows(status, MessageOperation.SUPPRESS)
