@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from functions.schemas.common import Cents, PageQuery, Strict
 from functions.schemas.plans import PatientId, PlanId, StepId
+from shared.domain.claim_lifecycle import ClaimKind, ClaimStatus
 
 PositiveCents = Annotated[int, Field(ge=1, le=100_000_000, strict=True)]
 Reference = Annotated[str, Field(min_length=1, max_length=100, description="The payer's or processor's reference")]
@@ -93,11 +94,6 @@ class FinancingPatch(Strict):
     note: Note | None = None
 
 
-class ClaimKind(StrEnum):
-    CLAIM = "claim"
-    PREDETERMINATION = "predetermination"
-
-
 class ClaimCreate(Strict):
     kind: ClaimKind = ClaimKind.CLAIM
     step_ids: Annotated[list[StepId], Field(min_length=1, max_length=200)] | None = Field(
@@ -106,14 +102,6 @@ class ClaimCreate(Strict):
     service_date: date | None = Field(None, description="Local date of service; default today at the location")
     reference: Reference | None = Field(None, description="The carrier's claim number")
     note: Note = ""
-
-
-class ClaimStatus(StrEnum):
-    SUBMITTED = "submitted"
-    APPROVED = "approved"
-    PAID = "paid"
-    DENIED = "denied"
-    CLOSED = "closed"
 
 
 class ClaimPatch(Strict):

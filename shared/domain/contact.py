@@ -11,7 +11,6 @@ E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 LANGUAGES = ("en", "es")
-CHANNELS = ("email", "sms")
 PURPOSES = ("appointment", "billing", "treatment")
 
 

@@ -33,10 +33,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeGuard
 
+from shared.clock import parse_instant
 from shared.errors import InvalidInput, RuleViolation
 
 MAX_MEMO_LENGTH = 500
@@ -315,6 +315,7 @@ def _is_instant(value: object) -> bool:
     if not isinstance(value, str):
         return False
     try:
-        return datetime.fromisoformat(value).tzinfo is not None
-    except ValueError:
+        parse_instant(value)
+    except InvalidInput:
         return False
+    return True

@@ -53,8 +53,9 @@ def load(principal: Principal, appointment_id: str) -> Record:
     return get_visible(principal, Kind.APPOINTMENT, appointment_id)
 
 
-def _require(doc: Mapping[str, Any], operation: AppointmentOperation) -> None:
-    appointment_lifecycle.require(doc["status"], operation)
+def _require(doc: Mapping[str, Any], operation: AppointmentOperation, start_moved: bool = False) -> str:
+    """The status `operation` leaves the appointment in; 422 when the lifecycle does not allow it."""
+    return appointment_lifecycle.status_after(doc["status"], operation, start_moved=start_moved)
 
 
 PlanChange = tuple[Plan, Plan]  # (the plan as read, the plan as it will be stored)
@@ -123,7 +124,7 @@ def create(principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput("step_ids need the plan_id they belong to", [{"field": "plan_id", "message": "required"}])
     doc = {"id": new_id("apt"), "patient_id": patient["id"], "location_id": location["id"],
            "timezone": location["timezone"], "plan_id": fields.get("plan_id"), "step_ids": step_ids,
-           "start": iso(start), "duration_minutes": fields["duration_minutes"], "status": "scheduled",
+           "start": iso(start), "duration_minutes": fields["duration_minutes"], "status": appointment_lifecycle.BOOKED,
            "created_at": iso(now), "updated_at": iso(now), "created_by": principal.sub}
     if fields.get("notes"):
         doc["notes"] = fields["notes"]
@@ -177,15 +178,15 @@ def reschedule(principal: Principal, appointment_id: str, changes: dict[str, Any
     if "notes" in changes:
         doc.pop("notes", None) if not changes["notes"] else doc.update(notes=changes["notes"])
     new_start = changes.get("start")
-    moves = (new_start is not None and iso(new_start) != old["start"]) or (
-        changes.get("duration_minutes") not in (None, int(old["duration_minutes"])))
+    start_moves = new_start is not None and iso(new_start) != old["start"]
+    moves = start_moves or changes.get("duration_minutes") not in (None, int(old["duration_minutes"]))
     book = Book.load(principal.org, old["patient_id"], now)
     if moves:
-        _require(old, AppointmentOperation.RESCHEDULE)
-        if new_start is not None and iso(new_start) != old["start"]:
+        status = _require(old, AppointmentOperation.RESCHEDULE, start_moved=start_moves)
+        if start_moves:
             if new_start <= now:
                 raise RuleViolation("appointments are booked ahead: start must be in the future")
-            doc.update(start=iso(new_start), status="scheduled",
+            doc.update(start=iso(new_start), status=status,
                        previous_starts=[*old.get("previous_starts", []), old["start"]])
             doc.pop("confirmed_at", None)
         if changes.get("duration_minutes") is not None:
@@ -211,10 +212,10 @@ def confirm_record(org: str, record: Record, via: str, now: datetime) -> Record:
     doc = record.data()
     if doc["status"] == "confirmed":
         return record
-    _require(doc, AppointmentOperation.CONFIRM)
+    status = _require(doc, AppointmentOperation.CONFIRM)
     book = Book.load(org, doc["patient_id"], now)
-    book.place({**doc, "status": "confirmed"})
-    return _write(org, {**doc, "status": "confirmed", "confirmed_at": iso(now), "confirmed_via": via,
+    book.place({**doc, "status": status})
+    return _write(org, {**doc, "status": status, "confirmed_at": iso(now), "confirmed_via": via,
                         "updated_at": iso(now)}, int(record.version), book)
 
 
@@ -222,10 +223,10 @@ def arrive(principal: Principal, appointment_id: str) -> dict[str, Any]:
     now = clock.now()
     record = load(principal, appointment_id)
     doc = record.data()
-    _require(doc, AppointmentOperation.ARRIVE)
+    status = _require(doc, AppointmentOperation.ARRIVE)
     book = Book.load(principal.org, doc["patient_id"], now)
-    book.place({**doc, "status": "arrived"})
-    written = _write(principal.org, {**doc, "status": "arrived", "arrived_at": iso(now), "updated_at": iso(now)},
+    book.place({**doc, "status": status})
+    written = _write(principal.org, {**doc, "status": status, "arrived_at": iso(now), "updated_at": iso(now)},
                      int(record.version), book)
     _cancel_reminders(principal.org, doc, "patient_arrived", now)
     return view(written)
@@ -236,13 +237,13 @@ def complete(principal: Principal, appointment_id: str) -> dict[str, Any]:
     now = clock.now()
     record = load(principal, appointment_id)
     doc = record.data()
-    _require(doc, AppointmentOperation.COMPLETE)
+    status = _require(doc, AppointmentOperation.COMPLETE)
     completed, plan_change = _plan_steps(principal, doc, plan_lifecycle.mark_step_completed, StepStatus.SCHEDULED,
                                          now)
     charges = step_charges(principal.org, plan_change[1], completed, now) if plan_change else None
     book = Book.load(principal.org, doc["patient_id"], now)
     book.remove(doc["id"])
-    written = _write(principal.org, {**doc, "status": "completed", "completed_at": iso(now), "updated_at": iso(now)},
+    written = _write(principal.org, {**doc, "status": status, "completed_at": iso(now), "updated_at": iso(now)},
                      int(record.version), book, plan_change,
                      kpis.combine(_outcome(principal.org, doc, "completed"), charges))
     _cancel_reminders(principal.org, doc, "appointment_completed", now)
@@ -263,9 +264,9 @@ def cancel(principal: Principal, appointment_id: str, reason: str) -> dict[str, 
     now = clock.now()
     record = load(principal, appointment_id)
     doc = record.data()
-    _require(doc, AppointmentOperation.CANCEL)
+    status = _require(doc, AppointmentOperation.CANCEL)
     code = classify_cancellation(clock.parse_instant(doc["start"]), now)
-    changes = {"status": "cancelled", "cancelled_at": iso(now), "missed_code": str(code), "updated_at": iso(now)}
+    changes = {"status": status, "cancelled_at": iso(now), "missed_code": str(code), "updated_at": iso(now)}
     if reason:
         changes["cancel_reason"] = reason
     return view(_off(principal, record, changes, code == MissedAppointmentCode.MISSED, now))
@@ -276,10 +277,10 @@ def no_show(principal: Principal, appointment_id: str) -> dict[str, Any]:
     now = clock.now()
     record = load(principal, appointment_id)
     doc = record.data()
-    _require(doc, AppointmentOperation.NO_SHOW)
+    status = _require(doc, AppointmentOperation.NO_SHOW)
     if clock.parse_instant(doc["start"]) > now:
         raise RuleViolation("appointment lifecycle: a no-show is recorded once the appointment has started")
-    changes = {"status": "no_show", "no_show_at": iso(now), "missed_code": str(MissedAppointmentCode.MISSED),
+    changes = {"status": status, "no_show_at": iso(now), "missed_code": str(MissedAppointmentCode.MISSED),
                "updated_at": iso(now)}
     return view(_off(principal, record, changes, True, now))
 

@@ -31,10 +31,10 @@ APPOINTMENT_ALLOWED = {
 @pytest.mark.parametrize("status", list(A))
 def test_appointment_operations_apply_exactly_where_the_table_says(status, operation):
     if status in APPOINTMENT_ALLOWED[operation]:
-        appointment_lifecycle.require(status, operation)
+        assert appointment_lifecycle.status_after(status, operation) in {s.value for s in A}
         return
     with pytest.raises(IllegalTransition) as refused:
-        appointment_lifecycle.require(status, operation)
+        appointment_lifecycle.status_after(status, operation)
     assert isinstance(refused.value, RuleViolation)  # HTTP 422
     expected = f"appointment lifecycle: cannot {operation} an appointment that is {status}"
     assert refused.value.message.startswith(expected)
@@ -42,13 +42,14 @@ def test_appointment_operations_apply_exactly_where_the_table_says(status, opera
 
 def test_appointment_outcomes():
     after = appointment_lifecycle.status_after
-    assert after(A.SCHEDULED, Op.CONFIRM) is A.CONFIRMED
-    assert after(A.CONFIRMED, Op.ARRIVE) is A.ARRIVED
-    assert after(A.ARRIVED, Op.COMPLETE) is A.COMPLETED
-    assert after(A.CONFIRMED, Op.NO_SHOW) is A.NO_SHOW
-    assert after(A.SCHEDULED, Op.CANCEL) is A.CANCELLED
-    assert after(A.CONFIRMED, Op.RESCHEDULE, start_moved=True) is A.SCHEDULED  # confirm the new time again
-    assert after(A.CONFIRMED, Op.RESCHEDULE) is A.CONFIRMED  # a longer visit at the same time
+    assert after("scheduled", Op.CONFIRM) == after("confirmed", Op.CONFIRM) == "confirmed"
+    assert after("confirmed", Op.ARRIVE) == "arrived"
+    assert after("arrived", Op.COMPLETE) == "completed"
+    assert after("confirmed", Op.NO_SHOW) == "no_show"
+    assert after("scheduled", Op.CANCEL) == "cancelled"
+    assert after("confirmed", Op.RESCHEDULE, start_moved=True) == "scheduled"  # confirm the new time again
+    assert after("confirmed", Op.RESCHEDULE) == "confirmed"  # a longer visit at the same time
+    assert type(after("scheduled", Op.CANCEL)) is str  # stored as it is: plain text, not an enum
     with pytest.raises(IllegalTransition, match="cannot no-show an appointment that is completed"):
         after(A.COMPLETED, Op.NO_SHOW)
 
