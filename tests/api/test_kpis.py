@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from shared import clock
 from shared.clock import frozen_at
 from shared.domain import plan_lifecycle
 from shared.services import kpis
@@ -92,7 +93,7 @@ class Month:
             tz = self.tz[before.location_id]
             writes = [kpis.kpi_writes_for_plan_change(org, before, after, tz)]
             if outcome_in_same_transaction:
-                day = kpis.local_date(now, tz)
+                day = clock.local_date(now, tz)
                 writes.append(lambda uow: kpis.add_appointment_outcome(uow, org, before.location_id, day, "completed"))
             commit(lambda uow: plan_store.put(uow, org, after, before.version), *writes)
         assert after.status.value == "completed"
