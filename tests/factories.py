@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from shared.domain.plans import Plan, new_plan
+from shared.domain.plan_building import new_plan
+from shared.domain.plans import Plan
 
 
 def location_body(**overrides) -> dict:
