@@ -1,13 +1,14 @@
 """Who may do what: role permissions and location grants, checked on every route.
 
 A location the caller was not granted is, to that caller, a location that does not exist: every
-route answers 404 for it (and for anything in it), exactly as for another group's ids.
+route answers 404 for it (and for anything in it), exactly as for another group's ids; that rule is
+`shared.services.visibility`.
 """
 
 from __future__ import annotations
 
 from shared.auth import ROLES, Principal
-from shared.errors import Forbidden, NotFound
+from shared.errors import Forbidden
 
 EVERYONE = frozenset(ROLES)
 CLINICAL = frozenset({"admin", "coordinator", "provider"})
@@ -37,7 +38,3 @@ def require(principal: Principal, permission: str) -> None:
     if principal.role not in PERMISSIONS[permission]:
         raise Forbidden(f"role '{principal.role}' may not {permission.replace(':', ' ')}")
 
-
-def require_location(principal: Principal, location_id: str, what: str = "location") -> None:
-    if not principal.may_see(location_id):
-        raise NotFound(f"{what} not found")
