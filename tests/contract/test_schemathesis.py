@@ -87,6 +87,8 @@ def fuzz(operation, mode: GenerationMode, role: str, token: str, ids: dict, case
             with_real_ids(case, ids)
         response = case.call(headers={"Authorization": f"Bearer {token}"})
         cases[f"{mode.value} as {role}"] += 1
+        if mode is GenerationMode.POSITIVE:
+            cases[f"positive {response.status_code // 100}xx"] += 1
         try:
             case.validate_response(response, checks=CHECKS)
         except (Exception, BaseExceptionGroup) as exc:  # collect every failure, not only the first
@@ -119,7 +121,9 @@ def test_generated_requests_get_no_5xx_and_keep_to_the_contract(schema, admin):
             for mode in EXAMPLES:
                 fuzz(operation, mode, role, token, ids, cases, failures)
 
-    total = sum(cases.values())
+    total = sum(count for name, count in cases.items() if " as " in name)
+    successes, positive = cases["positive 2xx"], sum(cases[f"positive {n}xx"] for n in (2, 4, 5))
     print(f"schemathesis: {total} cases over {len(operations)} operations ({dict(cases)})")
     assert not failures, f"{len(failures)} failures, first ones:\n" + "\n".join(failures[:15])
     assert total >= MIN_CASES
+    assert successes >= positive // 5, f"only {successes} of {positive} valid requests succeeded: is auth wired?"
