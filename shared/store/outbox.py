@@ -101,9 +101,9 @@ def replace_if_unchanged(record: Record, expected_version: int) -> bool:
     record.version = expected_version + 1
     try:
         record.save(condition=Record.version == expected_version)
-    except PutError as exc:
-        if records.is_conditional_failure(exc):
-            record.version = expected_version
+    except Exception as exc:
+        record.version = expected_version  # as read, so that a retry of the same write means the same
+        if isinstance(exc, PutError) and records.is_conditional_failure(exc):
             return False
         raise
     return True
