@@ -7,6 +7,7 @@ document is generated from it and so is the SAM template's list of API events, s
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -25,11 +26,13 @@ from shared.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    PayloadTooLarge,
     PreconditionRequired,
     RuleViolation,
     StaleVersion,
     TooManyRequests,
     Unauthenticated,
+    Unavailable,
 )
 from shared.logs import logger
 from shared.store.audit import record_access
@@ -41,11 +44,16 @@ STATUS_BY_ERROR: dict[type[ChairsideError], int] = {
     NotFound: 404,
     Conflict: 409,
     StaleVersion: 412,
+    PayloadTooLarge: 413,
     RuleViolation: 422,
     PreconditionRequired: 428,
     TooManyRequests: 429,
+    Unavailable: 503,
 }
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+MAX_BODY_BYTES = 256 * 1024  # the largest real request (a 200-procedure plan) is under 40 KB
+MAX_JSON_DEPTH = 16  # the deepest request model nests 6 levels
+VERSION_TAG = re.compile(r"[0-9]{1,15}")  # ASCII digits only: str.isdigit() also takes "²" and "٣"
 
 
 @dataclass
@@ -65,7 +73,7 @@ class Request:
         if not value:
             raise PreconditionRequired("If-Match is required: send the ETag you read")
         tag = value.strip().removeprefix("W/").strip('"')
-        if not tag.isdigit():
+        if not VERSION_TAG.fullmatch(tag):
             raise InvalidInput("If-Match must be an ETag this API returned", [{"field": "If-Match"}])
         return int(tag)
 
@@ -197,9 +205,33 @@ def _validate(model: type[BaseModel], data: Any, source: str) -> BaseModel:
         raise InvalidInput(f"invalid {source}", _field_errors(exc, source)) from exc
 
 
+def _depth(data: Any) -> int:
+    """How deeply JSON arrays and objects nest (iteratively: no recursion on hostile input)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                break
+            stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return deepest
+
+
+def _storable(data: Any) -> bool:
+    """No lone surrogate ("\\ud800" in JSON) anywhere: DynamoDB could not store it as UTF-8."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _parse_body(spec: RouteSpec, raw: bytes | None, headers: Mapping[str, str]) -> Any:
     if spec.body is None:
         return None
+    if raw and len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"request body is over {MAX_BODY_BYTES // 1024} KB", [{"field": "body"}])
     text = (raw or b"").decode("utf-8", errors="replace").strip()
     if not text:
         return _validate(spec.body, {}, "body")
@@ -210,12 +242,20 @@ def _parse_body(spec: RouteSpec, raw: bytes | None, headers: Mapping[str, str]) 
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput("request body is not valid JSON", [{"field": "body", "message": exc.msg}]) from exc
+    except RecursionError as exc:
+        raise InvalidInput("request body nests too deeply", [{"field": "body"}]) from exc
     if not isinstance(data, dict):
         raise InvalidInput("request body must be a JSON object", [{"field": "body"}])
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise InvalidInput(f"request body nests deeper than {MAX_JSON_DEPTH} levels", [{"field": "body"}])
+    if not _storable(data):
+        raise InvalidInput("request body has an unpaired UTF-16 surrogate", [{"field": "body"}])
     return _validate(spec.body, data, "body")
 
 
 def _parse_query(spec: RouteSpec, raw_query: dict[str, str]) -> Any:
+    if not _storable(raw_query):
+        raise InvalidInput("a query parameter has an unpaired UTF-16 surrogate", [{"field": "query"}])
     if spec.query is None:
         if raw_query:
             raise InvalidInput("this route takes no query parameters", [{"field": k} for k in raw_query])

@@ -16,11 +16,13 @@ from typing import Any
 
 import jwt
 
-from shared.errors import Unauthenticated
+from shared.errors import Unauthenticated, Unavailable
+from shared.logs import logger
 
 ROLES = ("admin", "coordinator", "front_desk", "provider", "readonly")
 ALL_LOCATIONS = "*"
 _KEY_CACHE_SECONDS = 3600
+_MIN_REFETCH_SECONDS = 60  # an unknown kid refetches the keys at most this often (one HTTPS call to Cognito)
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,9 @@ def jwks_from_file(path: str) -> JwksLoader:
 
 
 class TokenVerifier:
-    """Verifies tokens against a JWKS, caching keys by `kid` and refetching once for an unknown `kid`."""
+    """Verifies tokens against a JWKS, caching keys by `kid`; an unknown `kid` refetches them at most once a
+    minute (rotated keys are picked up, a flood of made-up kids costs one fetch), and keys that cannot be
+    fetched answer 503 rather than 401 or 500."""
 
     def __init__(self, load_jwks: JwksLoader, issuer: str, audience: str, leeway_seconds: int = 30) -> None:
         self._load_jwks = load_jwks
@@ -66,20 +70,31 @@ class TokenVerifier:
         self._audience = audience
         self._leeway = leeway_seconds
         self._keys: dict[str, Any] = {}
-        self._loaded_at = 0.0
+        self._loaded_at = float("-inf")
+        self._attempted_at = float("-inf")
+        self._fetch_failed = False
         self._lock = threading.Lock()
+
+    def _refresh(self) -> None:
+        self._attempted_at = time.monotonic()
+        try:
+            keys = {jwk["kid"]: jwt.PyJWK(jwk, algorithm="RS256").key for jwk in self._load_jwks().get("keys", [])
+                    if jwk.get("kty") == "RSA" and jwk.get("kid")}
+        except Exception as exc:  # unreachable, unreadable or malformed: any of them means no keys now
+            self._fetch_failed = True
+            logger.warning("token keys could not be fetched", extra={"error": type(exc).__name__})
+            return
+        self._keys, self._loaded_at, self._fetch_failed = keys, self._attempted_at, False
 
     def _key_for(self, kid: str) -> Any:
         with self._lock:
-            stale = time.monotonic() - self._loaded_at > _KEY_CACHE_SECONDS
-            if stale or kid not in self._keys:
-                keys = {}
-                for jwk in self._load_jwks().get("keys", []):
-                    if jwk.get("kty") == "RSA" and jwk.get("kid"):
-                        keys[jwk["kid"]] = jwt.PyJWK(jwk, algorithm="RS256").key
-                self._keys = keys
-                self._loaded_at = time.monotonic()
-            key = self._keys.get(kid)
+            now = time.monotonic()
+            wanted = kid not in self._keys or now - self._loaded_at > _KEY_CACHE_SECONDS
+            if wanted and now - self._attempted_at >= _MIN_REFETCH_SECONDS:
+                self._refresh()
+            key, failed = self._keys.get(kid), self._fetch_failed
+        if key is None and failed:
+            raise Unavailable("the token signing keys could not be fetched; try again shortly")
         if key is None:
             raise Unauthenticated("token signed with an unknown key")
         return key
@@ -117,14 +132,14 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     """Chairside claims, accepting Cognito's `custom:` attribute spelling (strings, comma-separated lists)."""
     org = claims.get("org", claims.get("custom:org"))
     role = claims.get("role", claims.get("custom:role"))
-    locations = claims.get("locations", claims.get("custom:locations"))
-    if isinstance(locations, str):
-        locations = [part.strip() for part in locations.split(",") if part.strip()]
+    locations = claims.get("locations")
+    if locations is None and isinstance(claims.get("custom:locations"), str):  # Cognito attributes are strings
+        locations = [part.strip() for part in claims["custom:locations"].split(",") if part.strip()]
     if not isinstance(org, str) or not org or "#" in org:
         raise Unauthenticated("token has no valid org claim")
     if role not in ROLES:
         raise Unauthenticated("token has no valid role claim")
-    if not isinstance(locations, list) or not all(isinstance(loc, str) for loc in locations):
+    if not isinstance(locations, list) or not all(isinstance(loc, str) and loc for loc in locations):
         raise Unauthenticated("token has no valid locations claim")
     return Principal(sub=str(claims["sub"]), org=org, role=role, locations=tuple(locations))
 

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,7 +51,25 @@ def decode_cursor(secret: bytes, org: str, sub: str, query: Mapping[str, Any], c
         raise invalid from exc
     if not hmac.compare_digest(hmac.new(secret, payload, hashlib.sha256).digest(), signature):
         raise invalid
-    data = json.loads(payload)
-    if data.get("b") != _binding(org, sub, query):
+    try:
+        data = json.loads(payload)
+    except ValueError as exc:  # signed, so ours or made with our key: still never trusted blindly
+        raise invalid from exc
+    if not isinstance(data, dict) or data.get("b") != _binding(org, sub, query):
+        raise invalid
+    if not _is_start_key(data.get("k"), org):
         raise invalid
     return data["k"]
+
+
+_KEY_NAME = re.compile(r"pk|sk|gsi[0-9]{1,2}(pk|sk)")
+
+
+def _is_start_key(key: object, org: str) -> bool:
+    """A DynamoDB exclusive start key as shared/store writes it: a few string attributes, partition keys in
+    the caller's group."""
+    return isinstance(key, dict) and 0 < len(key) <= 4 and all(
+        isinstance(name, str) and _KEY_NAME.fullmatch(name) and isinstance(value, dict) and list(value) == ["S"]
+        and isinstance(value["S"], str) and 0 < len(value["S"]) <= 1024
+        and (not name.endswith("pk") or value["S"].startswith(f"{org}#"))
+        for name, value in key.items())

@@ -68,3 +68,15 @@ class TooManyRequests(ChairsideError):
     """Rate limited (HTTP 429)."""
 
     code = "too_many_requests"
+
+
+class PayloadTooLarge(ChairsideError):
+    """The request body is larger than any request of this API needs (HTTP 413)."""
+
+    code = "payload_too_large"
+
+
+class Unavailable(ChairsideError):
+    """A dependency the request needs (the token keys) could not be reached; retrying may work (HTTP 503)."""
+
+    code = "service_unavailable"

@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
-from functions.schemas.common import PageQuery, Strict
+from functions.schemas.common import CalendarDate, Note, PageQuery, Strict
 from functions.schemas.plans import LocationId, PatientId, PlanId, StepId
+from shared import clock
 
 AppointmentId = Annotated[str, Field(pattern=r"^apt_[0-9a-z]{26}$")]
 Duration = Annotated[int, Field(ge=5, le=480, strict=True, description="Minutes, 5 to 480")]
-Notes = Annotated[str, Field(max_length=2000)]
-Start = Annotated[AwareDatetime, Field(description="ISO 8601 with a UTC offset",
-                                       examples=["2026-03-10T09:30:00-04:00"])]
+Notes = Note(2000)
+BOOKING_HORIZON = timedelta(days=731)
+
+
+def _bookable(value: datetime) -> datetime:
+    """Within two years of now: nothing later is an appointment (and year 9999 or 0001 would overflow UTC)."""
+    try:
+        instant = value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("is out of range") from exc
+    now = clock.now()
+    if not now - BOOKING_HORIZON <= instant <= now + BOOKING_HORIZON:
+        raise ValueError("must be within two years of now")
+    return value
+
+
+Start = Annotated[AwareDatetime, AfterValidator(_bookable),
+                  Field(description="ISO 8601 with a UTC offset, at most two years ahead",
+                        examples=["2026-03-10T09:30:00-04:00"])]
 
 
 class AppointmentCreate(Strict):
@@ -38,7 +55,7 @@ class AppointmentPatch(Strict):
 
 class AppointmentList(PageQuery):
     location_id: LocationId | None = None
-    date: dt.date | None = Field(None, description="The location's local date; default today there")
+    date: CalendarDate | None = Field(None, description="The location's local date; default today there")
     patient_id: PatientId | None = None
 
     @model_validator(mode="after")
@@ -51,4 +68,4 @@ class AppointmentList(PageQuery):
 
 
 class CancelIn(Strict):
-    reason: Annotated[str, Field(max_length=500)] = ""
+    reason: Note(500) = ""

@@ -7,16 +7,16 @@ from typing import Annotated
 
 from pydantic import Field
 
-from functions.schemas.common import Cents, Percent, Strict
+from functions.schemas.common import Cents, Line, Percent, Strict
 from shared.domain.catalog import CATEGORIES
 
 CoverageCategory = StrEnum("CoverageCategory", {name: name for name in CATEGORIES})  # type: ignore[misc]
-CdtCode = Annotated[str, Field(pattern=r"^D\d{4}$")]
+CdtCode = Annotated[str, Field(pattern=r"^D[0-9]{4}$")]
 
 
 class CoverageIn(Strict):
-    carrier: Annotated[str, Field(min_length=1, max_length=100)]
-    member_id: Annotated[str, Field(min_length=1, max_length=50)]
+    carrier: Line(100, min_length=1)
+    member_id: Line(50, min_length=1)
     renewal_month: Annotated[int, Field(ge=1, le=12, strict=True)] = 1
     annual_max_cents: Cents
     used_cents: Cents = 0

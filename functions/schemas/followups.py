@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
-from typing import Annotated
 
 from pydantic import Field, model_validator
 
 from functions.schemas.appointments import AppointmentId
-from functions.schemas.common import PageQuery, Strict
+from functions.schemas.common import CalendarDate, Note, PageQuery, Strict
 from functions.schemas.plans import LocationId, PatientId
 from shared.services.followups import KINDS, OUTCOMES, STATUSES
 
@@ -26,14 +24,14 @@ class FollowUpList(PageQuery):
 
 class ResolveIn(Strict):
     outcome: OutcomeIn
-    note: Annotated[str, Field(max_length=2000)] = ""
+    note: Note(2000) = ""
 
 
 class MessageList(PageQuery):
     patient_id: PatientId | None = None
     appointment_id: AppointmentId | None = None
     location_id: LocationId | None = None
-    date: dt.date | None = Field(None, description="With location_id: the local send date; default today there")
+    date: CalendarDate | None = Field(None, description="With location_id: the local send date; default today there")
 
     @model_validator(mode="after")
     def _one_subject(self) -> MessageList:

@@ -8,9 +8,9 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field
 
-from functions.schemas.common import Strict
+from functions.schemas.common import CALENDAR_WINDOW, Strict
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def _iso_date_text(value: object) -> object:
@@ -20,7 +20,8 @@ def _iso_date_text(value: object) -> object:
     return value
 
 
-LocalDate = Annotated[date, BeforeValidator(_iso_date_text), Field(examples=["2025-03-01"])]
+LocalDate = Annotated[date, BeforeValidator(_iso_date_text), CALENDAR_WINDOW,
+                      Field(examples=["2025-03-01"])]
 
 
 class KpiQuery(Strict):

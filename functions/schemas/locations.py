@@ -10,6 +10,7 @@ from functions.schemas.common import (
     Cents,
     Email,
     Language,
+    Line,
     LocalTime,
     Name,
     PageQuery,
@@ -20,11 +21,11 @@ from functions.schemas.common import (
 
 
 class Address(Strict):
-    line1: Annotated[str, Field(max_length=200)]
-    line2: Annotated[str, Field(max_length=200)] | None = None
-    city: Annotated[str, Field(max_length=100)]
-    region: Annotated[str, Field(max_length=100)] | None = None
-    postal_code: Annotated[str, Field(max_length=20)]
+    line1: Line(200, min_length=1)
+    line2: Line(200) | None = None
+    city: Line(100, min_length=1)
+    region: Line(100) | None = None
+    postal_code: Line(20, min_length=1)
     country: Annotated[str, Field(pattern="^[A-Z]{2}$")] = "US"
 
 
@@ -41,7 +42,7 @@ class QuietHours(Strict):
         return self
 
 
-FeeSchedule = dict[Annotated[str, Field(pattern=r"^D\d{4}$")], Cents]
+FeeSchedule = dict[Annotated[str, Field(pattern=r"^D[0-9]{4}$")], Cents]
 
 
 class LocationCreate(Strict):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StrictBool
 
-from functions.schemas.common import BirthDate, Email, Language, Name, PageQuery, Phone, Strict
+from functions.schemas.common import BirthDate, Email, Language, Line, Name, Note, PageQuery, Phone, Strict
 
 
 class PurposeConsent(Strict):
@@ -22,7 +22,7 @@ class Consent(Strict):
     sms: PurposeConsent = PurposeConsent()
 
 
-Notes = Annotated[str, Field(max_length=2000)]
+Notes = Note(2000)
 
 
 class PatientCreate(Strict):
@@ -50,4 +50,4 @@ class PatientPatch(Strict):
 
 class PatientList(PageQuery):
     location_id: Annotated[str, Field(pattern=r"^loc_[0-9a-z]{26}$")]
-    q: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    q: Line(100, min_length=1) | None = None

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from functions.schemas.common import Cents, PageQuery, Strict
+from functions.schemas.common import Cents, DueDate, Line, Note, PageQuery, PastDate, Strict
 from functions.schemas.plans import PatientId, PlanId, StepId
 from shared.domain.claim_lifecycle import ClaimKind, ClaimStatus
 
 PositiveCents = Annotated[int, Field(ge=1, le=100_000_000, strict=True)]
-Reference = Annotated[str, Field(min_length=1, max_length=100, description="The payer's or processor's reference")]
-Note = Annotated[str, Field(max_length=1000)]
+Reference = Annotated[Line(100, min_length=1), Field(description="The payer's or processor's reference")]
+Memo = Note(1000)
 
 
 class PaymentMethod(StrEnum):
@@ -34,7 +33,7 @@ class PaymentCreate(Strict):
                                                           "required for every method but cash")
     pay_in_full: bool = Field(False, description="Take the location's pay-in-full discount: the amount must be "
                                                  "the discounted balance of the patient portion")
-    note: Note = ""
+    note: Memo = ""
 
     @model_validator(mode="after")
     def _reference_unless_cash(self) -> PaymentCreate:
@@ -50,7 +49,7 @@ class PaymentList(PageQuery):
 
 class RefundCreate(Strict):
     amount_cents: PositiveCents
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    reason: Note(500, min_length=1)
     reference: Reference | None = None
 
 
@@ -64,19 +63,19 @@ class PaymentPlanIn(Strict):
     count: Annotated[int, Field(ge=1, le=72, strict=True, description="Number of installments")]
     frequency: Frequency = Frequency.MONTHLY
     apr_bps: Annotated[int, Field(ge=0, le=3600, strict=True, description="APR in basis points: 1299 = 12.99%")] = 0
-    first_due: date | None = Field(None, description="Local date of the first installment; default one period "
+    first_due: DueDate | None = Field(None, description="Local date of the first installment; default one period "
                                                      "from today at the location")
-    signer_name: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+    signer_name: Line(200, min_length=1) | None = Field(
         None, description="The patient signs these terms now; omit to leave them unsigned")
 
 
 class FinancingCreate(Strict):
-    provider: Annotated[str, Field(min_length=1, max_length=100, description="A provider the location offers")]
+    provider: Annotated[Line(100, min_length=1), Field(description="A provider the location offers")]
     amount_cents: PositiveCents
     months: Annotated[int, Field(ge=1, le=120, strict=True)] | None = Field(
         None, description="Which of the provider's offers, by its term (default: its only offer)")
     reference: Reference | None = None
-    note: Note = ""
+    note: Memo = ""
 
 
 class FinancingStatus(StrEnum):
@@ -91,7 +90,7 @@ class FinancingPatch(Strict):
     approved_cents: PositiveCents | None = Field(None, description="What the provider approved; default the "
                                                                   "amount applied for")
     reference: Reference | None = None
-    note: Note | None = None
+    note: Memo | None = None
 
 
 class ClaimCreate(Strict):
@@ -99,9 +98,10 @@ class ClaimCreate(Strict):
     step_ids: Annotated[list[StepId], Field(min_length=1, max_length=200)] | None = Field(
         None, description="Steps claimed; default the accepted steps (all steps before acceptance)")
     expected_cents: Cents | None = Field(None, description="Default: the frozen estimate's insurance portion")
-    service_date: date | None = Field(None, description="Local date of service; default today at the location")
+    service_date: PastDate | None = Field(None, description="Local date of service (1900 to today); default today "
+                                                              "at the location")
     reference: Reference | None = Field(None, description="The carrier's claim number")
-    note: Note = ""
+    note: Memo = ""
 
 
 class ClaimPatch(Strict):
@@ -109,4 +109,4 @@ class ClaimPatch(Strict):
     paid_cents: Cents | None = Field(None, description="What the insurer paid (with status paid)")
     expected_cents: Cents | None = None
     reference: Reference | None = None
-    note: Note | None = None
+    note: Memo | None = None

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from functions.schemas.common import Cents, PageQuery, Strict
+from functions.schemas.common import Cents, Line, Note, PageQuery, Strict
 from shared.domain.plans import PATIENT_DECLINE_REASONS, PlanStatus
 
 PlanId = Annotated[str, Field(pattern=r"^pln_[0-9a-z]{26}$")]
@@ -19,7 +19,7 @@ PlanStatusIn = StrEnum("PlanStatusIn", {s.value: s.value for s in PlanStatus})  
 
 
 class ProcedureIn(Strict):
-    code: Annotated[str, Field(pattern=r"^[Dd]\d{4}$", examples=["D2740"])]
+    code: Annotated[str, Field(pattern=r"^[Dd][0-9]{4}$", examples=["D2740"])]
     tooth: Annotated[str, Field(max_length=2)] | Annotated[int, Field(ge=1, le=32)] | None = None
     surfaces: Annotated[str, Field(max_length=7)] | None = None
     fee_cents: Cents | None = Field(None, description="Overrides the location's fee schedule")
@@ -31,7 +31,7 @@ class StepIn(Strict):
 
 
 class PhaseIn(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Line(200, min_length=1)
     steps: Annotated[list[StepIn], Field(min_length=1, max_length=50)]
 
 
@@ -43,14 +43,14 @@ class PlanCreate(Strict):
     location_id: LocationId | None = Field(None, description="Defaults to the patient's location")
     phases: Phases
     alternative_to: PlanId | None = Field(None, description="Another option for the same diagnosis")
-    option_label: Annotated[str, Field(max_length=200)] | None = None
-    notes: Annotated[str, Field(max_length=4000)] = ""
+    option_label: Line(200) | None = None
+    notes: Note(4000) = ""
 
 
 class PlanPatch(Strict):
     phases: Phases | None = None
-    option_label: Annotated[str, Field(max_length=200)] | None = None
-    notes: Annotated[str, Field(max_length=4000)] | None = None
+    option_label: Line(200) | None = None
+    notes: Note(4000) | None = None
 
 
 class PlanList(PageQuery):
@@ -64,17 +64,17 @@ class PresentIn(Strict):
 
 
 class AcceptIn(Strict):
-    signer_name: Annotated[str, Field(min_length=1, max_length=200)]
+    signer_name: Line(200, min_length=1)
     version: Annotated[int, Field(ge=1, strict=True, description="The plan version the patient saw and signed")]
     step_ids: Annotated[list[StepId], Field(min_length=1)] | None = Field(None, description="Omit to accept all")
 
 
 class DeclineIn(Strict):
     reason: DeclineReasonIn
-    note: Annotated[str, Field(max_length=1000)] = ""
+    note: Note(1000) = ""
 
 
 class ProcedureQuery(Strict):
-    q: Annotated[str, Field(max_length=100)] = ""
+    q: Line(100) = ""
     location_id: LocationId | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 20

@@ -87,7 +87,7 @@ CATEGORY_RANGES: tuple[tuple[int, int, Category], ...] = (
 SURFACE_ORDER = "MODBIFL"
 PRIMARY_TEETH = "ABCDEFGHIJKLMNOPQRST"
 
-_CODE_PATTERN = re.compile(r"D\d{4}")
+_CODE_PATTERN = re.compile(r"D[0-9]{4}")
 
 
 class ToothRule(StrEnum):
@@ -212,7 +212,7 @@ def search(q: str, limit: int = 20) -> list[Procedure]:
         raise _invalid("q", "q must be a string")
     query = q.strip().lower()
     words = query.split()
-    prefix = ("d" + query if query.isdigit() else query).upper()
+    prefix = ("d" + query if query.isascii() and query.isdigit() else query).upper()
     by_prefix: list[Procedure] = []
     by_words: list[Procedure] = []
     for entry in all_procedures():
@@ -248,7 +248,7 @@ def normalize_tooth(tooth: object) -> str | None:
         text = tooth.strip().upper()
         if not text:
             return None
-        if text.isdigit() and 1 <= int(text) <= 32:
+        if text.isascii() and text.isdigit() and 1 <= int(text) <= 32:
             return str(int(text))
         if len(text) == 1 and text in PRIMARY_TEETH:
             return text

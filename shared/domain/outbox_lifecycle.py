@@ -5,7 +5,9 @@ rows, never a row a sender has taken). A sender claims a planned row (planned ->
 row whose lease ran out may be claimed again), then records sent or failed, or gives it back (planned,
 due again later: a retry after a transient error, or quiet hours because the run is late). At send time
 the sender may still drop it (suppressed or cancelled). Cancelling (the appointment moved, was cancelled
-or is over) touches only rows no sender has taken. Sent and failed are final.
+or is over) touches only rows no sender has taken. A row still sending when its lease ran out may have
+reached the provider: an at-most-once channel's row becomes unconfirmed (docs/DECISIONS.md). Sent, failed
+and unconfirmed are final.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class MessageStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"  # the provider may or may not have it: never sent again blindly
 
 
 class MessageOperation(StrEnum):
@@ -30,6 +33,7 @@ class MessageOperation(StrEnum):
     REQUEUE = "requeue"  # due again later (retry, quiet hours, a row the sender missed)
     RECORD_SENT = "record-sent"
     FAIL = "fail"
+    UNCONFIRM = "unconfirm"  # a lapsed lease on an at-most-once channel: the send's outcome is unknown
     DROP = "drop"  # the sender finds, at send time, that it must not go out
     SUPPRESS = "suppress"  # the patient opted out, bounced or complained
     CANCEL = "cancel"
@@ -50,6 +54,7 @@ OUTBOX = Lifecycle[MessageStatus, MessageOperation](
         MessageOperation.REQUEUE: {status: frozenset({M.PLANNED}) for status in WAITING},
         MessageOperation.RECORD_SENT: {M.SENDING: frozenset({M.SENT})},
         MessageOperation.FAIL: {status: frozenset({M.FAILED}) for status in WAITING},
+        MessageOperation.UNCONFIRM: {M.SENDING: frozenset({M.UNCONFIRMED})},
         MessageOperation.DROP: {status: frozenset({M.SUPPRESSED, M.CANCELLED}) for status in WAITING},
         MessageOperation.SUPPRESS: {M.PLANNED: frozenset({M.SUPPRESSED})},
         MessageOperation.CANCEL: {status: frozenset({M.CANCELLED}) for status in UNCLAIMED},

@@ -139,9 +139,11 @@ def create(principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
     doc = {name: value for name, value in doc.items() if value is not None}
     book = Book.load(principal.org, patient["id"], now)
     book.place(doc)
-    record = _write(principal.org, doc, None, book, plan_change)
-    outbox.plan_patient_reminders(principal.org, location, patient, [doc], now)
-    return view(record)
+
+    def reminders(uow: UnitOfWork) -> None:  # committed with the booking: never an appointment without them
+        outbox.plan_patient_reminders(principal.org, location, patient, [doc], now, uow)
+
+    return view(_write(principal.org, doc, None, book, plan_change, reminders))
 
 
 def get(principal: Principal, appointment_id: str) -> dict[str, Any]:

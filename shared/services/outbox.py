@@ -42,6 +42,7 @@ from shared.services import locations, patients
 from shared.services.visibility import Kind, get_visible, visible
 from shared.store import outbox as outbox_store
 from shared.store.table import Record
+from shared.store.unit_of_work import UnitOfWork, conflict
 
 CAP_WINDOW = timedelta(days=7)
 FAR_FUTURE = timedelta(days=3660)
@@ -145,8 +146,10 @@ class PlanOutcome:
 
 
 def plan_patient_reminders(org: str, location: Mapping[str, Any], patient: Mapping[str, Any],
-                           appointments: Sequence[Mapping[str, Any]], now: datetime) -> PlanOutcome:
-    """Plan and store the reminders of one patient's active appointments at one location.
+                           appointments: Sequence[Mapping[str, Any]], now: datetime,
+                           uow: UnitOfWork | None = None) -> PlanOutcome:
+    """Plan and store the reminders of one patient's active appointments at one location; with `uow`, the
+    rows commit with it (a booking and its reminders, all or nothing).
 
     One Query reads the patient's rows around these appointments: the SMS that count against the caps,
     and this plan's rows as stored (so that unchanged rows are not written again)."""
@@ -168,7 +171,8 @@ def plan_patient_reminders(org: str, location: Mapping[str, Any], patient: Mappi
         ctx = MessagingContext(settings, patient["id"], contact_prefs(patient), now, tuple(sms.values()))
         planned = plan_messages(reminder_requests(appt["id"], starts[appt["id"]], settings.tz_name), ctx)
         extras = {"appointment_id": appt["id"], "appointment_start": appt["start"]}
-        outcome.add(store_planned(org, settings.tz_name, [(message, extras) for message in planned], stored, now))
+        outcome.add(store_planned(org, settings.tz_name, [(message, extras) for message in planned], stored, now,
+                                  uow))
         for message in planned:
             if message.channel == Channel.SMS and message.reason is None:
                 sms[message.id] = ExistingSms(message.id, message.send_at)
@@ -195,7 +199,7 @@ def row_doc(message: PlannedMessage, now: datetime, extras: Mapping[str, Any],
 
 
 def store_planned(org: str, tz_name: str, messages: Sequence[tuple[PlannedMessage, Mapping[str, Any]]],
-                  stored: Mapping[str, Record], now: datetime) -> PlanOutcome:
+                  stored: Mapping[str, Record], now: datetime, uow: UnitOfWork | None = None) -> PlanOutcome:
     """Write each planned or suppressed message unless the stored row already says the same, or a
     sender has it. A row already planned is never turned into a `past` suppression: the send time
     passed while it waited, and the sender, not the planner, decides what happens to it now."""
@@ -217,7 +221,11 @@ def store_planned(org: str, tz_name: str, messages: Sequence[tuple[PlannedMessag
             continue
         version = int(record.version) + 1 if record is not None else 1
         local_date = clock.local_date(message.send_at, tz_name).isoformat()
-        if outbox_store.put_if_replannable(outbox_store.to_record(org, doc, version, local_date)):
+        record = outbox_store.to_record(org, doc, version, local_date)
+        if uow is not None:
+            outbox_store.add_if_replannable(uow, record, conflict("a reminder of this appointment is being sent"))
+            outcome.written += 1
+        elif outbox_store.put_if_replannable(record):
             outcome.written += 1
     return outcome
 

@@ -12,16 +12,20 @@ What can fail:
 - throttling, a 5xx, the network: botocore retries a few times; if it still fails the row goes back to
   planned, due again after a backoff (1, 4, 16 minutes); after `MAX_ATTEMPTS` it is failed. A failed
   row opens a follow-up task, so a person reaches the patient another way;
+- DynamoDB fails after the provider accepted a message: the status write is retried with backoff for
+  about a minute (`STATUS_WRITE_DELAYS`) before the run gives up and stops;
 - the run dies half way (timeout, crash): rows it recorded as sent stay sent, rows it had not reached
-  are still planned, and the one row it held is released when its lease ends. The one thing no outbox
-  can rule out is a crash between the provider accepting a message and our recording it: that row is
-  sent again after its lease (at-least-once, for one row per crash).
+  are still planned. The row it held, still `sending` when its lease ends, may or may not have reached
+  the provider. Delivery per channel (docs/DECISIONS.md): SMS is at-most-once, such a row becomes
+  `unconfirmed` with a reason and a follow-up task, and is never sent again blindly (a second text counts
+  against the patient's caps and annoys more than a missing one); email is at-least-once, such a row is
+  sent again, once, and marked so (a duplicate reminder email is harmless, a missing one costs a visit).
 """
 
 from __future__ import annotations
 
 import time as timer
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,6 +48,10 @@ from shared.store.registry import all_locations
 from shared.store.table import Record
 
 LOOKBACK_HOURS = 3
+AT_MOST_ONCE = frozenset({Channel.SMS})  # channels whose rows are never sent twice, at the cost of maybe never
+STATUS_WRITE_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # seconds between tries: about a minute in all
+UNKNOWN_OUTCOME = ("provider_outcome_unknown: the sender stopped after claiming this message, so the provider "
+                   "may or may not have sent it; check with the patient before sending it again")
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 4
 BACKOFF_BASE_MINUTES = 4  # attempt n waits 4^(n-1) minutes: 1, 4, 16
@@ -59,6 +67,7 @@ class SendSummary:
     deferred: int = 0  # quiet hours at the location right now: due again when they end
     retrying: int = 0
     failed: int = 0
+    unconfirmed: int = 0  # a previous run may have sent it: not sent again (at-most-once channels)
     skipped: int = 0  # taken by another sender, or changed since the query read it
 
     def as_dict(self) -> dict[str, int]:
@@ -102,8 +111,36 @@ def run(now: datetime, notifier: Notifier, orgs: Iterable[str] | None = None,
                 logger.warning("sender stopped at its time budget", extra={"summary": summary.as_dict()})
                 return summary
             summary.due += 1
-            send_row(org, record, now, notifier, lookups, summary)
+            try:
+                send_row(org, record, now, notifier, lookups, summary)
+            except StatusNotRecorded:
+                logger.error("sender stopped: a sent message's status could not be recorded",
+                             extra={"message_id": record.data()["id"], "summary": summary.as_dict()})
+                return summary
     return summary
+
+
+class StatusNotRecorded(Exception):
+    """The provider accepted a message and DynamoDB refused the status write for about a minute."""
+
+
+def sleep(seconds: float) -> None:
+    """Waits between status-write tries (tests replace it to move a simulated clock instead)."""
+    timer.sleep(seconds)
+
+
+def _record(write: Callable[[], bool]) -> bool:
+    """A status write after the provider's accept, retried with backoff through a DynamoDB outage: False only
+    when the row changed meanwhile (the write's condition), StatusNotRecorded when DynamoDB stayed down."""
+    for delay in (*STATUS_WRITE_DELAYS, None):
+        try:
+            return write()
+        except Exception as exc:  # unreachable, throttled or failing: the message is out, keep trying to say so
+            if delay is None:
+                raise StatusNotRecorded(type(exc).__name__) from exc
+            logger.warning("status write failed; retrying", extra={"error": type(exc).__name__, "in_s": delay})
+            sleep(delay)
+    raise AssertionError("unreachable")
 
 
 def send_row(org: str, record: Record, now: datetime, notifier: Notifier, lookups: Lookups,
@@ -112,14 +149,21 @@ def send_row(org: str, record: Record, now: datetime, notifier: Notifier, lookup
     if doc["status"] == "sending" and doc.get("lease_until", "") > iso(now):
         summary.skipped += 1  # another sender holds it
         return
+    resend = doc["status"] == "sending"  # its lease lapsed: the run that held it may have sent it
+    if resend and (doc["channel"] in AT_MOST_ONCE or doc.get("resent_after_unknown_outcome")):
+        if outbox.set_status(record, "unconfirmed", UNKNOWN_OUTCOME, now):
+            summary.unconfirmed += 1
+            followups.open_for_failed_message(org, record.data(), UNKNOWN_OUTCOME, now)
+        return
     location = lookups.location(org, doc["location_id"])
     if location is None:
         _finish(record, "failed", "location_missing", now, summary)
         return
     if not doc.get("reply") and _deferred(record, location, now, summary):
         return
+    marks = {"resent_after_unknown_outcome": True} if resend else {}
     claimed = outbox.set_status(record, "sending", None, now, lease_until=iso(now + LEASE),
-                                attempts=int(doc.get("attempts", 0)) + 1)
+                                attempts=int(doc.get("attempts", 0)) + 1, **marks)
     if not claimed:
         summary.skipped += 1
         return
@@ -145,7 +189,8 @@ def send_row(org: str, record: Record, now: datetime, notifier: Notifier, lookup
     except SendError as exc:
         _after_send_error(org, record, exc, now, summary)
         return
-    if not outbox.set_status(record, "sent", None, now, provider_message_id=provider_id, sent_at=iso(now)):
+    if not _record(lambda: outbox.set_status(record, "sent", None, now, provider_message_id=provider_id,
+                                             sent_at=iso(now))):
         logger.error("sent, but the row changed meanwhile", extra={"message_id": doc["id"]})
     summary.sent += 1
     address = patient["email"] if doc["channel"] == Channel.EMAIL else patient["phone"]

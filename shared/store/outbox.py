@@ -29,6 +29,7 @@ from shared.domain import outbox_lifecycle
 from shared.ids import has_prefix
 from shared.store import records
 from shared.store.table import Record
+from shared.store.unit_of_work import Failure, UnitOfWork
 
 MESSAGE = "MESSAGE"
 WAITING_STATUSES = tuple(map(str, outbox_lifecycle.WAITING))  # rows in the send queue (gsi1)
@@ -84,11 +85,20 @@ def get_many(org: str, message_ids: Iterable[str]) -> dict[str, Record]:
     return found
 
 
+def _replannable() -> Any:
+    return Record.pk.does_not_exist() | Record.doc["status"].is_in(*REPLANNABLE_STATUSES)
+
+
+def add_if_replannable(uow: UnitOfWork, record: Record, on_fail: Failure) -> None:
+    """The same write as `put_if_replannable`, committed with the rest of a unit of work (a booking and its
+    reminders): `on_fail` when a sender has taken the row meanwhile."""
+    uow.put(record, _replannable(), on_fail)
+
+
 def put_if_replannable(record: Record) -> bool:
     """Write a planned row unless a sender has taken it (sending, sent, failed); False when it had."""
-    condition = Record.pk.does_not_exist() | Record.doc["status"].is_in(*REPLANNABLE_STATUSES)
     try:
-        record.save(condition=condition)
+        record.save(condition=_replannable())
     except PutError as exc:
         if records.is_conditional_failure(exc):
             return False
@@ -101,9 +111,9 @@ def replace_if_unchanged(record: Record, expected_version: int) -> bool:
     record.version = expected_version + 1
     try:
         record.save(condition=Record.version == expected_version)
-    except PutError as exc:
-        if records.is_conditional_failure(exc):
-            record.version = expected_version
+    except Exception as exc:
+        record.version = expected_version  # as read, so that a retry of the same write means the same
+        if isinstance(exc, PutError) and records.is_conditional_failure(exc):
             return False
         raise
     return True

@@ -88,3 +88,65 @@ def test_responses_carry_cors_headers_for_front_ends(http):
     assert "ETag" in response.headers["Access-Control-Expose-Headers"]
     denied = http.http.get("/locations")
     assert denied.status_code == 401 and denied.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("locations", ["*", "loc_a,loc_b", ["loc_a", 7], [""], {"*": True}])
+def test_a_locations_claim_must_be_a_json_list_of_ids(http, keys_dir, store, locations):
+    """A string is Cognito's spelling of `custom:locations` only: `"locations": "*"` granted every location."""
+    token = _sign(keys_dir, _claims(locations=locations))
+    response = http.http.get("/locations", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401 and json.loads(response.body)["error"]["code"] == "unauthenticated"
+
+
+class _Keys:
+    """A JWKS loader that counts its fetches and can fail like an unreachable Cognito."""
+
+    def __init__(self, keys_dir: Path) -> None:
+        self.document = json.loads((keys_dir / "jwks.json").read_text())
+        self.fetches = 0
+        self.down = False
+
+    def __call__(self) -> dict:
+        self.fetches += 1
+        if self.down:
+            raise OSError("connection refused")
+        return self.document
+
+
+@pytest.fixture
+def clock_and_keys(monkeypatch, keys_dir):
+    from functions import api
+    from shared import auth
+
+    now = [1000.0]
+    monkeypatch.setattr(auth.time, "monotonic", lambda: now[0])
+    keys = _Keys(keys_dir)
+    monkeypatch.setattr(api, "_verifier", auth.TokenVerifier(keys, "chairside-local", "chairside-local"))
+    return now, keys
+
+
+def test_unknown_kids_refetch_the_keys_at_most_once_a_minute(http, keys_dir, store, clock_and_keys):
+    now, keys = clock_and_keys
+    good = {"Authorization": "Bearer " + _sign(keys_dir, _claims())}
+    assert http.http.get("/locations", headers=good).status_code == 200 and keys.fetches == 1
+    for n in range(20):
+        stranger = {"Authorization": "Bearer " + _sign(keys_dir, _claims(), kid=f"made-up-{n}")}
+        assert http.http.get("/locations", headers=stranger).status_code == 401
+    assert keys.fetches == 1
+    now[0] += 61
+    assert http.http.get("/locations", headers=stranger).status_code == 401 and keys.fetches == 2
+    assert http.http.get("/locations", headers=good).status_code == 200 and keys.fetches == 2
+
+
+def test_keys_that_cannot_be_fetched_answer_503_in_the_error_shape(http, keys_dir, store, clock_and_keys):
+    now, keys = clock_and_keys
+    keys.down = True
+    token = {"Authorization": "Bearer " + _sign(keys_dir, _claims())}
+    for _ in range(3):
+        response = http.http.get("/locations", headers=token)
+        assert response.status_code == 503, response.body
+        assert json.loads(response.body)["error"]["code"] == "service_unavailable"
+    assert keys.fetches == 1  # no fetch storm while Cognito is down
+    keys.down = False
+    now[0] += 61
+    assert http.http.get("/locations", headers=token).status_code == 200

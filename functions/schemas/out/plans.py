@@ -109,7 +109,7 @@ class EstimateOut(Out):
 
 class SurfaceRange(Out):
     min: int
-    max: int
+    max: int | None
 
 
 class CatalogEntryOut(Out):

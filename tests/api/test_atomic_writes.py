@@ -1,0 +1,40 @@
+"""Multi-step writes that must commit together (docs/DATA-MODEL.md, "Multi-step writes"): a booking and its
+reminder rows are one transaction, so no appointment is ever stored without its reminders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+
+from shared.clock import frozen_at
+from tests.factories import location_body, patient_body
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+
+def test_a_booking_and_its_reminders_commit_in_one_transaction(admin, monkeypatch):
+    location = admin.post("/locations", location_body()).data
+    patient = admin.post("/patients", patient_body(location["id"])).data
+    operations: list[str] = []
+    real_call = BaseClient._make_api_call
+
+    def call(client, operation, params):
+        if client.meta.service_model.service_name == "dynamodb":
+            operations.append(operation)
+            item = params.get("Item") or params.get("Key") or {}
+            if operation in ("PutItem", "UpdateItem") and "#MSG#" in item.get("pk", {}).get("S", ""):
+                # an outbox row written outside the booking's transaction
+                raise ClientError({"Error": {"Code": "InternalServerError", "Message": "injected"}}, operation)
+        return real_call(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", call)
+    with frozen_at(NOW):
+        made = admin.post("/appointments", {"patient_id": patient["id"], "start": "2026-03-10T13:30:00Z"})
+    monkeypatch.setattr(BaseClient, "_make_api_call", real_call)
+    assert made.status_code == 201, made.data
+    assert operations.count("TransactWriteItems") == 1
+    messages = admin.get(f"/messages?appointment_id={made.data['id']}").data["items"]
+    assert sorted((m["kind"], m["channel"]) for m in messages) == [
+        ("reminder_2d", "email"), ("reminder_2d", "sms"), ("reminder_2h", "sms"), ("reminder_7d", "email")]
