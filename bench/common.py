@@ -49,12 +49,12 @@ def prepare_in_process(keys_dir: Path) -> None:
     os.environ["CHAIRSIDE_JWKS_FILE"] = str(keys_dir / "jwks.json")
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
+    from infra.local_keys import ensure_local_keys
     from shared.config import reload_settings
-    from shared.local_keys import ensure_local_keys
 
     reload_settings()
     ensure_local_keys(keys_dir)
-    from functions.api import reset_verifier
+    from infra.local_gateway import reset_verifier
 
     reset_verifier()  # benchmarks run back to back in one process, each with its own keys
 
@@ -262,7 +262,8 @@ def api_session(endpoint: str | None, role: str = "admin") -> Iterator[tuple[Api
         from chalice.test import Client
 
         from app import app
-        from shared.local_keys import mint_token
+        from infra.local_gateway import with_gateway
+        from infra.local_keys import mint_token
         from shared.store import table
 
         quiet_request_logs()
@@ -272,7 +273,7 @@ def api_session(endpoint: str | None, role: str = "admin") -> Iterator[tuple[Api
             table.bind(table_name=f"chairside-bench-{uuid.uuid4().hex[:8]}", host=url)
             table.ensure_table()
             try:
-                with Client(app) as client, DynamoDBCounter() as counter:
+                with Client(with_gateway(app)) as client, DynamoDBCounter() as counter:
                     yield Api(client, token, counter), where
             finally:
                 table.Record.delete_table()

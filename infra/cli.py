@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 
 def _token(args: argparse.Namespace) -> int:
+    from infra.local_keys import mint_token
     from infra.local_stack import home
-    from shared.local_keys import mint_token
 
     locations = [part for part in args.locations.split(",") if part] if args.locations else ["*"]
     print(mint_token(home().keys, org=args.org, role=args.role, locations=locations, sub=args.sub))

@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from shared.errors import Unauthenticated
 
 ROLES = ("admin", "coordinator", "front_desk", "provider", "readonly")
@@ -70,6 +68,8 @@ class TokenVerifier:
         self._lock = threading.Lock()
 
     def _key_for(self, kid: str) -> Any:
+        import jwt  # PyJWT and cryptography are local-only: in AWS the gateway verifies (infra/local_gateway.py)
+
         with self._lock:
             stale = time.monotonic() - self._loaded_at > _KEY_CACHE_SECONDS
             if stale or kid not in self._keys:
@@ -85,6 +85,8 @@ class TokenVerifier:
         return key
 
     def verify(self, token: str) -> Principal:
+        import jwt
+
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

@@ -28,8 +28,8 @@ os.environ.pop("CHAIRSIDE_DYNAMODB_ENDPOINT", None)
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from infra.local_keys import ensure_local_keys, mint_token  # noqa: E402
 from shared.config import reload_settings  # noqa: E402
-from shared.local_keys import ensure_local_keys, mint_token  # noqa: E402
 
 reload_settings()
 ensure_local_keys(_KEYS)
@@ -112,8 +112,9 @@ def http(store):
     from chalice.test import Client
 
     from app import app
+    from infra.local_gateway import with_gateway
 
-    with Client(app) as client:
+    with Client(with_gateway(app)) as client:
         yield client
 
 
