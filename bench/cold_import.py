@@ -25,6 +25,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 
+from bench import summary
 from bench.common import REPO, child_env, heading, machine_line, median
 
 BARE_MODULES = ("chalice", "pynamodb.models", "aws_lambda_powertools.logging")
@@ -127,23 +128,10 @@ def request_sample(code: str, env: dict[str, str]) -> tuple[Sample, int]:
 
 def _captured_get_item(api, path: str) -> dict:
     """Serve `path` once in this process and return the Key of the GetItem it made."""
-    from pynamodb.connection.base import Connection
+    from bench.common import Phase, captured_get_item_keys
 
-    from bench.common import Phase
-
-    keys: list[dict] = []
-    original = Connection._make_api_call
-
-    def capture(connection, name, kwargs):
-        if name == "GetItem":
-            keys.append(kwargs["Key"])
-        return original(connection, name, kwargs)
-
-    Connection._make_api_call = capture  # type: ignore[method-assign]
-    try:
+    with captured_get_item_keys() as keys:
         api.call(Phase("capture"), "GET", path)
-    finally:
-        Connection._make_api_call = original  # type: ignore[method-assign]
     return keys[0]
 
 
@@ -178,6 +166,7 @@ def request_report(runs: int, endpoint: str | None) -> str:
             app_samples.append(app_sample)
             floor_samples.append(request_sample(_FLOOR_REQUEST, env)[0])
     app_s, floor_s = median([s.import_s for s in app_samples]), median([s.import_s for s in floor_samples])
+    summary.record("cold GET /patients/{id} / floor + raw GetItem", app_s / floor_s)
     app_p, floor_p = median([s.process_s for s in app_samples]), median([s.process_s for s in floor_samples])
     return "\n".join([
         "",
@@ -250,6 +239,7 @@ def report(runs: int) -> str:
     app_import, app_process, app_rss = medians(app_samples)
     bare_import, bare_process, bare_rss = medians(bare_samples)
     app_costs, bare_costs = import_costs(APP_MODULES, env), import_costs(BARE_MODULES, env)
+    summary.record("import app / floor", app_import / bare_import)
 
     lines = [
         heading("Cold import of the API handler (app)"),

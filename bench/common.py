@@ -159,6 +159,41 @@ class DynamoDBCounter:
         self.uninstall()
 
 
+@contextlib.contextmanager
+def captured_get_item_keys() -> Iterator[list[dict[str, Any]]]:
+    """The Key of every GetItem pynamodb makes inside the block, in order (to replay them raw)."""
+    from pynamodb.connection.base import Connection
+
+    keys: list[dict[str, Any]] = []
+    original = Connection._make_api_call
+
+    def capture(connection: Any, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
+        if operation_name == "GetItem":
+            keys.append(operation_kwargs["Key"])
+        return original(connection, operation_name, operation_kwargs)
+
+    Connection._make_api_call = capture  # type: ignore[method-assign]
+    try:
+        yield keys
+    finally:
+        Connection._make_api_call = original  # type: ignore[method-assign]
+
+
+def raw_get_item_seconds(keys: Sequence[dict[str, Any]]) -> list[float]:
+    """Each GetItem replayed through the store's own botocore client: no pynamodb, no app code around it."""
+    from shared.store import table
+
+    client, name = table.connection().client, table.Record.Meta.table_name
+    seconds = []
+    for key in keys:
+        started = time.perf_counter()
+        found = client.get_item(TableName=name, Key=key)
+        seconds.append(time.perf_counter() - started)
+        if "Item" not in found:
+            raise RuntimeError("a replayed GetItem found nothing")
+    return seconds
+
+
 def per_call(calls: Counter[str], n: int) -> str:
     """'3.0 (GetItem 1.0, PutItem 1.0, PutItem(audit) 1.0)': requests per call, by operation."""
     total = sum(calls.values()) / n
