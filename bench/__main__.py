@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import benefits, cold_import, kpis, package, patients, payments, plans, reminders, summary
+from bench import benefits, cold_import, cost, kpis, package, patients, payments, plans, reminders, summary
 
 # Cold import first: it runs child processes only, before DynamoDB Local takes a core.
 BENCHMARKS = {"cold_import": cold_import, "package": package, "patients": patients, "plans": plans,
-              "payments": payments, "kpis": kpis, "reminders": reminders, "benefits": benefits}
+              "payments": payments, "kpis": kpis, "reminders": reminders, "benefits": benefits, "cost": cost}
 
 
 def main(argv: list[str] | None = None) -> None:
