@@ -22,8 +22,8 @@ event = {"resource": "/health", "path": "/health", "httpMethod": "GET", "headers
          "stageVariables": None, "body": None, "isBase64Encoded": False,
          "requestContext": {"resourcePath": "/health", "httpMethod": "GET", "requestId": "r", "path": "/health"}}
 assert app.app(event, None)["statusCode"] == 200
-route_modules = sorted(m for m in sys.modules if m.split(".")[-1] in {r[3] for r in __import__(
-    "functions.route_index").route_index.ROUTES} and m.startswith("functions."))
+from functions.route_index import ROUTES
+route_modules = sorted(m for m in sys.modules if m in {"functions." + r[3] for r in ROUTES})
 print(json.dumps({"import": loaded_at_import, "after_health": route_modules}))
 """
 
