@@ -51,6 +51,10 @@ def say(message: str) -> None:
     print(f"chairside: {message}", flush=True)
 
 
+def audit_file(paths: Paths) -> Path:
+    return paths.home / "audit" / "audit.jsonl"
+
+
 def configure_environment(paths: Paths, dynamodb_url: str, moto_url: str) -> None:
     """Point our code (and any boto3 client it builds) at the local stand-ins, before anything connects."""
     from infra.local_keys import ensure_local_keys
@@ -124,6 +128,10 @@ def run() -> int:
         with MotoServer(port=moto_port) as moto:
             say(f"moto server ready at {moto.endpoint_url} (SES, SNS, SQS, EventBridge)")
             configure_environment(paths, dynamodb.endpoint_url, moto.endpoint_url)
+            from infra import local_audit
+
+            local_audit.attach(local_audit.FileSink(audit_file(paths)))
+            say(f"audit events in {audit_file(paths)} (query: chairside audit --org ORG --patient ID)")
             prepare_store()
             build_console()
             from infra.schedules import LocalScheduler

@@ -34,8 +34,11 @@ from shared.config import reload_settings  # noqa: E402
 reload_settings()
 ensure_local_keys(_KEYS)
 
+from infra import local_audit  # noqa: E402
 from shared.store import table  # noqa: E402
 from tests.helpers import CACHE  # noqa: E402
+
+_AUDIT = local_audit.attach(local_audit.MemorySink())
 
 
 @pytest.fixture(scope="session")
@@ -121,6 +124,12 @@ def http(store):
 @pytest.fixture
 def admin(http, org) -> Caller:
     return Caller(http, org, "admin")
+
+
+@pytest.fixture
+def audit_events() -> local_audit.MemorySink:
+    """Every audit event this test process emitted (the local stand-in for the audit archive)."""
+    return _AUDIT
 
 
 @pytest.fixture
