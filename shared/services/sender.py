@@ -1,8 +1,9 @@
 """The sender: every minute, send the outbox rows that are due, each exactly once as far as we can tell.
 
-It reads the rows of every group due in the last `LOOKBACK` (one send queue across groups, sharded by
-3-hour buckets: an idle run is at most 2 Queries whatever the number of groups; rows the sender missed
-for longer are put back by the nightly job), a page at a time, fetching the page's locations, patients and appointments
+It reads the rows of every group due in the last `RECENT` minutes, or the last `LOOKBACK` hours every
+quarter hour (one send queue across groups, sharded by 3-hour buckets: an idle run is at most 2 Queries
+whatever the number of groups, usually 1; rows the sender missed for longer are put back by the nightly
+job), a page at a time, fetching the page's locations, patients and appointments
 with BatchGetItem before sending any of them. Each row is claimed with a conditional write
 (planned -> sending, with a lease, conditional on the version read), so two overlapping senders never
 both send it. Then, at send time, the rules are checked again against what is true now: the patient
@@ -47,6 +48,8 @@ from shared.store import records
 from shared.store.table import Record
 
 LOOKBACK = outbox_store.BUCKET  # 3 hours: rows missed for longer are put back by the nightly job
+RECENT = timedelta(minutes=15)  # what the other runs look back: one Query, two in a bucket's first minutes
+SWEEP_EVERY_MINUTES = 15  # a run at a quarter hour looks back the whole LOOKBACK (late rows after an outage)
 PAGE = 100  # rows whose lookups are fetched together (BatchGetItem takes 100 keys)
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 4
@@ -118,7 +121,8 @@ def run(now: datetime, notifier: Notifier, orgs: Iterable[str] | None = None,
     started = timer.monotonic()
     summary, lookups = SendSummary(), Lookups()
     wanted = None if orgs is None else frozenset(orgs)
-    for page in _pages(outbox_store.due_rows(now, LOOKBACK), PAGE):
+    lookback = LOOKBACK if now.minute % SWEEP_EVERY_MINUTES == 0 else RECENT
+    for page in _pages(outbox_store.due_rows(now, lookback), PAGE):
         rows = [record for record in page if wanted is None or outbox.org_of(record) in wanted]
         lookups.prefetch(rows)
         for record in rows:
