@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import os
 import platform
@@ -277,9 +278,13 @@ class Api:
 
 def quiet_request_logs() -> None:
     """Keep formatting each request's log line (part of the cost) but write it to /dev/null."""
+    from shared import audit_log
     from shared.logs import logger
 
     logger.registered_handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the process
+    for handler in audit_log.logger.handlers:  # the audit lines too (formatted, as in production)
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+            handler.setStream(open(os.devnull, "w"))  # noqa: SIM115
 
 
 
