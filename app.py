@@ -1,37 +1,44 @@
-"""Chairside's AWS entry points. Wiring only: the routes live in functions/, the thinking in shared/."""
+"""Chairside's AWS entry points. Wiring only: the routes live in functions/, the thinking in shared/.
+
+A cold start registers every route from the generated index without importing a route module, a request
+model or the HTTP layer: the first request to a route loads what that route needs (functions/routes.py).
+"""
 
 from __future__ import annotations
 
 from chalice import Chalice, Response
 
-from functions.api import RouteSpec, handle, reject_chalice_error
-from functions.routes import all_routes
+from functions.route_index import ROUTES
 from shared.logs import logger
 from shared.observability import traced
 
 app = Chalice(app_name="chairside")
 
 
-def _view(spec: RouteSpec):
+def _view(module: str, name: str):
     def view(**params: str) -> Response:
+        from functions.api import handle
+        from functions.routes import spec_named
+
         request = app.current_request
         context = request.context or {}
         outcome = handle(
-            spec,
+            spec_named(module, name),
             headers=dict(request.headers or {}),
             params=params,
             raw_query=dict(request.query_params or {}),
             raw_body=request.raw_body,
             request_id=context.get("requestId"),
+            claims=(context.get("authorizer") or {}).get("claims"),  # verified by the gateway's authorizer
         )
         return Response(body=outcome.body, status_code=outcome.status, headers=outcome.headers)
 
-    view.__name__ = spec.name
+    view.__name__ = name
     return view
 
 
-for _spec in all_routes():
-    app.route(_spec.path, methods=[_spec.method], content_types=["*/*"], name=_spec.name)(_view(_spec))
+for _method, _path, _name, _module, _public in ROUTES:
+    app.route(_path, methods=[_method], content_types=["*/*"], name=_name)(_view(_module, _name))
 
 
 @app.middleware("all")
@@ -49,6 +56,8 @@ def error_shape(event, get_response):
     """Requests Chalice answers itself (415, 405, ...) still get our error shape."""
     response = get_response(event)
     if response.status_code >= 400:
+        from functions.api import reject_chalice_error
+
         request_id = (event.context or {}).get("requestId", "")
         converted = reject_chalice_error(response.status_code, response.body, request_id)
         if converted is not None:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import benefits, cold_import, kpis, patients, payments, plans, reminders
+from bench import benefits, cold_import, cost, kpis, package, patients, payments, plans, reminders, summary
 
 # Cold import first: it runs child processes only, before DynamoDB Local takes a core.
-BENCHMARKS = {"cold_import": cold_import, "patients": patients, "plans": plans, "payments": payments, "kpis": kpis,
-              "reminders": reminders, "benefits": benefits}
+BENCHMARKS = {"cold_import": cold_import, "package": package, "patients": patients, "plans": plans,
+              "payments": payments, "kpis": kpis, "reminders": reminders, "benefits": benefits, "cost": cost}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> None:
             defaults = argparse.ArgumentParser(prog=name)
             module.add_arguments(defaults)
             module.run(defaults.parse_args([]))
+    print(summary.report())
     print(f"\n(benchmarks took {time.perf_counter() - started:.1f} s)")
 
 

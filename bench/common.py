@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import os
 import platform
@@ -49,12 +50,12 @@ def prepare_in_process(keys_dir: Path) -> None:
     os.environ["CHAIRSIDE_JWKS_FILE"] = str(keys_dir / "jwks.json")
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
+    from infra.local_keys import ensure_local_keys
     from shared.config import reload_settings
-    from shared.local_keys import ensure_local_keys
 
     reload_settings()
     ensure_local_keys(keys_dir)
-    from functions.api import reset_verifier
+    from infra.local_gateway import reset_verifier
 
     reset_verifier()  # benchmarks run back to back in one process, each with its own keys
 
@@ -159,6 +160,41 @@ class DynamoDBCounter:
         self.uninstall()
 
 
+@contextlib.contextmanager
+def captured_get_item_keys() -> Iterator[list[dict[str, Any]]]:
+    """The Key of every GetItem pynamodb makes inside the block, in order (to replay them raw)."""
+    from pynamodb.connection.base import Connection
+
+    keys: list[dict[str, Any]] = []
+    original = Connection._make_api_call
+
+    def capture(connection: Any, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
+        if operation_name == "GetItem":
+            keys.append(operation_kwargs["Key"])
+        return original(connection, operation_name, operation_kwargs)
+
+    Connection._make_api_call = capture  # type: ignore[method-assign]
+    try:
+        yield keys
+    finally:
+        Connection._make_api_call = original  # type: ignore[method-assign]
+
+
+def raw_get_item_seconds(keys: Sequence[dict[str, Any]]) -> list[float]:
+    """Each GetItem replayed through the store's own botocore client: no pynamodb, no app code around it."""
+    from shared.store import table
+
+    client, name = table.connection().client, table.Record.Meta.table_name
+    seconds = []
+    for key in keys:
+        started = time.perf_counter()
+        found = client.get_item(TableName=name, Key=key)
+        seconds.append(time.perf_counter() - started)
+        if "Item" not in found:
+            raise RuntimeError("a replayed GetItem found nothing")
+    return seconds
+
+
 def per_call(calls: Counter[str], n: int) -> str:
     """'3.0 (GetItem 1.0, PutItem 1.0, PutItem(audit) 1.0)': requests per call, by operation."""
     total = sum(calls.values()) / n
@@ -242,9 +278,13 @@ class Api:
 
 def quiet_request_logs() -> None:
     """Keep formatting each request's log line (part of the cost) but write it to /dev/null."""
+    from shared import audit_log
     from shared.logs import logger
 
     logger.registered_handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the process
+    for handler in audit_log.logger.handlers:  # the audit lines too (formatted, as in production)
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+            handler.setStream(open(os.devnull, "w"))  # noqa: SIM115
 
 
 
@@ -262,7 +302,8 @@ def api_session(endpoint: str | None, role: str = "admin") -> Iterator[tuple[Api
         from chalice.test import Client
 
         from app import app
-        from shared.local_keys import mint_token
+        from infra.local_gateway import with_gateway
+        from infra.local_keys import mint_token
         from shared.store import table
 
         quiet_request_logs()
@@ -272,7 +313,7 @@ def api_session(endpoint: str | None, role: str = "admin") -> Iterator[tuple[Api
             table.bind(table_name=f"chairside-bench-{uuid.uuid4().hex[:8]}", host=url)
             table.ensure_table()
             try:
-                with Client(app) as client, DynamoDBCounter() as counter:
+                with Client(with_gateway(app)) as client, DynamoDBCounter() as counter:
                     yield Api(client, token, counter), where
             finally:
                 table.Record.delete_table()

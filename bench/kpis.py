@@ -213,9 +213,10 @@ def report(locations: int, days: int, coordinators: int, repeats: int, endpoint:
 
         from app import app
         from bench.common import quiet_request_logs
+        from infra.local_gateway import with_gateway
+        from infra.local_keys import mint_token
         from shared import clock
         from shared.clock import local_date
-        from shared.local_keys import mint_token
         from shared.store import table
 
         quiet_request_logs()
@@ -231,7 +232,7 @@ def report(locations: int, days: int, coordinators: int, repeats: int, endpoint:
                 seeded = time.perf_counter()
                 ids, written = seed(org, locations, span, coordinators)
                 seeded = time.perf_counter() - seeded
-                with Client(app) as client, DynamoDBCounter() as counter:
+                with Client(with_gateway(app)) as client, DynamoDBCounter() as counter:
                     meter = ReadMeter().install()
                     try:
                         phases = scenario(Api(client, token, counter, meter), ids, span[0], span[-1], repeats)

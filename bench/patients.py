@@ -16,7 +16,17 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from bench.common import Api, Phase, api_session, heading, machine_line
+from bench import summary
+from bench.common import (
+    Api,
+    Latency,
+    Phase,
+    api_session,
+    captured_get_item_keys,
+    heading,
+    machine_line,
+    raw_get_item_seconds,
+)
 
 DEFAULT_PATIENTS = 200
 DEFAULT_PAGE_SIZE = 50
@@ -74,8 +84,16 @@ def scenario(api: Api, patients: int, page_size: int, list_passes: int) -> Outco
     create, get = Phase("create patient"), Phase("get patient")
     ids = [api.call(create, "POST", "/patients", patient_body(location_id, i), expect=201)["id"]
            for i in range(patients)]
-    for patient_id in ids:
-        api.call(get, "GET", f"/patients/{patient_id}")
+    with captured_get_item_keys() as keys:
+        for patient_id in ids:
+            api.call(get, "GET", f"/patients/{patient_id}")
+    raw = Phase("raw GetItem (same items)")
+    raw.seconds = raw_get_item_seconds(keys)
+    raw.ddb_calls["GetItem"] = len(keys)
+    raw.ddb_seconds = sum(raw.seconds)
+    p50 = Latency.of_seconds
+    summary.record("GET /patients/{id} p50 / raw GetItem p50", p50(get.seconds).p50 / p50(raw.seconds).p50)
+    summary.record("GET /patients/{id} DynamoDB requests", sum(get.ddb_calls.values()) / len(ids))
 
     listing = Phase(f"list page ({page_size})")
     pages: list[list[dict]] = []
@@ -92,7 +110,7 @@ def scenario(api: Api, patients: int, page_size: int, list_passes: int) -> Outco
         expected = sum(1 for i in range(patients) if LAST_NAMES[i % len(LAST_NAMES)] == last_name)
         if len(found) != expected:
             raise RuntimeError(f"search for {last_name!r} found {len(found)} patients, not {expected}")
-    return Outcome([first, create, get, listing, search], [len(page) for page in pages])
+    return Outcome([first, create, get, raw, listing, search], [len(page) for page in pages])
 
 
 def report(patients: int, page_size: int, list_passes: int, endpoint: str | None) -> str:

@@ -29,6 +29,7 @@ from datetime import time as wall_time
 from pathlib import Path
 from typing import Any
 
+from bench import summary
 from bench.common import DynamoDBCounter, dynamodb_endpoint, heading, machine_line, prepare_in_process
 
 NIGHT = datetime(2026, 5, 4, 7, 0, tzinfo=UTC)  # Monday, 03:00 in New York, 08:00 in London
@@ -188,6 +189,46 @@ def scenario(label: str, sizes: Sizes, outside: bool, url: str, counter: DynamoD
                    sent, len(minutes), seed_seconds)
 
 
+IDLE_GROUPS = (1, 100, 1_000)
+
+
+def idle_runs(url: str, counter: DynamoDBCounter) -> list[tuple[int, Measure]]:
+    """A sender run with nothing due, with 1, 100 and 1,000 groups that each have a row planned for
+    tomorrow: its requests must not grow with the groups (it reads no registry and no per-group key)."""
+    from shared.adapters.notifier import AwsNotifier
+    from shared.clock import frozen_at, iso
+    from shared.ids import new_id
+    from shared.services import sender
+    from shared.store import outbox as outbox_store
+    from shared.store import table
+
+    measured = []
+    table.bind(table_name=f"chairside-bench-{uuid.uuid4().hex[:8]}", host=url)
+    table.ensure_table()
+    try:
+        made = 0
+        for groups in IDLE_GROUPS:
+            with table.Record.batch_write() as batch:
+                for _ in range(groups - made):
+                    org, location_id = f"org_idle{uuid.uuid4().hex[:10]}", new_id("loc")
+                    due = iso(NIGHT + timedelta(days=1))
+                    batch.save(outbox_store.to_record(org, {
+                        "id": new_id("msg"), "patient_id": new_id("pat"), "location_id": location_id,
+                        "kind": "reminder_2d", "channel": "email", "purpose": "appointment", "send_at": due,
+                        "due_at": due, "status": "planned", "attempts": 0}, 1, "2026-05-05"))
+            made = groups
+            counter.take()
+            with frozen_at(NIGHT):
+                _, idle = _measure(counter, lambda: sender.run(NIGHT, AwsNotifier(sender_email=SENDER_EMAIL)))
+            measured.append((groups, idle))
+    finally:
+        table.Record.delete_table()
+        table.bind()
+    for groups, idle in measured:
+        summary.record(f"idle send run: requests, {groups:,} group{'s' if groups > 1 else ''}", idle.requests)
+    return measured
+
+
 def _per(measure: Measure, n: int) -> str:
     parts = ", ".join(f"{name} {count / n:.2f}" for name, count in sorted(measure.calls.items()))
     return f"{measure.requests / n:.2f} ({parts})"
@@ -206,6 +247,7 @@ def report(sizes: Sizes, full: bool, endpoint: str | None) -> str:
     with dynamodb_endpoint(endpoint) as (url, where), mock_aws(), DynamoDBCounter() as counter:
         for label, outside in (("window only", False), (f"+{sizes.outside_factor}x outside", True)):
             outcomes.append(scenario(label, sizes, outside, url, counter))
+        idle = idle_runs(url, counter)
     which = "full size (--full)" if full else "default size (--full for 200 locations and 50,000 appointments)"
     lines = [
         heading("Reminder engine: nightly planning and sending"),
@@ -234,8 +276,13 @@ def report(sizes: Sizes, full: bool, endpoint: str | None) -> str:
     send_ratio = (more.send.requests / max(more.due, 1)) / (base.send.requests / max(base.due, 1))
     lines.append(f"with {more.stored / base.stored:.0f}x the appointments stored, planning requests per due "
                  f"appointment changed x{ratio:.2f} and sending requests x{send_ratio:.2f}")
-    lines.append("An idle sender run costs 1 registry Query + 4 send-queue Queries per group (one per hour bucket "
-                 "looked at); at one run a minute that is 7,200 Queries per group per day.")
+    lines.append("Idle sender run (nothing due; every group has a row planned for tomorrow):")
+    lines += [f"  {groups:>5,} group{'s' if groups > 1 else ' '}: {m.requests} requests "
+              f"({', '.join(f'{k} {v}' for k, v in sorted(m.calls.items())) or 'none'}), {m.seconds * 1000:.0f} ms"
+              for groups, m in idle]
+    base_plan = outcomes[0]
+    summary.record("plan: requests per due appointment", base_plan.plan.requests / base_plan.due)
+    summary.record("send: requests per sent message", base_plan.send.requests / max(base_plan.sent, 1))
     return "\n".join(lines)
 
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from shared import authz
-from shared.auth import Principal, TokenVerifier, bearer_token, jwks_from_file, jwks_from_url
+from shared import audit_log, authz
+from shared.auth import Principal, principal_from_claims
 from shared.config import settings
 from shared.cursor import decode_cursor, encode_cursor
 from shared.errors import (
@@ -164,26 +164,13 @@ class Router:
 
 # --- authentication ---------------------------------------------------------------------------------
 
-_verifier: TokenVerifier | None = None
 
-
-def verifier() -> TokenVerifier:
-    global _verifier
-    if _verifier is None:
-        current = settings()
-        if current.jwks_url:
-            loader = jwks_from_url(current.jwks_url)
-        elif current.jwks_file:
-            loader = jwks_from_file(current.jwks_file)
-        else:
-            raise Unauthenticated("token verification is not configured")
-        _verifier = TokenVerifier(loader, current.issuer, current.audience)
-    return _verifier
-
-
-def reset_verifier() -> None:
-    global _verifier
-    _verifier = None
+def authenticated(claims: Mapping[str, Any] | None) -> Principal:
+    """The caller, from the claims of a token the gateway has verified: API Gateway's Cognito authorizer in
+    AWS, infra/local_gateway.py locally. One mapping for both; no claims means no verified token."""
+    if not claims:
+        raise Unauthenticated("missing or invalid bearer token")
+    return principal_from_claims(dict(claims))
 
 
 # --- request parsing --------------------------------------------------------------------------------
@@ -293,7 +280,8 @@ class Outcome:
 
 
 def handle(spec: RouteSpec, *, headers: Mapping[str, str], params: dict[str, str], raw_query: dict[str, str],
-           raw_body: bytes | None, request_id: str | None = None) -> Outcome:
+           raw_body: bytes | None, request_id: str | None = None,
+           claims: Mapping[str, Any] | None = None) -> Outcome:
     """Run one route: authenticate, authorize, validate, call, render; every failure in the error shape."""
     started = time.perf_counter()
     headers = {k.lower(): v for k, v in (headers or {}).items()}
@@ -303,7 +291,7 @@ def handle(spec: RouteSpec, *, headers: Mapping[str, str], params: dict[str, str
     outcome: str = "ok"
     try:
         if spec.permission is not None:
-            principal = verifier().verify(bearer_token(headers.get("authorization")))
+            principal = authenticated(claims)
             authz.require(principal, spec.permission)
         query = _parse_query(spec, raw_query or {})
         body = _parse_body(spec, raw_body, headers) if spec.method in BODY_METHODS else None
@@ -333,7 +321,10 @@ def handle(spec: RouteSpec, *, headers: Mapping[str, str], params: dict[str, str
                                       "org": principal.org if principal else None})
         if spec.audit and principal is not None:
             resource_ids = (request.audit_ids if request else []) or [v for v in (params or {}).values()]
-            record_access(principal.org, principal.sub, spec.audit, resource_ids, outcome, request_id)
+            audit = audit_log.event(principal.org, principal.sub, spec.audit, resource_ids, outcome, request_id)
+            audit_log.emit(audit)  # every access, reads included: a log line, no database write to wait for
+            if spec.method in BODY_METHODS or spec.method == "DELETE":
+                record_access(audit)  # writes also keep an audit item in the table
 
 
 # --- lists ------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ Every model is rendered by pydantic in one pass (`models_json_schema`), so neste
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -164,3 +165,11 @@ def build_document(specs: list[RouteSpec]) -> dict[str, Any]:
         },
         "security": [{"bearer": []}],
     }
+
+
+@lru_cache(maxsize=1)
+def document() -> dict[str, Any]:
+    """The document of the whole route table (imports every route module once)."""
+    from functions.routes import all_routes
+
+    return build_document(all_routes())

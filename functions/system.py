@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from functions.api import Request, Router
 from functions.schemas.out.system import Health, OpenApiDocument
 
@@ -18,12 +16,6 @@ def health(request: Request) -> dict:
 @router.route("GET", "/openapi.json", permission=None, summary="This API's OpenAPI 3.1 document",
                response=OpenApiDocument)
 def openapi(request: Request) -> dict:
-    return _document()
+    from functions.openapi import document  # builds every route's models: only when asked for
 
-
-@lru_cache(maxsize=1)
-def _document() -> dict:
-    from functions.openapi import build_document
-    from functions.routes import all_routes
-
-    return build_document(all_routes())
+    return document()

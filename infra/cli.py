@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 
 def _token(args: argparse.Namespace) -> int:
+    from infra.local_keys import mint_token
     from infra.local_stack import home
-    from shared.local_keys import mint_token
 
     locations = [part for part in args.locations.split(",") if part] if args.locations else ["*"]
     print(mint_token(home().keys, org=args.org, role=args.role, locations=locations, sub=args.sub))
@@ -54,6 +54,17 @@ def _job(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from infra.local_audit import by_actor, of_resource, read_file
+    from infra.local_stack import audit_file, home
+
+    events = read_file(audit_file(home()))
+    found = of_resource(events, args.org, args.patient) if args.patient else by_actor(events, args.org, args.actor)
+    for event in found:
+        print(json.dumps(event))
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from infra.console_build import ConsoleBuildFailed
     from infra.ddb_local import MissingTool
@@ -83,6 +94,12 @@ def parser() -> argparse.ArgumentParser:
     job.add_argument("name", choices=["nightly", "send"])
     job.add_argument("--at", help="run as if at this instant (ISO 8601 with offset)")
     job.set_defaults(func=_job)
+    audit = commands.add_parser("audit", help="print the local stack's audit events of a patient or a user")
+    audit.add_argument("--org", required=True)
+    which = audit.add_mutually_exclusive_group(required=True)
+    which.add_argument("--patient", help="a patient's id (or any resource id: plan, payment, ...)")
+    which.add_argument("--actor", help="a user's sub")
+    audit.set_defaults(func=_audit)
     return top
 
 

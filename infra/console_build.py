@@ -39,9 +39,9 @@ def _canonical(node):
 
 
 def openapi_text() -> str:
-    from functions.system import _document
+    from functions.openapi import document
 
-    return json.dumps(_canonical(_document()), indent=1, sort_keys=True)
+    return json.dumps(_canonical(document()), indent=1, sort_keys=True)
 
 
 def _inputs_hash(openapi: str) -> str:

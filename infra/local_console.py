@@ -43,7 +43,7 @@ def sign_in_options() -> dict[str, Any]:
 
 def mint_local_token(keys_dir: Path, body: Any) -> tuple[int, dict[str, Any]]:
     """POST /local/token {org, role, locations, sub?}: a token for the local API, or 400 in the error shape."""
-    from shared.local_keys import mint_token
+    from infra.local_keys import mint_token
 
     if not isinstance(body, dict):
         return 400, _error("invalid_input", "request body must be a JSON object")

@@ -51,9 +51,13 @@ def say(message: str) -> None:
     print(f"chairside: {message}", flush=True)
 
 
+def audit_file(paths: Paths) -> Path:
+    return paths.home / "audit" / "audit.jsonl"
+
+
 def configure_environment(paths: Paths, dynamodb_url: str, moto_url: str) -> None:
     """Point our code (and any boto3 client it builds) at the local stand-ins, before anything connects."""
-    from shared.local_keys import ensure_local_keys
+    from infra.local_keys import ensure_local_keys
 
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
@@ -91,10 +95,12 @@ def serve_api(port: int, keys_dir: Path | None = None) -> tuple[Callable[[], Non
     from app import app
     from infra.console_build import DIST
     from infra.local_console import handler_class
+    from infra.local_gateway import with_gateway
 
     server = create_local_server(app, Config(chalice_stage="local"), "127.0.0.1", port)
     handler = handler_class(DIST, keys_dir or home().keys)
-    server.server.RequestHandlerClass = functools.partial(handler, app_object=server.app_object,
+    # Chalice made the app thread-safe for its server (a subclass); the gateway layer goes in front of that.
+    server.server.RequestHandlerClass = functools.partial(handler, app_object=with_gateway(server.app_object),
                                                           config=Config(chalice_stage="local"))
     thread = threading.Thread(target=server.server.serve_forever, name="api", daemon=True)
     thread.start()
@@ -122,6 +128,10 @@ def run() -> int:
         with MotoServer(port=moto_port) as moto:
             say(f"moto server ready at {moto.endpoint_url} (SES, SNS, SQS, EventBridge)")
             configure_environment(paths, dynamodb.endpoint_url, moto.endpoint_url)
+            from infra import local_audit
+
+            local_audit.attach(local_audit.FileSink(audit_file(paths)))
+            say(f"audit events in {audit_file(paths)} (query: chairside audit --org ORG --patient ID)")
             prepare_store()
             build_console()
             from infra.schedules import LocalScheduler

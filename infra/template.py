@@ -22,6 +22,7 @@ from chalice.app import ScheduledEventConfig, ScheduleExpression, SNSEventConfig
 from functions.api import RouteSpec
 from infra import template_static as static
 from infra.schedule_expressions import is_valid
+from infra.template_audit import audit_archive
 from infra.template_static import ARCHITECTURE, CODE_URI, RUNTIME, GetAtt, Ref, Sub
 
 REPO = Path(__file__).resolve().parent.parent
@@ -400,6 +401,8 @@ def build(
     for prefix, name, handler, sizing, events, statements in functions:
         extra = [_grant_statement(grant, resources) for grant in grants.get(name, ())]
         _add_function(resources, f"{prefix}Function", handler, sizing, events, statements + extra)
+    for logical, resource in audit_archive("ApiFunctionLogGroup").items():  # reads' audit lines, 6 years
+        resources.add(logical, resource)
     environment = static.environment() | dict(sorted(resources.environment.items()))
     function_globals = {
         "Runtime": RUNTIME,

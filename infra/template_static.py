@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-RUNTIME = "python3.12"
+RUNTIME = "python3.11"  # the build compiles bytecode with its own Python: they must agree (build_lambda.py)
 ARCHITECTURE = "arm64"  # Graviton: cheaper per GB-second; infra/build_lambda.py installs matching wheels
 CODE_URI = "build/lambda"  # what infra/build_lambda.py produces
 
@@ -162,8 +162,8 @@ def api(cors_headers: Sequence[str], cors_methods: Sequence[str]) -> dict[str, A
                 "AllowMethods": "'" + ",".join(cors_methods) + "'",
                 "MaxAge": "'600'",
             },
-            # Cognito checks the ID token at the edge; the function verifies it again (shared/auth.py), so
-            # the same check runs locally, where there is no authorizer.
+            # Cognito's authorizer verifies the token at the edge and passes its claims to the function, which
+            # only maps them (functions/api.py); locally infra/local_gateway.py plays this part (DECISIONS.md).
             "Auth": {
                 "DefaultAuthorizer": "CognitoAuthorizer",
                 "AddDefaultAuthorizerToCorsPreflight": False,

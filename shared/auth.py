@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from shared.errors import Unauthenticated, Unavailable
 from shared.logs import logger
 
@@ -76,6 +74,8 @@ class TokenVerifier:
         self._lock = threading.Lock()
 
     def _refresh(self) -> None:
+        import jwt  # PyJWT and cryptography are local-only: in AWS the gateway verifies (infra/local_gateway.py)
+
         self._attempted_at = time.monotonic()
         try:
             keys = {jwk["kid"]: jwt.PyJWK(jwk, algorithm="RS256").key for jwk in self._load_jwks().get("keys", [])
@@ -100,6 +100,8 @@ class TokenVerifier:
         return key
 
     def verify(self, token: str) -> Principal:
+        import jwt
+
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

@@ -28,14 +28,17 @@ os.environ.pop("CHAIRSIDE_DYNAMODB_ENDPOINT", None)
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from infra.local_keys import ensure_local_keys, mint_token  # noqa: E402
 from shared.config import reload_settings  # noqa: E402
-from shared.local_keys import ensure_local_keys, mint_token  # noqa: E402
 
 reload_settings()
 ensure_local_keys(_KEYS)
 
+from infra import local_audit  # noqa: E402
 from shared.store import table  # noqa: E402
 from tests.helpers import CACHE  # noqa: E402
+
+_AUDIT = local_audit.attach(local_audit.MemorySink())
 
 
 @pytest.fixture(scope="session")
@@ -112,14 +115,21 @@ def http(store):
     from chalice.test import Client
 
     from app import app
+    from infra.local_gateway import with_gateway
 
-    with Client(app) as client:
+    with Client(with_gateway(app)) as client:
         yield client
 
 
 @pytest.fixture
 def admin(http, org) -> Caller:
     return Caller(http, org, "admin")
+
+
+@pytest.fixture
+def audit_events() -> local_audit.MemorySink:
+    """Every audit event this test process emitted (the local stand-in for the audit archive)."""
+    return _AUDIT
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from shared.domain import contact, text
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 def _birth_date(value: date) -> date:

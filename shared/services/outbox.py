@@ -138,21 +138,36 @@ class PlanOutcome:
     planned: int = 0  # rows planned to go out
     suppressed: int = 0  # rows recorded as suppressed, with their reason
     written: int = 0  # rows actually written (new or changed)
+    pending: list[Record] = dataclasses.field(default_factory=list)  # rows to write (`defer`red)
 
     def add(self, other: PlanOutcome) -> None:
         self.planned += other.planned
         self.suppressed += other.suppressed
         self.written += other.written
+        self.pending += other.pending
+
+    def flush(self) -> None:
+        """Write the pending rows: up to 100 a request (a location job's rows in a few requests)."""
+        self.written += outbox_store.put_all_if_replannable(self.pending)
+        self.pending = []
+
+    def flush_into(self, uow: UnitOfWork) -> None:
+        """Add the pending rows to `uow`, to commit with the rest of it (a booking and its reminders)."""
+        for record in self.pending:
+            outbox_store.add_if_replannable(uow, record, conflict("a reminder of this appointment is being sent"))
+        self.written += len(self.pending)
+        self.pending = []
 
 
 def plan_patient_reminders(org: str, location: Mapping[str, Any], patient: Mapping[str, Any],
                            appointments: Sequence[Mapping[str, Any]], now: datetime,
-                           uow: UnitOfWork | None = None) -> PlanOutcome:
+                           uow: UnitOfWork | None = None, defer: bool = False) -> PlanOutcome:
     """Plan and store the reminders of one patient's active appointments at one location; with `uow`, the
     rows commit with it (a booking and its reminders, all or nothing).
 
     One Query reads the patient's rows around these appointments: the SMS that count against the caps,
-    and this plan's rows as stored (so that unchanged rows are not written again)."""
+    and this plan's rows as stored (so that unchanged rows are not written again). With `defer`, the rows
+    to write are left in the outcome's `pending` for the caller to flush with others."""
     outcome = PlanOutcome()
     if not appointments:
         return outcome
@@ -172,10 +187,14 @@ def plan_patient_reminders(org: str, location: Mapping[str, Any], patient: Mappi
         planned = plan_messages(reminder_requests(appt["id"], starts[appt["id"]], settings.tz_name), ctx)
         extras = {"appointment_id": appt["id"], "appointment_start": appt["start"]}
         outcome.add(store_planned(org, settings.tz_name, [(message, extras) for message in planned], stored, now,
-                                  uow))
+                                  defer=True))
         for message in planned:
             if message.channel == Channel.SMS and message.reason is None:
                 sms[message.id] = ExistingSms(message.id, message.send_at)
+    if uow is not None:
+        outcome.flush_into(uow)
+    elif not defer:
+        outcome.flush()
     return outcome
 
 
@@ -199,7 +218,7 @@ def row_doc(message: PlannedMessage, now: datetime, extras: Mapping[str, Any],
 
 
 def store_planned(org: str, tz_name: str, messages: Sequence[tuple[PlannedMessage, Mapping[str, Any]]],
-                  stored: Mapping[str, Record], now: datetime, uow: UnitOfWork | None = None) -> PlanOutcome:
+                  stored: Mapping[str, Record], now: datetime, defer: bool = False) -> PlanOutcome:
     """Write each planned or suppressed message unless the stored row already says the same, or a
     sender has it. A row already planned is never turned into a `past` suppression: the send time
     passed while it waited, and the sender, not the planner, decides what happens to it now."""
@@ -221,17 +240,16 @@ def store_planned(org: str, tz_name: str, messages: Sequence[tuple[PlannedMessag
             continue
         version = int(record.version) + 1 if record is not None else 1
         local_date = clock.local_date(message.send_at, tz_name).isoformat()
-        record = outbox_store.to_record(org, doc, version, local_date)
-        if uow is not None:
-            outbox_store.add_if_replannable(uow, record, conflict("a reminder of this appointment is being sent"))
-            outcome.written += 1
-        elif outbox_store.put_if_replannable(record):
-            outcome.written += 1
+        outcome.pending.append(outbox_store.to_record(org, doc, version, local_date))
+    if not defer:
+        outcome.flush()
     return outcome
 
 
-def set_status(record: Record, status: str, reason: str | None, now: datetime, **fields: Any) -> bool:
-    """Move a row to `status` (with `reason`), conditional on the version read; False if it changed."""
+def set_status(record: Record, status: str, reason: str | None, now: datetime, also: Record | None = None,
+               **fields: Any) -> bool:
+    """Move a row to `status` (with `reason`), conditional on the version read; False if it changed.
+    `also` is an item written in the same request (a transaction), whatever it held before."""
     outbox_lifecycle.require_move(record.data()["status"], status)
     doc = {**record.data(), "status": status, "updated_at": iso(now), **fields}
     if reason is None:
@@ -239,7 +257,7 @@ def set_status(record: Record, status: str, reason: str | None, now: datetime, *
     else:
         doc["reason"] = reason
     replacement = outbox_store.to_record(org_of(record), doc, int(record.version), outbox_store.local_date_of(record))
-    if outbox_store.replace_if_unchanged(replacement, int(record.version)):
+    if outbox_store.replace_if_unchanged(replacement, int(record.version), also):
         record.doc, record.version = replacement.doc, replacement.version
         return True
     return False

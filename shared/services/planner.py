@@ -60,10 +60,11 @@ def run_location_job(org: str, location_id: str, now: datetime) -> dict[str, int
         if patient is None:
             logger.warning("appointment of a missing patient", extra={"patient_id": patient_id})
             continue
-        totals.add(outbox.plan_patient_reminders(org, location, patient, appointments, now))
+        totals.add(outbox.plan_patient_reminders(org, location, patient, appointments, now, defer=True))
+    totals.flush()  # the location's new and changed rows, 100 a request
     tasks = followups.plan_followups_for_location(org, location, now)
     installment_tasks = installment_followups_for_location(org, location, now)
-    requeued = outbox.requeue_missed(org, location, now, timedelta(hours=sender.LOOKBACK_HOURS))
+    requeued = outbox.requeue_missed(org, location, now, sender.LOOKBACK)
     kpis.close_day(org, location_id, kpis.day_to_close(location["timezone"], now), timezone=location["timezone"])
     return {"appointments": sum(len(a) for a in by_patient.values()), "planned": totals.planned,
             "suppressed": totals.suppressed, "written": totals.written, "requeued": requeued, **tasks,

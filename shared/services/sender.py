@@ -1,7 +1,10 @@
 """The sender: every minute, send the outbox rows that are due, each exactly once as far as we can tell.
 
-For each group with locations, it queries the send queue's hour buckets from `LOOKBACK_HOURS` ago up
-to now (only rows waiting to be sent are in that index). Each row is claimed with a conditional write
+It reads the rows of every group due in the last `RECENT` minutes, or the last `LOOKBACK` hours every
+quarter hour (one send queue across groups, sharded by 3-hour buckets: an idle run is at most 2 Queries
+whatever the number of groups, usually 1; rows the sender missed for longer are put back by the nightly
+job), a page at a time, fetching the page's locations, patients and appointments
+with BatchGetItem before sending any of them. Each row is claimed with a conditional write
 (planned -> sending, with a lease, conditional on the version read), so two overlapping senders never
 both send it. Then, at send time, the rules are checked again against what is true now: the patient
 may have replied STOP, bounced, withdrawn consent, the appointment may have moved, the SMS caps may
@@ -25,9 +28,10 @@ What can fail:
 from __future__ import annotations
 
 import time as timer
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from shared import clock
@@ -44,10 +48,13 @@ from shared.store import appointments as appointment_store
 from shared.store import locations as location_store
 from shared.store import outbox as outbox_store
 from shared.store import patients as patient_store
-from shared.store.registry import all_locations
+from shared.store import records
 from shared.store.table import Record
 
-LOOKBACK_HOURS = 3
+LOOKBACK = outbox_store.BUCKET  # 3 hours: rows missed for longer are put back by the nightly job
+RECENT = timedelta(minutes=15)  # what the other runs look back: one Query, two in a bucket's first minutes
+SWEEP_EVERY_MINUTES = 15  # a run at a quarter hour looks back the whole LOOKBACK (late rows after an outage)
+PAGE = 100  # rows whose lookups are fetched together (BatchGetItem takes 100 keys)
 AT_MOST_ONCE = frozenset({Channel.SMS})  # channels whose rows are never sent twice, at the cost of maybe never
 STATUS_WRITE_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # seconds between tries: about a minute in all
 UNKNOWN_OUTCOME = ("provider_outcome_unknown: the sender stopped after claiming this message, so the provider "
@@ -75,10 +82,26 @@ class SendSummary:
 
 
 class Lookups:
-    """What one run reads more than once: locations, patients and appointments, by group and id."""
+    """What one run reads more than once: locations, patients and appointments, by group and id, fetched
+    a page of rows at a time with BatchGetItem."""
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str, str], Any] = {}
+
+    @staticmethod
+    def _keys(org: str, doc: dict[str, Any]) -> Iterator[tuple[tuple[str, str, str], tuple[str, str]]]:
+        yield ("loc", org, doc["location_id"]), (location_store.pk(org), doc["location_id"])
+        yield ("pat", org, doc["patient_id"]), (patient_store.pk(org, doc["patient_id"]), patient_store.PROFILE)
+        if doc.get("appointment_id"):
+            appointment = doc["appointment_id"]
+            yield ("apt", org, appointment), (appointment_store.pk(org, appointment), appointment_store.APPOINTMENT)
+
+    def prefetch(self, rows: Iterable[Record]) -> None:
+        missing = {name: key for record in rows for name, key in self._keys(outbox.org_of(record), record.data())
+                   if name not in self._cache}
+        found = records.get_many(missing.values())
+        for name, key in missing.items():
+            self._cache[name] = found[key].data() if key in found else None
 
     def _get(self, kind: str, org: str, key: str, load: Any) -> Any:
         if (kind, org, key) not in self._cache:
@@ -96,23 +119,28 @@ class Lookups:
         return self._get("apt", org, appointment_id, lambda: appointment_store.load(org, appointment_id))
 
 
-def groups_with_locations() -> list[str]:
-    return sorted({registered.org for registered in all_locations()})
+def _pages(rows: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    while page := list(islice(rows, size)):
+        yield page
 
 
 def run(now: datetime, notifier: Notifier, orgs: Iterable[str] | None = None,
         budget_seconds: float = RUN_BUDGET_SECONDS) -> SendSummary:
-    """Send every due row of the given groups (default: every group in the location registry)."""
+    """Send every due row of the given groups (default: every group)."""
     started = timer.monotonic()
     summary, lookups = SendSummary(), Lookups()
-    for org in (groups_with_locations() if orgs is None else orgs):
-        for record in outbox_store.due_rows(org, now, LOOKBACK_HOURS):
+    wanted = None if orgs is None else frozenset(orgs)
+    lookback = LOOKBACK if now.minute % SWEEP_EVERY_MINUTES == 0 else RECENT
+    for page in _pages(outbox_store.due_rows(now, lookback), PAGE):
+        rows = [record for record in page if wanted is None or outbox.org_of(record) in wanted]
+        lookups.prefetch(rows)
+        for record in rows:
             if timer.monotonic() - started > budget_seconds:
                 logger.warning("sender stopped at its time budget", extra={"summary": summary.as_dict()})
                 return summary
             summary.due += 1
             try:
-                send_row(org, record, now, notifier, lookups, summary)
+                send_row(outbox.org_of(record), record, now, notifier, lookups, summary)
             except StatusNotRecorded:
                 logger.error("sender stopped: a sent message's status could not be recorded",
                              extra={"message_id": record.data()["id"], "summary": summary.as_dict()})
@@ -189,12 +217,15 @@ def send_row(org: str, record: Record, now: datetime, notifier: Notifier, lookup
     except SendError as exc:
         _after_send_error(org, record, exc, now, summary)
         return
-    if not _record(lambda: outbox.set_status(record, "sent", None, now, provider_message_id=provider_id,
-                                             sent_at=iso(now))):
-        logger.error("sent, but the row changed meanwhile", extra={"message_id": doc["id"]})
-    summary.sent += 1
     address = patient["email"] if doc["channel"] == Channel.EMAIL else patient["phone"]
-    outbox_store.remember_contact(doc["channel"], address, org, doc["patient_id"], doc["location_id"], iso(now))
+    contact = outbox_store.contact_record(doc["channel"], address, org, doc["patient_id"], doc["location_id"],
+                                          iso(now))
+    # One request: the row's status and the contact directory (who last got a message at this address).
+    if not _record(lambda: outbox.set_status(record, "sent", None, now, also=contact,
+                                             provider_message_id=provider_id, sent_at=iso(now))):
+        logger.error("sent, but the row changed meanwhile", extra={"message_id": doc["id"]})
+        outbox_store.remember(contact)
+    summary.sent += 1
 
 
 def _render_context(doc: dict[str, Any], location: dict[str, Any]) -> RenderContext:

@@ -2,10 +2,13 @@
 
 Message rows (`kind` "message"): pk `{org}#MSG#{message_id}`, sk `MESSAGE`, and three indexes:
 
-- gsi1, the send queue, sparse: only rows waiting to be sent (planned, or sending under a lease) carry
-  it. pk `{org}#OUTBOX#{yyyy-mm-ddThh}` (the UTC hour of `due_at`), sk `{due_at}#{id}`. The sender
-  queries the last few hour buckets up to now, so its work follows what is due, and the planner's
-  writes spread over many partitions instead of one per group.
+- gsi1, the send queue of every group, sparse: only rows waiting to be sent (planned, or sending under a
+  lease) carry it. pk `SYSTEM#DUE#{yyyy-mm-ddThh}` (the 3-hour UTC bucket of `due_at`, hh = 00, 03, ...
+  21: the key is sharded by time, not by group), sk `{due_at}#{org}#{id}`. A sender run reads the rows
+  due in its look-back window (at most 3 hours) with one Query per bucket the window spans, so at most 2
+  whatever the number of groups: an idle run costs 2 requests at most, a busy one a page more per 200
+  rows. The planner's writes spread over 8 buckets a day of the coming days (docs/SCALE.md has the
+  busiest key's writes per second).
 - gsi2, a patient's messages by send time: `{org}#PAT#{patient_id}#MSGS` / `{send_at}#{id}` (SMS caps,
   `GET /messages?patient_id=`, suppressing a patient's planned rows after STOP or a bounce).
 - gsi3, a location's messages by local day: `{org}#LOC#{location_id}#MSGS` / `{local date}#{send_at}#{id}`.
@@ -18,7 +21,7 @@ sk `{org}#{patient_id}`. The address itself is hashed: no phone number or email 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,10 +29,11 @@ from pynamodb.exceptions import PutError
 
 from shared.clock import iso
 from shared.domain import outbox_lifecycle
+from shared.errors import Conflict
 from shared.ids import has_prefix
 from shared.store import records
 from shared.store.table import Record
-from shared.store.unit_of_work import Failure, UnitOfWork
+from shared.store.unit_of_work import Contention, Failure, UnitOfWork
 
 MESSAGE = "MESSAGE"
 WAITING_STATUSES = tuple(map(str, outbox_lifecycle.WAITING))  # rows in the send queue (gsi1)
@@ -41,8 +45,15 @@ def pk(org: str, message_id: str) -> str:
     return f"{org}#MSG#{message_id}"
 
 
-def send_queue(org: str, hour: datetime) -> str:
-    return f"{org}#OUTBOX#{hour:%Y-%m-%dT%H}"
+BUCKET = timedelta(hours=3)  # a send-queue key's span; the sender never looks back further than this
+
+
+def bucket_of(instant: datetime) -> datetime:
+    return instant.replace(hour=instant.hour - instant.hour % 3, minute=0, second=0, microsecond=0)
+
+
+def send_queue(instant: datetime) -> str:
+    return f"SYSTEM#DUE#{bucket_of(instant):%Y-%m-%dT%H}"
 
 
 def by_patient(org: str, patient_id: str) -> str:
@@ -61,7 +72,7 @@ def to_record(org: str, doc: dict[str, Any], version: int, local_date: str) -> R
                     gsi3sk=f"{local_date}#{doc['send_at']}#{doc['id']}")
     if doc["status"] in WAITING_STATUSES:
         due = datetime.fromisoformat(doc["due_at"].replace("Z", "+00:00"))
-        record.gsi1pk, record.gsi1sk = send_queue(org, due), f"{doc['due_at']}#{doc['id']}"
+        record.gsi1pk, record.gsi1sk = send_queue(due), f"{doc['due_at']}#{org}#{doc['id']}"
     return record
 
 
@@ -106,15 +117,51 @@ def put_if_replannable(record: Record) -> bool:
     return True
 
 
-def replace_if_unchanged(record: Record, expected_version: int) -> bool:
-    """Write a new state of a row read at `expected_version`; False when someone changed it meanwhile."""
+TRANSACTION_LIMIT = 100  # items in one TransactWriteItems
+
+
+class _Changed(Conflict):
+    """A row's condition failed: a sender took it, or someone changed it since it was read."""
+
+
+def _changed() -> _Changed:
+    return _Changed("the outbox row changed")
+
+
+def put_all_if_replannable(rows: Sequence[Record]) -> int:
+    """`put_if_replannable` for many rows, 100 to a unit of work (one TransactWriteItems); how many were
+    written. A chunk in which a sender took a row meanwhile is cancelled whole, then written row by row."""
+    condition = Record.pk.does_not_exist() | Record.doc["status"].is_in(*REPLANNABLE_STATUSES)
+    written = 0
+    for start in range(0, len(rows), TRANSACTION_LIMIT):
+        chunk = rows[start:start + TRANSACTION_LIMIT]
+        uow = UnitOfWork()
+        for row in chunk:
+            uow.put(row, condition, _changed)
+        try:
+            uow.commit()
+        except (_Changed, Contention):
+            written += sum(put_if_replannable(row) for row in chunk)
+            continue
+        written += len(chunk)
+    return written
+
+
+def replace_if_unchanged(record: Record, expected_version: int, also: Record | None = None) -> bool:
+    """Write a new state of a row read at `expected_version`, and `also` (any other item, unconditionally)
+    in the same request; False when someone changed the row meanwhile (then nothing is written)."""
+    uow = UnitOfWork()
+    uow.put(record, Record.version == expected_version, _changed)
     record.version = expected_version + 1
+    if also is not None:
+        uow.put(also, None, _changed)
     try:
-        record.save(condition=Record.version == expected_version)
-    except Exception as exc:
+        uow.commit()
+    except _Changed:
+        record.version = expected_version
+        return False
+    except Exception:
         record.version = expected_version  # as read, so that a retry of the same write means the same
-        if isinstance(exc, PutError) and records.is_conditional_failure(exc):
-            return False
         raise
     return True
 
@@ -124,12 +171,16 @@ def _query_all(source: Any, hash_key: str, condition: Any, newest_first: bool = 
                             page_size=200)
 
 
-def due_rows(org: str, now: datetime, lookback_hours: int) -> Iterator[Record]:
-    """Rows waiting in the send queue with `due_at` up to `now`, from the last `lookback_hours` hours."""
-    upper = f"{iso(now)}#~"
-    hour = now.replace(minute=0, second=0, microsecond=0)
-    for back in range(lookback_hours, -1, -1):
-        yield from _query_all(Record.gsi1, send_queue(org, hour - timedelta(hours=back)), Record.gsi1sk <= upper)
+def due_rows(now: datetime, lookback: timedelta) -> Iterator[Record]:
+    """Rows of every group waiting in the send queue with `due_at` in [now - lookback, now], oldest first:
+    one Query per bucket the window spans (at most 2, as the window is never longer than a bucket)."""
+    if lookback > BUCKET:
+        raise ValueError(f"the sender looks back at most {BUCKET}")
+    condition = Record.gsi1sk.between(iso(now - lookback), f"{iso(now)}#~")
+    first, last = bucket_of(now - lookback), bucket_of(now)
+    yield from _query_all(Record.gsi1, send_queue(first), condition)
+    if last != first:
+        yield from _query_all(Record.gsi1, send_queue(last), condition)
 
 
 def for_patient_between(org: str, patient_id: str, first: datetime, last: datetime) -> list[Record]:
@@ -164,11 +215,15 @@ def directory_pk(channel: str, address: str) -> str:
     return f"SYSTEM#CONTACT#{digest}"
 
 
-def remember_contact(channel: str, address: str, org: str, patient_id: str, location_id: str, at: str) -> None:
-    """Record that `address` belongs to this patient (idempotent; the latest send wins `last_sent_at`)."""
-    Record(pk=directory_pk(channel, address), sk=f"{org}#{patient_id}", kind="contact",
-           doc={"org": org, "patient_id": patient_id, "location_id": location_id, "channel": channel,
-                "last_sent_at": at}).save()
+def contact_record(channel: str, address: str, org: str, patient_id: str, location_id: str, at: str) -> Record:
+    """The directory item saying `address` belongs to this patient (the latest send wins `last_sent_at`)."""
+    return Record(pk=directory_pk(channel, address), sk=f"{org}#{patient_id}", kind="contact",
+                  doc={"org": org, "patient_id": patient_id, "location_id": location_id, "channel": channel,
+                       "last_sent_at": at})
+
+
+def remember(contact: Record) -> None:
+    contact.save()
 
 
 def contacts(channel: str, address: str) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ through a unit of work (`shared.store.unit_of_work`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,19 @@ def get(pk: str, sk: str, consistent: bool = False) -> Record | None:
         return Record.get(pk, sk, consistent_read=consistent)
     except DoesNotExist:
         return None
+
+
+BATCH_GET_LIMIT = 100  # keys in one BatchGetItem
+
+
+def get_many(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Record]:
+    """Items by (pk, sk), 100 keys a BatchGetItem; keys without an item are absent from the result."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[tuple[str, str], Record] = {}
+    for start in range(0, len(wanted), BATCH_GET_LIMIT):
+        for record in Record.batch_get(wanted[start:start + BATCH_GET_LIMIT]):
+            found[(record.pk, record.sk)] = record
+    return found
 
 
 def is_conditional_failure(exc: Exception) -> bool:
@@ -67,4 +81,4 @@ def _key_of(record: Record, index: str | None) -> dict[str, Any]:
     return {name: {"S": getattr(record, name)} for name in names}
 
 
-__all__ = ["Page", "get", "query", "is_conditional_failure"]
+__all__ = ["Page", "get", "get_many", "query", "is_conditional_failure"]

@@ -7,7 +7,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from shared.local_keys import KEY_FILE
+from infra.local_keys import KEY_FILE
 
 
 def _claims(**overrides):

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared.local_keys import mint_token
+from infra.local_keys import mint_token
 from shared.store import ledger as ledger_store
 from shared.store import payments as payment_store
 from shared.store.table import Record
