@@ -18,7 +18,7 @@ from typing import Any
 from functions.route_index import ROUTES
 from shared.auth import TokenVerifier, bearer_token, jwks_from_file, jwks_from_url
 from shared.config import settings
-from shared.errors import Unauthenticated
+from shared.errors import ChairsideError, Unauthenticated, Unavailable
 
 PUBLIC = frozenset((path, method) for method, path, _name, _module, public in ROUTES if public)
 
@@ -45,9 +45,11 @@ def reset_verifier() -> None:
     _verifier = None
 
 
-def _unauthorized(message: str, request_id: str) -> dict[str, Any]:
-    body = {"error": {"code": "unauthenticated", "message": message, "details": [], "request_id": request_id}}
-    return {"statusCode": 401, "body": json.dumps(body), "isBase64Encoded": False, "multiValueHeaders": {},
+def _refused(error: ChairsideError, request_id: str) -> dict[str, Any]:
+    """401 for a token that is not good, 503 when the keys to check it could not be fetched."""
+    body = {"error": {"code": error.code, "message": error.message, "details": [], "request_id": request_id}}
+    status = 503 if isinstance(error, Unavailable) else 401
+    return {"statusCode": status, "body": json.dumps(body), "isBase64Encoded": False, "multiValueHeaders": {},
             "headers": {"Content-Type": "application/json",
                         "Access-Control-Allow-Origin": settings().allowed_origin}}
 
@@ -63,8 +65,8 @@ def authorize(event: dict[str, Any]) -> dict[str, Any] | None:
     try:
         token = bearer_token(headers.get("authorization"))
         verifier().verify(token)
-    except Unauthenticated as exc:
-        return _unauthorized(exc.message, context.get("requestId") or str(uuid.uuid4()))
+    except (Unauthenticated, Unavailable) as exc:
+        return _refused(exc, context.get("requestId") or str(uuid.uuid4()))
     import jwt
 
     context["authorizer"] = {"claims": jwt.decode(token, options={"verify_signature": False})}

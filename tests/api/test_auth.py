@@ -115,13 +115,13 @@ class _Keys:
 
 @pytest.fixture
 def clock_and_keys(monkeypatch, keys_dir):
-    from functions import api
+    from infra import local_gateway
     from shared import auth
 
     now = [1000.0]
     monkeypatch.setattr(auth.time, "monotonic", lambda: now[0])
     keys = _Keys(keys_dir)
-    monkeypatch.setattr(api, "_verifier", auth.TokenVerifier(keys, "chairside-local", "chairside-local"))
+    monkeypatch.setattr(local_gateway, "_verifier", auth.TokenVerifier(keys, "chairside-local", "chairside-local"))
     return now, keys
 
 
