@@ -1,4 +1,5 @@
-"""The `chairside` command: run the local stack, mint local tokens, seed, and run scheduled jobs."""
+"""The `chairside` command: run the local stack, mint local tokens, seed, run scheduled jobs, check the
+template before a deploy."""
 
 from __future__ import annotations
 
@@ -67,6 +68,12 @@ def _run(args: argparse.Namespace) -> int:
         return 1
 
 
+def _deploy_check(args: argparse.Namespace) -> int:
+    from infra.deploy_check import main as deploy_check
+
+    return deploy_check(["--template", args.template] if args.template else [])
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="chairside", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
@@ -83,6 +90,10 @@ def parser() -> argparse.ArgumentParser:
     job.add_argument("name", choices=["nightly", "send"])
     job.add_argument("--at", help="run as if at this instant (ISO 8601 with offset)")
     job.set_defaults(func=_job)
+    check = commands.add_parser("deploy-check", help="validate template.yaml offline: cfn-lint, SAM transform, "
+                                "failure destinations, alarms, roles, policy sizes")
+    check.add_argument("--template", help="another template than template.yaml")
+    check.set_defaults(func=_deploy_check)
     return top
 
 
