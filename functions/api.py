@@ -20,6 +20,7 @@ from shared import audit_log, authz
 from shared.auth import Principal, principal_from_claims
 from shared.config import settings
 from shared.cursor import decode_cursor, encode_cursor
+from shared.cursor_keys import signing_keys
 from shared.errors import (
     ChairsideError,
     Conflict,
@@ -335,12 +336,13 @@ Fetch = Callable[[dict | None], tuple[list, dict | None]]
 
 def list_page(request: Request, query: Mapping[str, Any], fetch: Fetch) -> dict:
     """The body of every list route: the cursor decoded (bound to this caller and this `query`, so it
-    cannot be replayed against another list), one page fetched from that start key, the ids listed
-    named in the audit record, and the next cursor."""
-    secret, org, sub = settings().cursor_secret, request.principal.org, request.principal.sub
-    items, last_key = fetch(decode_cursor(secret, org, sub, query, request.raw_query.get("cursor")))
+    cannot be replayed against another list; signed with the current cursor key or the one before a
+    rotation), one page fetched from that start key, the ids listed named in the audit record, and the
+    next cursor (signed with the current key)."""
+    keys, org, sub = signing_keys(), request.principal.org, request.principal.sub
+    items, last_key = fetch(decode_cursor(keys, org, sub, query, request.raw_query.get("cursor")))
     request.audit(*(item["id"] for item in items))
-    return {"items": items, "next_cursor": encode_cursor(secret, org, sub, query, last_key)}
+    return {"items": items, "next_cursor": encode_cursor(keys[0], org, sub, query, last_key)}
 
 
 def all_specs(routers: list[Router]) -> list[RouteSpec]:

@@ -1,4 +1,5 @@
-"""The `chairside` command: run the local stack, mint local tokens, seed, and run scheduled jobs."""
+"""The `chairside` command: run the local stack, mint local tokens, seed, run scheduled jobs, check the
+template before a deploy."""
 
 from __future__ import annotations
 
@@ -78,6 +79,12 @@ def _run(args: argparse.Namespace) -> int:
         return 1
 
 
+def _deploy_check(args: argparse.Namespace) -> int:
+    from infra.deploy_check import main as deploy_check
+
+    return deploy_check(["--template", args.template] if args.template else [])
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="chairside", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
@@ -100,6 +107,10 @@ def parser() -> argparse.ArgumentParser:
     which.add_argument("--patient", help="a patient's id (or any resource id: plan, payment, ...)")
     which.add_argument("--actor", help="a user's sub")
     audit.set_defaults(func=_audit)
+    check = commands.add_parser("deploy-check", help="validate template.yaml offline: cfn-lint, SAM transform, "
+                                "failure destinations, alarms, roles, policy sizes")
+    check.add_argument("--template", help="another template than template.yaml")
+    check.set_defaults(func=_deploy_check)
     return top
 
 

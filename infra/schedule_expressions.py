@@ -60,3 +60,15 @@ def is_valid(expression: str) -> bool:
         if not all(_part(part, field) for part in value.split(",")):
             return False
     return True
+
+
+def period_seconds(expression: str) -> int:
+    """About how often a valid expression fires: a rate's interval; for cron, a minute when the minutes
+    field names more than one minute, an hour when the hours field names more than one hour, else a day."""
+    rate = re.fullmatch(r"rate\((\d+) (minute|hour|day)s?\)", expression)
+    if rate:
+        return int(rate[1]) * {"minute": 60, "hour": 3600, "day": 86400}[rate[2]]
+    minutes, hours = expression.removeprefix("cron(").split(" ")[:2]
+    if not minutes.isdigit():
+        return 60
+    return 86400 if hours.isdigit() else 3600

@@ -1,13 +1,12 @@
-"""The parts of template.yaml that do not depend on the app: runtime, parameters, Cognito, API, outputs.
+"""The parts of template.yaml that do not depend on the app: runtime, parameters, Cognito, outputs.
 
-infra/template.py assembles these with what it derives from app.py (functions, events, queues, topics).
+infra/template.py assembles these with what it derives from app.py (API, functions, queues, topics, alarms).
 Intrinsic functions are str subclasses that the YAML dumper writes as `!Ref`, `!GetAtt` and `!Sub`.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+import re
 from typing import Any
 
 RUNTIME = "python3.11"  # the build compiles bytecode with its own Python: they must agree (build_lambda.py)
@@ -27,6 +26,44 @@ class Sub(str):
     tag = "!Sub"
 
 
+def logical_id(name: str) -> str:
+    """`location-jobs` / `nightly_planner` -> `LocationJobs` / `NightlyPlanner` (CloudFormation ids)."""
+    parts = [part for part in re.split(r"[^A-Za-z0-9]+", name) if part]
+    if not parts:
+        raise ValueError(f"cannot make a CloudFormation logical id from {name!r}")
+    return "".join(part[0].upper() + part[1:] for part in parts)
+
+
+# Stateful resources that go with the stack (logs, queues of failures, the cursor secret, the alarms key:
+# each is only of use to this stack), said explicitly; the table and the user pool are retained.
+DELETED_WITH_THE_STACK = frozenset({"AWS::Logs::LogGroup", "AWS::SQS::Queue", "AWS::SecretsManager::Secret",
+                                    "AWS::KMS::Key"})
+
+
+class Stack(dict):
+    """Resources by logical id, refusing duplicates, and what the parts tell each other: environment
+    variables for every function or for one, the stack's work queues, dead-letter queues (with what they
+    hold) and schedule rules, and the logical ids of the functions."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.environment: dict[str, Any] = {}
+        self.function_environment: dict[str, dict[str, Any]] = {}
+        self.work_queues: list[str] = []
+        self.dead_letters: dict[str, str] = {}
+        self.schedule_rules: list[Any] = []
+        self.functions: list[str] = []
+
+    def add(self, logical: str, resource: dict[str, Any]) -> None:
+        """Add a resource; one that holds data says what deleting or replacing the stack does to it."""
+        if logical in self:
+            raise ValueError(f"two resources would share the logical id {logical}: rename one handler")
+        if resource["Type"] in DELETED_WITH_THE_STACK and "DeletionPolicy" not in resource:
+            kind, rest = resource["Type"], {k: v for k, v in resource.items() if k != "Type"}
+            resource = {"Type": kind, "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete", **rest}
+        self[logical] = resource
+
+
 def parameters() -> dict[str, Any]:
     return {
         "Stage": {
@@ -34,12 +71,6 @@ def parameters() -> dict[str, Any]:
             "Default": "dev",
             "AllowedPattern": "^[a-z][a-z0-9]{0,15}$",
             "Description": "API Gateway stage name, also part of the user pool's name",
-        },
-        "CursorSecret": {
-            "Type": "String",
-            "NoEcho": True,
-            "MinLength": 32,
-            "Description": "Signs list cursors: at least 32 random characters",
         },
         "SenderEmail": {
             "Type": "String",
@@ -50,6 +81,12 @@ def parameters() -> dict[str, Any]:
             "Type": "String",
             "AllowedPattern": "^https?://[^\\s/]+$",
             "Description": "Origin of the front-end that CORS allows, for example https://app.example.com",
+        },
+        "AlarmEmail": {
+            "Type": "String",
+            "Default": "",
+            "AllowedPattern": "^$|^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
+            "Description": "Who the alarms e-mail (confirm the subscription AWS sends); empty: subscribe later",
         },
     }
 
@@ -62,7 +99,6 @@ def environment() -> dict[str, Any]:
         "CHAIRSIDE_JWKS_URL": Sub(issuer + "/.well-known/jwks.json"),
         "CHAIRSIDE_ISSUER": Sub(issuer),
         "CHAIRSIDE_AUDIENCE": Ref("UserPoolClient"),
-        "CHAIRSIDE_CURSOR_SECRET": Ref("CursorSecret"),
         "CHAIRSIDE_SENDER_EMAIL": Ref("SenderEmail"),
         "CHAIRSIDE_ALLOWED_ORIGIN": Ref("AllowedOrigin"),
         "POWERTOOLS_SERVICE_NAME": "chairside",
@@ -134,52 +170,43 @@ def user_pool_client() -> dict[str, Any]:
     }
 
 
-def _gateway_error(code: str, status: int | None = None, message: str | None = None) -> dict[str, Any]:
-    """An answer API Gateway gives itself, in the API's error shape and readable by the front-end.
+def table() -> dict[str, Any]:
+    from shared.store.table import Record
 
-    Without a status the gateway keeps its own (413, 415, 504, ...); without a message, its reason.
-    """
-    reason = json.dumps(message) if message else "$context.error.messageString"  # that one comes quoted
-    body = (
-        f'{{"error": {{"code": "{code}", "message": {reason}, "details": [], '
-        '"request_id": "$context.requestId"}}'
-    )
-    response: dict[str, Any] = {} if status is None else {"StatusCode": str(status)}
-    response["ResponseParameters"] = {"Headers": {"Access-Control-Allow-Origin": Sub("'${AllowedOrigin}'")}}
-    response["ResponseTemplates"] = {"application/json": body}
-    return response
+    schema = Record._get_schema()
+
+    def keys(items: list[dict[str, str]]) -> list[dict[str, str]]:
+        return [{"AttributeName": item["AttributeName"], "KeyType": item["KeyType"]} for item in items]
+
+    retained = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+    return {"Type": "AWS::DynamoDB::Table", **retained, "Properties": {
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": item["AttributeName"], "AttributeType": item["AttributeType"]}
+            for item in schema["attribute_definitions"]
+        ],
+        "KeySchema": keys(schema["key_schema"]),
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": index["index_name"],
+                "KeySchema": keys(index["key_schema"]),
+                "Projection": {"ProjectionType": index["projection"]["ProjectionType"]},
+            }
+            for index in schema["global_secondary_indexes"]
+        ],
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        "SSESpecification": {"SSEEnabled": True, "SSEType": "KMS"},
+        "TimeToLiveSpecification": {"AttributeName": Record._ttl_attribute().attr_name, "Enabled": True},
+    }}
 
 
-def api(cors_headers: Sequence[str], cors_methods: Sequence[str]) -> dict[str, Any]:
-    return {
-        "Type": "AWS::Serverless::Api",
-        "Properties": {
-            "StageName": Ref("Stage"),
-            "TracingEnabled": True,
-            "Cors": {
-                "AllowOrigin": Sub("'${AllowedOrigin}'"),
-                "AllowHeaders": "'" + ",".join(cors_headers) + "'",
-                "AllowMethods": "'" + ",".join(cors_methods) + "'",
-                "MaxAge": "'600'",
-            },
-            # Cognito's authorizer verifies the token at the edge and passes its claims to the function, which
-            # only maps them (functions/api.py); locally infra/local_gateway.py plays this part (DECISIONS.md).
-            "Auth": {
-                "DefaultAuthorizer": "CognitoAuthorizer",
-                "AddDefaultAuthorizerToCorsPreflight": False,
-                "Authorizers": {"CognitoAuthorizer": {"UserPoolArn": GetAtt("UserPool.Arn")}},
-            },
-            "GatewayResponses": {
-                "UNAUTHORIZED": _gateway_error("unauthenticated", 401, "missing or invalid bearer token"),
-                "ACCESS_DENIED": _gateway_error("forbidden", 403),
-                # API Gateway answers an unknown path with 403 "Missing Authentication Token".
-                "MISSING_AUTHENTICATION_TOKEN": _gateway_error("not_found", 404, "no such route"),
-                "THROTTLED": _gateway_error("too_many_requests", 429),
-                "DEFAULT_4XX": _gateway_error("bad_request"),
-                "DEFAULT_5XX": _gateway_error("gateway_error"),
-            },
-        },
-    }
+def cursor_secret() -> dict[str, Any]:
+    """Signs list cursors; read through shared/cursor_keys.py. Rotating it (docs/RUNBOOK.md) keeps the
+    previous value as AWSPREVIOUS, which the API still accepts, so open cursors survive the rotation."""
+    return {"Type": "AWS::SecretsManager::Secret", "Properties": {
+        "Description": Sub("${AWS::StackName}: signs list cursors"),
+        "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": True},
+    }}
 
 
 def outputs() -> dict[str, Any]:

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.errors import InvalidInput
@@ -39,7 +39,9 @@ def encode_cursor(secret: bytes, org: str, sub: str, query: Mapping[str, Any], l
     return f"{_b64(payload)}.{_b64(signature)}"
 
 
-def decode_cursor(secret: bytes, org: str, sub: str, query: Mapping[str, Any], cursor: str | None) -> dict | None:
+def decode_cursor(secret: bytes | Sequence[bytes], org: str, sub: str, query: Mapping[str, Any],
+                  cursor: str | None) -> dict | None:
+    """`secret`: the key, or every key a valid cursor may be signed with (a rotated secret's previous one)."""
     if not cursor:
         return None
     invalid = InvalidInput("cursor is invalid for this query", [{"field": "cursor", "message": "invalid cursor"}])
@@ -49,7 +51,8 @@ def decode_cursor(secret: bytes, org: str, sub: str, query: Mapping[str, Any], c
         signature = _unb64(signature_part)
     except (ValueError, TypeError) as exc:
         raise invalid from exc
-    if not hmac.compare_digest(hmac.new(secret, payload, hashlib.sha256).digest(), signature):
+    keys = (secret,) if isinstance(secret, bytes) else tuple(secret)
+    if not any(hmac.compare_digest(hmac.new(key, payload, hashlib.sha256).digest(), signature) for key in keys):
         raise invalid
     try:
         data = json.loads(payload)
