@@ -16,7 +16,12 @@ QUERY = {"location_id": "loc_1"}
 
 
 def _cursor(key: bytes, n: int) -> str:
-    return encode_cursor(key, "grp_a", "user-1", QUERY, {"pk": f"item-{n}"})
+    return encode_cursor(key, "grp_a", "user-1", QUERY, _start_key(n))
+
+
+def _start_key(n: int) -> dict:
+    """A start key as the store writes one (the cursor refuses any other shape)."""
+    return {"pk": {"S": f"grp_a#PAT#pat_{n}"}, "sk": {"S": "PATIENT"}}
 
 
 def _read(keys: tuple[bytes, ...], cursor: str) -> dict | None:
@@ -44,11 +49,11 @@ def test_rotation_keeps_open_cursors_valid_until_the_next_one(secret, monkeypatc
     keys = cursor_keys.signing_keys()
     assert keys == (b"b" * 64, b"a" * 64)
     after = _cursor(keys[0], 2)
-    assert _read(keys, before) == {"pk": "item-1"} and _read(keys, after) == {"pk": "item-2"}
+    assert _read(keys, before) == _start_key(1) and _read(keys, after) == _start_key(2)
 
     client.put_secret_value(SecretId=arn, SecretString="c" * 64)
     keys = cursor_keys.signing_keys()
-    assert _read(keys, after) == {"pk": "item-2"}
+    assert _read(keys, after) == _start_key(2)
     with pytest.raises(InvalidInput):
         _read(keys, before)  # two rotations ago
 
