@@ -45,11 +45,12 @@ PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
 # (deployer, prompts, YAML templates) and packaging tools. The package test imports and serves without them.
 NEVER_IMPORTED = frozenset({"blessed", "click", "editor", "inquirer", "jinxed", "packaging", "pip", "pyyaml",
                             "readchar", "runs", "setuptools", "wcwidth", "wheel", "xmod"})
-# Inside powertools we use Logger, Metrics and Tracer: its event handlers and utilities (parser, idempotency,
-# batch, ...: most of its size) are never imported. What stays of utilities/ is what those three import.
+# Inside powertools we use Logger, Metrics, Tracer and the Secrets Manager parameters (shared/cursor_keys.py):
+# its event handlers and other utilities (parser, idempotency, batch, ...: most of its size) are never
+# imported. What stays of utilities/ is what those import.
 UNUSED_TREES = ("aws_lambda_powertools/event_handler",)
 KEPT_OF = {"aws_lambda_powertools/utilities": frozenset({"__init__.py", "jmespath_utils", "typing",
-                                                           "serialization.py"})}
+                                                           "serialization.py", "parameters"})}
 SDK = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})  # what the Lambda runtime also provides
 
 

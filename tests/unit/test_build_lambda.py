@@ -174,6 +174,7 @@ assert call("/locations")["statusCode"] == 401
 claims = {"sub": "u1", "custom:org": "org_x", "custom:role": "readonly", "custom:locations": "*"}
 assert call("/procedures", claims)["statusCode"] in (200, 400), call("/procedures", claims)
 import functions.jobs, functions.routes
+from aws_lambda_powertools.utilities.parameters import SecretsProvider  # shared/cursor_keys.py, in AWS
 assert len(functions.routes.all_routes()) == sum(len(m) for m in app.app.routes.values())
 for banned in ("jwt", "cryptography", "yaml", "click", "pip", "moto"):
     try:
