@@ -70,7 +70,7 @@ def error_shape(event, get_response):
 # Defined here, not in a blueprint, so that each gets the handler string `app.<name>` (see FIELD-NOTES.md).
 
 # Expressions as strings: the template generator and the local scheduler (infra/jobs.py) both read them.
-@app.schedule("cron(0 7 * * ? *)", description="Nightly: fan out one planning job per location")
+@app.schedule("cron(0 * * * ? *)", description="Hourly: fan out the daily job of each location where it is 02:00")
 def nightly_planner(event):
     from functions import jobs
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functions.api import Reply, Request, Router, list_page
-from functions.schemas.followups import FollowUpList, ResolveIn
+from functions.schemas.followups import FollowUpList, FollowUpPatch, ResolveIn
 from functions.schemas.out import page_of
 from functions.schemas.out.schedule import FollowUpOut
 from shared import clock
@@ -13,15 +13,25 @@ router = Router("followups")
 
 
 @router.route("GET", "/followups", permission="followups:read", query=FollowUpList,
-              summary="A location's follow-up tasks, by status and due date; filter by kind and status",
+              summary="A location's follow-up tasks, by status and due date; filter by kind, status and owner",
               audit="followup.list", response=page_of(FollowUpOut))
 def list_followups(request: Request) -> dict:
     q = request.query
     kind = q.kind.value if q.kind else None
     status = q.status.value if q.status else None
-    return list_page(request, {"route": "followups", "location_id": q.location_id, "kind": kind, "status": status},
-                     lambda start: followups.list_followups(request.principal, q.location_id, kind, status, q.limit,
-                                                            start))
+    query = {"route": "followups", "location_id": q.location_id, "kind": kind, "status": status, "owner": q.owner}
+    return list_page(request, query, lambda start: followups.list_followups(
+        request.principal, q.location_id, kind, status, q.limit, start, q.owner))
+
+
+@router.route("PATCH", "/followups/{followup_id}", permission="followups:write", body=FollowUpPatch,
+              summary="Reassign (owner) or snooze (due_date) an open follow-up task", audit="followup.update",
+              response=FollowUpOut)
+def patch_followup(request: Request) -> Reply:
+    task = followups.reassign(request.principal, request.params["followup_id"], request.changes(),
+                              request.if_match(), clock.now())
+    request.audit(task["id"], task["patient_id"])
+    return Reply(task, version=task["version"])
 
 
 @router.route("POST", "/followups/{followup_id}/resolve", permission="followups:write", body=ResolveIn,

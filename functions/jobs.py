@@ -34,9 +34,13 @@ def _queue_url() -> str | None:
 
 
 def nightly_planner(event: Mapping[str, Any]) -> dict[str, Any]:
-    """EventBridge, nightly: one job per registered location, through SQS (or inline, see above)."""
+    """EventBridge, hourly: one job per location whose local time has reached 02:00 in this hour, through
+    SQS (or inline, see above). An invocation that is not a scheduled event, or one whose detail says
+    `all_locations` (`chairside job nightly`, the benchmarks), runs every location now."""
     now = clock.now()
-    jobs = planner.location_jobs()
+    scheduled = event.get("detail-type") == "Scheduled Event"
+    every = not scheduled or bool((event.get("detail") or {}).get("all_locations"))
+    jobs = planner.location_jobs(None if every else now)
     queue_url = _queue_url()
     if queue_url:
         _enqueue(queue_url, [{**job, "as_of": iso(now)} for job in jobs])

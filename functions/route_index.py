@@ -35,6 +35,7 @@ ROUTES = (
     ('POST', '/appointments/{appointment_id}/cancel', 'cancel_appointment', 'appointments', False),
     ('POST', '/appointments/{appointment_id}/no-show', 'record_no_show', 'appointments', False),
     ('GET', '/followups', 'list_followups', 'followups', False),
+    ('PATCH', '/followups/{followup_id}', 'patch_followup', 'followups', False),
     ('POST', '/followups/{followup_id}/resolve', 'resolve_followup', 'followups', False),
     ('GET', '/messages', 'list_messages', 'messages', False),
     ('GET', '/kpis', 'get_kpis', 'kpis', False),
@@ -49,4 +50,9 @@ ROUTES = (
     ('GET', '/payments', 'list_payments', 'payments', False),
     ('GET', '/payments/{payment_id}', 'get_payment', 'payments', False),
     ('POST', '/payments/{payment_id}/refunds', 'create_refund', 'payments', False),
+    ('GET', '/settings', 'get_group_settings', 'settings', False),
+    ('PATCH', '/settings', 'patch_group_settings', 'settings', False),
+    ('GET', '/locations/{location_id}/settings', 'get_location_settings', 'settings', False),
+    ('PATCH', '/locations/{location_id}/settings', 'patch_location_settings', 'settings', False),
+    ('GET', '/opportunities', 'list_opportunities', 'opportunities', False),
 )

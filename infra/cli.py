@@ -49,8 +49,9 @@ def _job(args: argparse.Namespace) -> int:
     except InvalidInput as exc:
         raise SystemExit("chairside: --at needs an instant with an offset or Z, e.g. 2026-12-01T14:00:00Z") from exc
     handler = {"nightly": "nightly_planner", "send": "send_due_messages"}[args.name]
+    detail = {"all_locations": True} if args.name == "nightly" else None  # every location, not only 02:00 ones
     with frozen_at(at):
-        result = invoke(handler, at)
+        result = invoke(handler, at, detail)
     print(json.dumps(result, indent=2, default=str))
     return 0
 

@@ -12,13 +12,14 @@ _CRON = re.compile(r"cron\((\S+) (\S+) .*\)")
 _last_run: dict[str, datetime] = {}
 
 
-def scheduled_event(rule_name: str, at: datetime) -> dict[str, Any]:
-    """The event EventBridge hands a scheduled Lambda (see events/schedule-*.json)."""
+def scheduled_event(rule_name: str, at: datetime, detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The event EventBridge hands a scheduled Lambda (see events/schedule-*.json); `detail` is empty from
+    EventBridge, and `{"all_locations": true}` when `chairside job nightly` asks for every location."""
     return {
         "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
         "account": "123456789012", "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": "us-east-1", "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{rule_name}"],
-        "detail": {},
+        "detail": detail or {},
     }
 
 
@@ -30,17 +31,18 @@ def is_due(name: str, expression: str, now: datetime) -> bool:
         every = timedelta(**{f"{unit}s": count})
         return last is None or now - last >= every
     cron = _CRON.fullmatch(expression)
-    if cron and cron.group(1).isdigit() and cron.group(2).isdigit():
-        fire = now.replace(hour=int(cron.group(2)), minute=int(cron.group(1)), second=0, microsecond=0)
+    if cron and cron.group(1).isdigit() and (cron.group(2).isdigit() or cron.group(2) == "*"):
+        hour = now.hour if cron.group(2) == "*" else int(cron.group(2))  # "*": every hour, at that minute
+        fire = now.replace(hour=hour, minute=int(cron.group(1)), second=0, microsecond=0)
         return now >= fire and (last is None or last < fire)
     return False
 
 
-def invoke(name: str, at: datetime) -> Any:
+def invoke(name: str, at: datetime, detail: dict[str, Any] | None = None) -> Any:
     import app as app_module
 
     handler = getattr(app_module, name)
-    return handler(scheduled_event(name, at), None)
+    return handler(scheduled_event(name, at, detail), None)
 
 
 def run_due(jobs: list, now: datetime) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
@@ -16,10 +17,27 @@ FollowUpStatusIn = StrEnum("FollowUpStatusIn", {status: status for status in STA
 OutcomeIn = StrEnum("OutcomeIn", {outcome: outcome for outcome in OUTCOMES})  # type: ignore[misc]
 
 
+Owner = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.@|:-]+$")]
+
+
 class FollowUpList(PageQuery):
     location_id: LocationId
     kind: FollowUpKindIn | None = None
     status: FollowUpStatusIn | None = Field(None, description="open or resolved; default both")
+    owner: Owner | None = Field(None, description="only this owner's tasks (a user's `sub`, or front_desk)")
+
+
+class FollowUpPatch(Strict):
+    """Reassign (owner) and/or snooze (due_date, the location's local date) an open task."""
+
+    owner: Owner | None = None
+    due_date: CalendarDate | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> FollowUpPatch:
+        if not self.model_fields_set & {"owner", "due_date"}:
+            raise ValueError("give owner and/or due_date")
+        return self
 
 
 class ResolveIn(Strict):

@@ -74,6 +74,9 @@ class AwsNotifier:
         self.sender_email = sender_email or os.environ.get("CHAIRSIDE_SENDER_EMAIL") or DEFAULT_SENDER_EMAIL
         # A configuration set whose event destination publishes bounces and complaints to the feedback topic.
         self.configuration_set = os.environ.get("CHAIRSIDE_SES_CONFIGURATION_SET") or None
+        # The number SMS go out from when the deployment has its own (None: SNS's shared pool). Replies and
+        # STOPs arrive at it, so it is the sending identity an opt-out is scoped to (shared/services/inbound.py).
+        self.sms_sender = os.environ.get("CHAIRSIDE_SMS_ORIGINATION_NUMBER") or None
         self.region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -129,7 +132,11 @@ class AwsNotifier:
             answer = self._client("sns").publish(
                 PhoneNumber=phone,
                 Message=text,
-                MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
+                MessageAttributes={
+                    "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
+                    **({"AWS.MM.SMS.OriginationNumber": {"DataType": "String", "StringValue": self.sms_sender}}
+                       if self.sms_sender else {}),
+                },
             )
         except Exception as exc:
             raise classify(exc) from exc

@@ -103,6 +103,8 @@ def plan_change_deltas(before: Plan | None, after: Plan, timezone: str,
     changed_on = local_date(after.updated_at, timezone)
     if after.status is PlanStatus.COMPLETED and (before is None or before.status is not PlanStatus.COMPLETED):
         deltas.append(Delta(Scope.LOCATION, "plans_completed", 1, changed_on))
+        if cohort is not None:  # the case's cohort: what share of a period's accepted cases is still open
+            both("cohort_completed", 1, cohort)
 
     if patient is None:
         if needs_patient_treatment(before, after):

@@ -36,7 +36,7 @@ MAX_RANGE_DAYS = 366
 
 # Counters of a location's day item, added to (never set) by the transactions that move them.
 # Cohort counters are counted on the plan's first-presentation day, flow counters on the day it happened.
-COHORT_COUNTERS = ("presented", "presented_cents", "accepted", "accepted_cents", "declined")
+COHORT_COUNTERS = ("presented", "presented_cents", "accepted", "accepted_cents", "declined", "cohort_completed")
 ACCEPTANCE_COUNTERS = ("accepted_on_day", "accept_days_sum")
 LEVEL_CHANGE_COUNTERS = ("patients_accepted_change", "patients_incomplete_change")
 LOCATION_COUNTERS = (
@@ -169,6 +169,7 @@ class Summary:
 
     days: int
     counts: Counter[str] = field(default_factory=Counter)
+    working_days: int | None = None  # the location's working days in the range; None: every day works
     closed_by_day: Counter[date] = field(default_factory=Counter)
     coordinators: dict[str, Counter[str]] = field(default_factory=dict)
     coordinator_closed_by_day: dict[str, Counter[date]] = field(default_factory=dict)
@@ -176,11 +177,12 @@ class Summary:
     followups: Snapshot | None = None
 
 
-def summarize(days: int, records: Iterable[DayRecord], live: Level | None, today: date) -> Summary:
+def summarize(days: int, records: Iterable[DayRecord], live: Level | None, today: date,
+              working_days: int | None = None) -> Summary:
     """Sum a location's day items of one range. `live` is the running level, given when the range
     reaches `today` (then it is the incomplete-treatment figure); otherwise that figure is the one
     recorded by the latest closed day of the range, and absent when no day of it was closed."""
-    summary = Summary(days)
+    summary = Summary(days, working_days=working_days)
     latest_close: tuple[date, DayClose] | None = None
     for record in records:
         if record.coordinator_id is None:
@@ -209,7 +211,9 @@ def _known(counts: Mapping[str, int], names: Sequence[str]) -> dict[str, int]:
 
 def roll_up(summaries: Sequence[Summary], days: int) -> Summary:
     """The group's summary: counters added, snapshots added with the oldest as_of among them."""
-    group = Summary(days)
+    working = [summary.working_days for summary in summaries if summary.working_days is not None]
+    # A group works on a day when any of its locations does: its largest count of working days.
+    group = Summary(days, working_days=max(working) if working else None)
     for summary in summaries:
         group.counts.update(summary.counts)
         group.closed_by_day.update(summary.closed_by_day)
@@ -249,12 +253,18 @@ def _closed_per_day(closed: int, days: int, by_day: Mapping[date, int]) -> dict:
 
 
 def _plan_figures(counts: Mapping[str, int], days: int, closed_by_day: Mapping[date, int]) -> dict:
+    """`days`: the working days of the range (patients closed are a rate per working day)."""
     return {
         "case_acceptance_count": {**ratio(counts["accepted"], counts["presented"]), "declined": counts["declined"]},
+        "incomplete_treatment_cohort": ratio(counts["accepted"] - counts["cohort_completed"], counts["accepted"]),
         "case_acceptance_value": ratio(counts["accepted_cents"], counts["presented_cents"]),
         "patients_closed_per_day": _closed_per_day(sum(closed_by_day.values()), days, closed_by_day),
         "days_to_acceptance": ratio(counts["accept_days_sum"], counts["accepted_on_day"], places=1),
     }
+
+
+def _per_day_days(summary: Summary) -> int:
+    return summary.days if summary.working_days is None else summary.working_days
 
 
 def figures(summary: Summary) -> dict:
@@ -265,7 +275,7 @@ def figures(summary: Summary) -> dict:
     incomplete = summary.incomplete
     level = incomplete.value if incomplete is not None else None
     return {
-        **_plan_figures(counts, summary.days, summary.closed_by_day),
+        **_plan_figures(counts, _per_day_days(summary), summary.closed_by_day),
         "incomplete_treatment": {
             **(ratio(level.patients_incomplete, level.patients_accepted) if isinstance(level, Level)
                else {"value": None, "numerator": None, "denominator": None}),
@@ -290,7 +300,7 @@ def coordinator_figures(summary: Summary) -> list[dict]:
     for coordinator in sorted(summary.coordinators):
         counts = {name: summary.coordinators[coordinator].get(name, 0) for name in COORDINATOR_COUNTERS}
         by_day = summary.coordinator_closed_by_day.get(coordinator, Counter())
-        rows.append({"coordinator_id": coordinator, "figures": _plan_figures(counts, summary.days, by_day)})
+        rows.append({"coordinator_id": coordinator, "figures": _plan_figures(counts, _per_day_days(summary), by_day)})
     return rows
 
 

@@ -30,8 +30,8 @@ class ExpiryReason(StrEnum):
 
 
 GRACE_BY_KIND: dict[str, timedelta] = {
-    "reminder_7d": timedelta(hours=24),
-    "reminder_2d": timedelta(hours=12),
+    "reminder_7d": timedelta(hours=48),  # a later reminder supersedes it anyway
+    "reminder_2d": timedelta(hours=24),  # still useful the evening before, or the next morning
     "reminder_2h": timedelta(minutes=60),
     "appointment_confirmed": timedelta(hours=1),
     "opt_out_confirmation": timedelta(hours=1),

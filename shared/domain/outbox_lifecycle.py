@@ -6,8 +6,8 @@ row whose lease ran out may be claimed again), then records sent or failed, or g
 due again later: a retry after a transient error, or quiet hours because the run is late). At send time
 the sender may still drop it (suppressed or cancelled). Cancelling (the appointment moved, was cancelled
 or is over) touches only rows no sender has taken. A row still sending when its lease ran out may have
-reached the provider: an at-most-once channel's row becomes unconfirmed (docs/DECISIONS.md). Sent, failed
-and unconfirmed are final.
+reached the provider: an at-most-once channel's row becomes unconfirmed (docs/DECISIONS.md). A waiting
+row whose moment passed expires. Sent, failed, unconfirmed and expired are final.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class MessageStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     UNCONFIRMED = "unconfirmed"  # the provider may or may not have it: never sent again blindly
+    EXPIRED = "expired"  # its moment passed while it waited (shared/domain/outbox_expiry.py)
 
 
 class MessageOperation(StrEnum):
@@ -37,6 +38,7 @@ class MessageOperation(StrEnum):
     DROP = "drop"  # the sender finds, at send time, that it must not go out
     SUPPRESS = "suppress"  # the patient opted out, bounced or complained
     CANCEL = "cancel"
+    EXPIRE = "expire"  # superseded by a later reminder, past its kind's grace, or its visit began
 
 
 M = MessageStatus
@@ -58,6 +60,7 @@ OUTBOX = Lifecycle[MessageStatus, MessageOperation](
         MessageOperation.DROP: {status: frozenset({M.SUPPRESSED, M.CANCELLED}) for status in WAITING},
         MessageOperation.SUPPRESS: {M.PLANNED: frozenset({M.SUPPRESSED})},
         MessageOperation.CANCEL: {status: frozenset({M.CANCELLED}) for status in UNCLAIMED},
+        MessageOperation.EXPIRE: {status: frozenset({M.EXPIRED}) for status in WAITING},
     },
 )
 

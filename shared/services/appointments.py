@@ -24,7 +24,7 @@ from shared.domain.followup_rules import MissedAppointmentCode, classify_cancell
 from shared.domain.plans import Plan, StepStatus
 from shared.errors import InvalidInput, RuleViolation, StaleVersion
 from shared.ids import new_id
-from shared.services import followups, kpis, ledger, locations, outbox, patients, plans
+from shared.services import followups, kpis, ledger, locations, outbox, patients, plans, settings
 from shared.services.visibility import Kind, get_visible, visible
 from shared.store import appointments as store
 from shared.store import plans as plan_store
@@ -141,7 +141,8 @@ def create(principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
     book.place(doc)
 
     def reminders(uow: UnitOfWork) -> None:  # committed with the booking: never an appointment without them
-        outbox.plan_patient_reminders(principal.org, location, patient, [doc], now, uow)
+        outbox.plan_patient_reminders(principal.org, location, patient, [doc], now,
+                                      settings.effective_for(principal.org, location), uow=uow)
 
     return view(_write(principal.org, doc, None, book, plan_change, reminders))
 
@@ -201,7 +202,8 @@ def reschedule(principal: Principal, appointment_id: str, changes: dict[str, Any
         patient = patients.load(principal, doc["patient_id"]).data()
         outbox.cancel(principal.org, outbox.reminder_ids(doc["location_id"], doc["id"],
                                                          clock.parse_instant(old["start"])), "rescheduled", now)
-        outbox.plan_patient_reminders(principal.org, location, patient, [doc], now)
+        outbox.plan_patient_reminders(principal.org, location, patient, [doc], now,
+                                      settings.effective_for(principal.org, location))
     return view(written)
 
 

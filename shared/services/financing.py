@@ -60,7 +60,7 @@ def load_financing(principal: Principal, financing_id: str) -> Record:
 def apply(principal: Principal, plan_id: str, fields: dict[str, Any]) -> dict[str, Any]:
     """`POST /plans/{plan_id}/financing`: record an application to a provider the location offers."""
     plan = plans.load(principal, plan_id)
-    policy = policy_of(locations.load(principal.org, plan.location_id).data())
+    policy = policy_of(principal.org, locations.load(principal.org, plan.location_id).data())
     provider = next((p for p in policy.financing_providers if p.id == fields["provider"]), None)
     if provider is None:
         offered = ", ".join(p.id for p in policy.financing_providers) or "none"

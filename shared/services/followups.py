@@ -9,6 +9,7 @@ location's front desk as a team) for tasks the system raises on its own.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,10 +27,12 @@ from shared.domain.followup_rules import (
     plan_unscheduled_treatment,
     plan_unused_benefits,
 )
+from shared.domain.messaging_settings import MessagingSettings, next_working_day
 from shared.domain.plans import Plan, PlanStatus, StepStatus, effective_status
 from shared.domain.reminders import AppointmentRef, PlannedMessage, message_id
-from shared.errors import RuleViolation, StaleVersion
-from shared.services import locations, outbox
+from shared.errors import InvalidInput, RuleViolation, StaleVersion
+from shared.services import locations, outbox, settings
+from shared.services.documents import require_version
 from shared.services.patients import coverage_of as patient_coverage
 from shared.services.visibility import Kind, get_visible
 from shared.store import followups as followup_store
@@ -39,8 +42,8 @@ from shared.store.table import Record
 from shared.store.unit_of_work import UnitOfWork
 
 FRONT_DESK = "front_desk"
-CALLBACK, MESSAGE_FAILED = "callback", "message_failed"
-KINDS = (*(str(kind) for kind in FollowUpKind), CALLBACK, MESSAGE_FAILED)
+CALLBACK, MESSAGE_FAILED, CANCEL_REQUEST = "callback", "message_failed", "cancel_request"
+KINDS = (*(str(kind) for kind in FollowUpKind), CALLBACK, MESSAGE_FAILED, CANCEL_REQUEST)
 STATUSES = ("open", "resolved")
 OUTCOMES = ("rebooked", "scheduled", "contacted", "left_message", "no_answer", "declined", "not_needed", "other")
 MAX_REPLY_CHARS = 500
@@ -92,6 +95,15 @@ def open_callback(org: str, location_id: str, patient_id: str, inbound_id: str, 
                                      possible_opt_out=possible_opt_out)])
 
 
+def open_cancel_request(org: str, appointment: Mapping[str, Any], inbound_id: str, now: datetime) -> list[str]:
+    """The patient texted CANCEL with this appointment coming: ask whether they meant the visit too."""
+    location = locations.load(org, appointment["location_id"]).data()
+    task = PlannedTask(followup_id(appointment["location_id"], inbound_id, CANCEL_REQUEST), CANCEL_REQUEST,  # type: ignore[arg-type]
+                       appointment["patient_id"], appointment["location_id"], appointment["id"],
+                       clock.local_date(now, location["timezone"]))
+    return open_tasks(org, [task_doc(task, FRONT_DESK, now, {"appointment_id": appointment["id"]})])
+
+
 def open_for_failed_message(org: str, message: Mapping[str, Any], error: str, now: datetime) -> list[str]:
     """A message that could not be sent after its last try: a person reaches the patient another way."""
     location = locations.load(org, message["location_id"]).data()
@@ -114,10 +126,28 @@ def load(principal: Principal, followup_id_: str) -> Record:
 
 
 def list_followups(principal: Principal, location_id: str, kind: str | None, status: str | None, limit: int,
-                   start_key: dict | None) -> tuple[list[dict[str, Any]], dict | None]:
+                   start_key: dict | None, owner: str | None = None) -> tuple[list[dict[str, Any]], dict | None]:
     locations.load_visible(principal, location_id)
-    page = followup_store.page(principal.org, location_id, kind, status, limit, start_key)
+    page = followup_store.page(principal.org, location_id, kind, status, limit, start_key, owner)
     return [view(record) for record in page.records], page.last_key
+
+
+def reassign(principal: Principal, followup_id_: str, changes: Mapping[str, Any], expected_version: int,
+             now: datetime) -> dict[str, Any]:
+    """`PATCH /followups/{id}`: a new owner (reassign) and/or a later or earlier due date (snooze) of an
+    open task, at the version the caller read (412 otherwise); a resolved task stays as it was (422)."""
+    record = require_version(load(principal, followup_id_), expected_version)
+    if record.data()["status"] != "open":
+        raise RuleViolation("follow-up lifecycle: a resolved follow-up cannot be reassigned or snoozed")
+    nulled = [name for name in ("owner", "due_date") if name in changes and changes[name] is None]
+    if nulled:
+        raise InvalidInput("owner and due_date cannot be null", [{"field": n, "message": "may not be null"}
+                                                                 for n in nulled])
+    doc = {**record.data(), **changes, "updated_at": iso(now), "updated_by": principal.sub}
+    uow = UnitOfWork()
+    changed = followup_store.put(uow, principal.org, doc, expected_version)
+    uow.commit()
+    return view(changed)
 
 
 def resolve(principal: Principal, followup_id_: str, outcome: str, note: str, now: datetime) -> dict[str, Any]:
@@ -182,10 +212,14 @@ def _location_plans(org: str, location_id: str, status: str, newer_than: datetim
         start = page.last_key
 
 
-def plan_followups_for_location(org: str, location: Mapping[str, Any], now: datetime) -> dict[str, int]:
+def plan_followups_for_location(org: str, location: Mapping[str, Any], now: datetime,
+                                messaging: MessagingSettings | None = None) -> dict[str, int]:
     """Presented and not accepted -> task at 2 days, messages at 7 and 21; accepted steps not scheduled ->
     task at 3 days, messages at 7 and 30 (closed once the plan is accepted / every step is scheduled);
-    pending treatment and unused annual maximum -> one message a benefit year, from 3 months before reset."""
+    pending treatment (accepted steps not scheduled, or a presented plan not answered, at any age) and
+    unused annual maximum -> one message per patient and benefit year, from 3 months before reset.
+    A task falling on a day the location does not work is due its next working day (its settings)."""
+    messaging = messaging or settings.without_reads(location)
     cutoff = now - PLAN_RULE_WINDOW
     profiles: dict[str, dict[str, Any] | None] = {}
     counts = {"followups": 0}
@@ -194,11 +228,13 @@ def plan_followups_for_location(org: str, location: Mapping[str, Any], now: date
         patient = _profile(org, plan.patient_id, profiles)
         if patient is None:
             return
-        ctx, stored = outbox.patient_context(org, location, patient, now, first, last)
+        ctx, stored = outbox.patient_context(org, location, patient, now, first, last, messaging)
         rules = made(ctx)
         store_messages(org, location["timezone"], rules.messages, {"plan_id": plan.id}, stored, now)
+        tasks = (dataclasses.replace(task, due_date=next_working_day(task.due_date, messaging.working_days))
+                 for task in rules.tasks)
         counts["followups"] += len(open_tasks(org, (task_doc(task, plan.coordinator_id, now, {"plan_id": plan.id})
-                                                    for task in rules.tasks)))
+                                                    for task in tasks)))
 
     for plan in _location_plans(org, location["id"], PlanStatus.PRESENTED, cutoff):
         presented = plan.presented_at
@@ -206,6 +242,7 @@ def plan_followups_for_location(org: str, location: Mapping[str, Any], now: date
             continue
         apply(plan, lambda ctx, p=plan, t=presented: plan_unaccepted_plan(p.id, t, ctx), presented,
               presented + timedelta(days=21))
+    pending_treatment: set[str] = set()
     for status in OPEN_PLAN_STATUSES:
         for plan in _location_plans(org, location["id"], status, None):
             accepted = set(plan.acceptance.step_ids) if plan.acceptance else set()
@@ -219,7 +256,13 @@ def plan_followups_for_location(org: str, location: Mapping[str, Any], now: date
                 else:
                     _close(org, location["id"], plan.id, UNSCHEDULED, (7, 30), "steps_scheduled", now)
             if pending:
-                _unused_benefits(org, location, plan, now, profiles)
+                pending_treatment.add(plan.patient_id)
+    # Treatment presented and never answered is pending treatment too, however long ago it was presented
+    # (past its quote's expiry included: the diagnosis stands).
+    pending_treatment.update(plan.patient_id for plan in _location_plans(org, location["id"], PlanStatus.PRESENTED,
+                                                                         None))
+    for patient_id in sorted(pending_treatment):
+        _unused_benefits(org, location, patient_id, now, profiles)
     return counts
 
 
@@ -230,10 +273,12 @@ def _profile(org: str, patient_id: str, cache: dict[str, dict[str, Any] | None])
     return cache[patient_id]
 
 
-def _unused_benefits(org: str, location: Mapping[str, Any], plan: Plan, now: datetime,
+def _unused_benefits(org: str, location: Mapping[str, Any], patient_id: str, now: datetime,
                      profiles: dict[str, dict[str, Any] | None]) -> None:
-    coverage = patient_coverage(org, plan.patient_id)
-    patient = _profile(org, plan.patient_id, profiles)
+    """The once-a-benefit-year message to a patient with pending treatment (signed and not scheduled, or
+    presented and not answered) in the last quarter of the benefit year, with annual maximum unused."""
+    coverage = patient_coverage(org, patient_id)
+    patient = _profile(org, patient_id, profiles)
     if coverage is None or patient is None:
         return
     unused = coverage.annual_max_cents - coverage.used_cents - coverage.pending_cents

@@ -1,9 +1,14 @@
 """What comes back: SMS replies (through SNS) and SES feedback (bounces and complaints, through SNS).
 
 Neither names a group or a patient, only an address, so both go through the contact directory the
-sender keeps (every address we sent to -> the patients who have it). A number shared by several
-patients (a family) is opted out or in for all of them; a confirmation applies to the soonest upcoming
-appointment among them; a reply answers once, from the practice that texted the number last.
+sender keeps (every address we sent to -> the patients who have it, and per group the appointment of
+its latest reminder SMS). A STOP applies to the sending number it reached: with one shared number (the
+default) every group that texted the patient, with a number per group only that group. A number shared
+by several patients (a family) is opted out or in for all of them. A "C" confirms only the appointment
+whose reminder last went to that number (never another patient's or group's soonest visit). Written
+revocations ("please stop texting me") opt out like STOP and also raise a task; CANCEL opts out and,
+with an upcoming appointment, raises a cancel-request task. A reply answers once, from the practice
+that texted the number last. A hard bounce suppresses the address everywhere (the mailbox is dead).
 
 Replies are outbox rows too (deterministic ids from the inbound message id), sent at once through the
 sender: a redelivered SNS notification finds its reply already sent and sends nothing more, which is
@@ -19,6 +24,7 @@ from typing import Any
 from shared import clock
 from shared.adapters.notifier import Notifier
 from shared.clock import iso
+from shared.domain import appointment_lifecycle
 from shared.domain.reminders import (
     Channel,
     MessageStatus,
@@ -28,10 +34,11 @@ from shared.domain.reminders import (
     message_id,
     stable_id,
 )
-from shared.domain.replies import ReplyIntent, parse_reply
+from shared.domain.replies import Reply, ReplyIntent, parse_reply
 from shared.errors import StaleVersion
 from shared.logs import logger
 from shared.services import appointments, followups, outbox, sender
+from shared.store import appointments as appointment_store
 from shared.store import locations as location_store
 from shared.store import outbox as outbox_store
 from shared.store import patients as patient_store
@@ -45,8 +52,11 @@ def handle_sms(payload: Mapping[str, Any], now: datetime, notifier: Notifier) ->
     phone = str(payload.get("originationNumber") or "")
     text = str(payload.get("messageBody") or "")
     inbound_id = str(payload.get("inboundMessageId") or stable_id("in", phone, text, iso(now)))
+    to_number = str(payload.get("destinationNumber") or "")
     reply = parse_reply(text)
-    people = outbox_store.contacts("sms", phone)
+    everyone, reminders = outbox_store.directory("sms", phone)
+    people = [person for person in everyone if _sent_from(person, to_number)]
+    reminders = [reminder for reminder in reminders if _sent_from(reminder, to_number)]
     if not people:
         logger.info("SMS from a number we never texted", extra={"intent": str(reply.intent)})
         return {"intent": str(reply.intent), "patients": 0}
@@ -58,6 +68,9 @@ def handle_sms(payload: Mapping[str, Any], now: datetime, notifier: Notifier) ->
             _set_flags(person["org"], person["patient_id"], changes, now)
             outbox.suppress_patient(person["org"], person["patient_id"], "sms", str(SuppressionReason.OPTED_OUT), now)
         outcome["reply"] = _reply(first, inbound_id, "opt_out_confirmation", now, notifier)
+        made = _after_opt_out(reply, first, reminders, inbound_id, text, now)
+        if made:
+            outcome["followups"] = made
     elif reply.intent is ReplyIntent.OPT_IN:
         for person in people:
             _set_flags(person["org"], person["patient_id"], {"sms_opted_out": False}, now)
@@ -65,27 +78,61 @@ def handle_sms(payload: Mapping[str, Any], now: datetime, notifier: Notifier) ->
     elif reply.intent is ReplyIntent.HELP:
         outcome["reply"] = _reply(first, inbound_id, "help_reply", now, notifier)
     elif reply.intent is ReplyIntent.CONFIRM:
-        outcome.update(_confirm(people, inbound_id, now, notifier))
+        outcome.update(_confirm(first, reminders, inbound_id, now, notifier))
     else:
         outcome["followups"] = followups.open_callback(first["org"], first["location_id"], first["patient_id"],
                                                        inbound_id, text, reply.possible_opt_out, now)
     return outcome
 
 
-def _confirm(people: Sequence[Mapping[str, Any]], inbound_id: str, now: datetime,
-             notifier: Notifier) -> dict[str, Any]:
-    """C / YES: confirm the soonest upcoming appointment of the patients on this number."""
-    candidates = []
-    for person in people:
-        record = appointments.next_upcoming(person["org"], person["patient_id"], now)
+def _sent_from(entry: Mapping[str, Any], to_number: str) -> bool:
+    """Whether we texted this patient (or sent this reminder) from the number the reply came to. Carriers
+    keep opt-outs per sending number: with one shared number (the default) every group that texted the
+    patient is reached; with a number per group, only the group that owns the number replied to."""
+    sender = entry.get("sender") or outbox_store.SHARED_SENDER
+    return sender == outbox_store.SHARED_SENDER or sender == to_number
+
+
+def _reminded_appointment(reminders: Sequence[Mapping[str, Any]], now: datetime) -> tuple[Mapping, Any] | None:
+    """(directory entry, appointment record) of the latest reminder to this number, if that appointment is
+    still upcoming; None otherwise (an older reminder's appointment is never the one meant)."""
+    if not reminders:
+        return None
+    latest = reminders[0]
+    record = appointment_store.load(latest["org"], latest["appointment_id"], consistent=True)
+    if (record is None or not appointment_lifecycle.is_upcoming(record.data()["status"])
+            or clock.parse_instant(record.data()["start"]) <= now):
+        return None
+    return latest, record
+
+
+def _after_opt_out(reply: Reply, first: Mapping[str, Any], reminders: Sequence[Mapping[str, Any]],
+                   inbound_id: str, text: str, now: datetime) -> list[str]:
+    """A written revocation also goes to a person (it may say more); CANCEL with an upcoming appointment
+    may have meant the visit: a cancel-request task, so the front desk asks the patient."""
+    made: list[str] = []
+    if reply.free_text:
+        made += followups.open_callback(first["org"], first["location_id"], first["patient_id"], inbound_id, text,
+                                        True, now)
+    if reply.may_mean_appointment:
+        reminded = _reminded_appointment(reminders, now)
+        record = reminded[1] if reminded else appointments.next_upcoming(first["org"], first["patient_id"], now)
         if record is not None:
-            candidates.append((record.data()["start"], person, record))
-    if not candidates:
-        first = people[0]
+            org = reminded[0]["org"] if reminded else first["org"]
+            made += followups.open_cancel_request(org, record.data(), inbound_id, now)
+    return made
+
+
+def _confirm(first: Mapping[str, Any], reminders: Sequence[Mapping[str, Any]], inbound_id: str, now: datetime,
+             notifier: Notifier) -> dict[str, Any]:
+    """C / YES: confirm the appointment of the latest reminder sent to this number (from the group that
+    sent it); without one still upcoming, a person calls back rather than guessing which visit was meant."""
+    reminded = _reminded_appointment(reminders, now)
+    if reminded is None:
         made = followups.open_callback(first["org"], first["location_id"], first["patient_id"], inbound_id,
-                                       "confirmation reply, but no upcoming appointment", False, now)
+                                       "confirmation reply, but no upcoming appointment was reminded", False, now)
         return {"confirmed": None, "followups": made}
-    _, person, record = min(candidates, key=lambda candidate: candidate[0])
+    person, record = reminded
     confirmed = appointments.confirm_record(person["org"], record, "sms", now).data()
     sent = _reply({**person, "location_id": confirmed["location_id"]}, inbound_id, "appointment_confirmed", now,
                   notifier, appointment=confirmed)

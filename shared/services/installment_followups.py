@@ -40,21 +40,28 @@ def installment_followups_for_location(org: str, location: Mapping[str, Any], no
         patient = patient_record.data()
         first = datetime.combine(today, time(), zone)
         ctx, stored = outbox.patient_context(org, location, patient, now, first, first + timedelta(days=10))
-        links = {"plan_id": doc["plan_id"]}
-        for installment_id, due in due_soon:
+        for installment_id, due, amount in due_soon:
             plan = plan_installment_due(installment_id, due, ctx)
-            followups.store_messages(org, location["timezone"], plan.messages, links, stored, now)
-        for installment_id, due in overdue:
+            followups.store_messages(org, location["timezone"], plan.messages, _links(doc, due, amount), stored, now)
+        for installment_id, due, amount in overdue:
             plan = plan_installment_overdue(installment_id, due, ctx)
-            followups.store_messages(org, location["timezone"], plan.messages, links, stored, now)
+            followups.store_messages(org, location["timezone"], plan.messages, _links(doc, due, amount), stored, now)
+            links = {"plan_id": doc["plan_id"], "amount_cents": amount}  # the task's own due_date stays
             owner = "front_desk"
             opened += len(followups.open_tasks(org, (followups.task_doc(task, owner, now, links)
                                                     for task in plan.tasks)))
     return opened
 
 
+def _links(doc: Mapping[str, Any], due: date, amount_cents: int) -> dict[str, Any]:
+    """What an installment message says and is about: the row carries them, so the sender can render
+    "your payment of $250.00 is due Mar 10" without reading the payment plan again."""
+    return {"plan_id": doc["plan_id"], "amount_cents": amount_cents, "due_date": due.isoformat()}
+
+
 def _installments_to_follow(org: str, doc: Mapping[str, Any], today: date) -> tuple[list, list]:
-    """(installments due within the reminder window, installments overdue and unpaid), as (id, due date)."""
+    """(installments due within the reminder window, installments overdue and unpaid), as (id, due date,
+    amount in cents)."""
     schedule = doc["schedule"]
     due_soon, candidates = [], []
     owed = schedule["down_payment_cents"]
@@ -63,11 +70,12 @@ def _installments_to_follow(org: str, doc: Mapping[str, Any], today: date) -> tu
         owed += installment["amount_cents"]
         installment_id = f"{doc['plan_id']}:t{doc['terms_version']}:i{installment['number']}"
         if today <= due <= today + timedelta(days=REMIND_DAYS_BEFORE):
-            due_soon.append((installment_id, due))
+            due_soon.append((installment_id, due, installment["amount_cents"]))
         if due < today <= due + timedelta(days=max(OVERDUE_DAYS)):
-            candidates.append((installment_id, due, owed))
+            candidates.append((installment_id, due, installment["amount_cents"], owed))
     if not candidates:
         return due_soon, []
     so_far = balances(ledger.entries_of(org, doc["plan_id"]))
     paid = so_far.paid_cents - so_far.refunded_cents
-    return due_soon, [(installment_id, due) for installment_id, due, owed in candidates if paid < owed]
+    return due_soon, [(installment_id, due, amount) for installment_id, due, amount, owed in candidates
+                      if paid < owed]

@@ -20,9 +20,10 @@ from shared.domain import kpi_plan_changes as plan_rules
 from shared.domain import kpis as kpi
 from shared.domain.kpi_plan_changes import PatientTreatment
 from shared.domain.kpis import AppointmentOutcome, DayClose, Scope
+from shared.domain.messaging_settings import count_working_days
 from shared.domain.plans import Plan
 from shared.money import require_cents
-from shared.services import locations
+from shared.services import locations, settings
 from shared.store import kpis as kpi_store
 from shared.store.unit_of_work import Failure, UnitOfWork
 
@@ -177,17 +178,20 @@ def report(principal: Principal, location_id: str | None, first: date, last: dat
            concurrency: int | None = None) -> dict[str, Any]:
     """The figures of [first, last] (local dates) for one location, or for every location the caller
     may see with a group total. Reads one Query per location, plus the running levels (one BatchGet per
-    100 locations) when the range reaches a location's today."""
+    100 locations) when the range reaches a location's today, and the locations' settings (their working
+    days: "per day" figures are per working day; one BatchGet per 99 locations)."""
     days = kpi.check_range(first, last)
     shown = _visible_locations(principal, location_id)
     now = clock.now()
     today = {loc["id"]: clock.local_date(now, loc["timezone"]) for loc in shown}
     live_ids = [loc["id"] for loc in shown if last >= today[loc["id"]]]
     live = kpi_store.levels(principal.org, live_ids)
+    working = {location_id: count_working_days(first, last, each.working_days)
+               for location_id, each in settings.effective_for_many(principal.org, shown).items()}
 
     def read(loc: dict[str, Any]) -> kpi.Summary:
         records = kpi_store.days(principal.org, loc["id"], first, last)
-        return kpi.summarize(days, records, live.get(loc["id"]), today[loc["id"]])
+        return kpi.summarize(days, records, live.get(loc["id"]), today[loc["id"]], working[loc["id"]])
 
     concurrency = concurrency or READ_CONCURRENCY
     if len(shown) > 1 and concurrency > 1:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from shared import clock
@@ -22,9 +22,10 @@ from shared.auth import Principal
 from shared.clock import iso
 from shared.domain import outbox_lifecycle
 from shared.domain.contact import PURPOSES
-from shared.domain.quiet_hours import QuietHours
+from shared.domain.messaging_settings import DEFAULT_REMINDERS, MessagingSettings, ReminderStep
+from shared.domain.outbox_expiry import MAX_GRACE, ExpiryReason, expiry_reason
+from shared.domain.quiet_hours import allowed_send_time
 from shared.domain.reminders import (
-    REMINDER_SCHEDULE,
     Channel,
     ContactPrefs,
     ExistingSms,
@@ -33,12 +34,13 @@ from shared.domain.reminders import (
     MessagingContext,
     PlannedMessage,
     Purpose,
+    ReminderKind,
     SuppressionReason,
     message_id,
     plan_messages,
-    reminder_send_time,
 )
 from shared.services import locations, patients
+from shared.services.settings import without_reads
 from shared.services.visibility import Kind, get_visible, visible
 from shared.store import outbox as outbox_store
 from shared.store.table import Record
@@ -51,14 +53,15 @@ MISSED_LOOKBACK_DAYS = 3
 PLAN_FIELDS = ("status", "reason", "send_at", "kind", "channel", "purpose", "appointment_start", "patient_id")
 
 
-def location_settings(location: Mapping[str, Any]) -> LocationSettings:
-    quiet = location.get("quiet_hours") or {}
+def location_settings(location: Mapping[str, Any], messaging: MessagingSettings | None = None) -> LocationSettings:
+    """What the planning rules need of a location: its zone and contact, and from its effective settings
+    (`shared.services.settings.effective_for`; by default those its own document carries) the quiet
+    hours and the SMS caps."""
+    messaging = messaging or without_reads(location)
     return LocationSettings(
         id=location["id"], tz_name=location["timezone"], name=location["name"], phone=location["phone"],
-        quiet_hours=QuietHours(time.fromisoformat(quiet.get("start", "08:00")),
-                               time.fromisoformat(quiet.get("end", "21:00"))),
-        sms_daily_cap=int(location.get("sms_daily_cap", 1)),
-        sms_weekly_cap=int(location.get("sms_weekly_cap", 3)),
+        quiet_hours=messaging.quiet_hours, sms_daily_cap=messaging.sms_daily_cap,
+        sms_weekly_cap=messaging.sms_weekly_cap,
     )
 
 
@@ -109,11 +112,12 @@ def counted_sms(rows: Iterable[Record], ignore_ids: frozenset[str] = frozenset()
 
 
 def patient_context(org: str, location: Mapping[str, Any], patient: Mapping[str, Any], now: datetime,
-                    first: datetime, last: datetime) -> tuple[MessagingContext, dict[str, Record]]:
+                    first: datetime, last: datetime, messaging: MessagingSettings | None = None,
+                    ) -> tuple[MessagingContext, dict[str, Record]]:
     """The messaging context for messages sent between `first` and `last`, with the patient's SMS that
     count against the caps, and the patient's stored rows of that window by id (one Query)."""
     rows = outbox_store.for_patient_between(org, patient["id"], first - CAP_WINDOW, last + CAP_WINDOW)
-    ctx = MessagingContext(location_settings(location), patient["id"], contact_prefs(patient), now,
+    ctx = MessagingContext(location_settings(location, messaging), patient["id"], contact_prefs(patient), now,
                            tuple(counted_sms(rows).values()))
     return ctx, {record.data()["id"]: record for record in rows}
 
@@ -121,16 +125,37 @@ def patient_context(org: str, location: Mapping[str, Any], patient: Mapping[str,
 # --- reminders ----------------------------------------------------------------------------------------
 
 
-def reminder_requests(appointment_id: str, start: datetime, tz_name: str) -> list[MessageRequest]:
+def reminder_requests(appointment_id: str, start: datetime, tz_name: str,
+                      steps: Sequence[ReminderStep] = DEFAULT_REMINDERS) -> list[MessageRequest]:
+    """The reminders of the location's schedule (its settings' `reminders`) for one appointment time."""
     occurrence = iso(start)
-    return [MessageRequest(appointment_id, kind, channel, Purpose.APPOINTMENT,
-                           reminder_send_time(kind, start, tz_name), occurrence)
-            for kind, channel in REMINDER_SCHEDULE]
+    return [MessageRequest(appointment_id, step.kind, channel, Purpose.APPOINTMENT, step.send_time(start, tz_name),
+                           occurrence)
+            for step in steps for channel in step.channels]
+
+
+def expiry_of(doc: Mapping[str, Any], location: Mapping[str, Any], now: datetime,
+              messaging: MessagingSettings | None = None) -> ExpiryReason | None:
+    """Why a waiting row must not go out any more (shared/domain/outbox_expiry.py), None if it may. A
+    reminder's siblings are the other reminders of the same appointment time, as planned."""
+    start = clock.parse_instant(doc["appointment_start"]) if doc.get("appointment_start") else None
+    siblings: list[datetime] = []
+    if start is not None and str(doc["kind"]).startswith("reminder_"):
+        messaging = messaging or without_reads(location)
+        settings = location_settings(location, messaging)
+        siblings = [allowed_send_time(request.send_at, settings.tz_name, settings.quiet_hours)
+                    for request in reminder_requests(doc.get("appointment_id") or "", start, settings.tz_name,
+                                                     messaging.reminders)]
+    return expiry_reason(str(doc["kind"]), clock.parse_instant(doc["send_at"]), now, appointment_start=start,
+                         sibling_send_ats=siblings)
 
 
 def reminder_ids(location_id: str, appointment_id: str, start: datetime) -> list[str]:
+    """The ids every reminder of one appointment time may have, whatever the schedule was when it was
+    planned (cancelling an appointment cancels them all)."""
     occurrence = iso(start)
-    return [message_id(location_id, appointment_id, kind, channel, occurrence) for kind, channel in REMINDER_SCHEDULE]
+    return [message_id(location_id, appointment_id, kind, channel, occurrence)
+            for kind in ReminderKind for channel in Channel]
 
 
 @dataclasses.dataclass
@@ -161,9 +186,16 @@ class PlanOutcome:
 
 def plan_patient_reminders(org: str, location: Mapping[str, Any], patient: Mapping[str, Any],
                            appointments: Sequence[Mapping[str, Any]], now: datetime,
+                           messaging: MessagingSettings | None = None,
+                           same_phone: list[ExistingSms] | None = None,
                            uow: UnitOfWork | None = None, defer: bool = False) -> PlanOutcome:
-    """Plan and store the reminders of one patient's active appointments at one location; with `uow`, the
-    rows commit with it (a booking and its reminders, all or nothing).
+    """Plan and store the reminders of one patient's active appointments at one location, by the
+    location's reminder schedule; with `uow`, the rows commit with it (a booking and its reminders, all or
+    nothing). Rows of reminders the schedule no longer has, not yet sent, are cancelled (`schedule_changed`).
+
+    `same_phone`: the SMS this run already planned for other patients on the same number (a family):
+    they count against the caps too, and this patient's planned SMS are added to it. The caller plans
+    the patients of one number nearest appointment first, so the nearer visit wins the day's SMS.
 
     One Query reads the patient's rows around these appointments: the SMS that count against the caps,
     and this plan's rows as stored (so that unchanged rows are not written again). With `defer`, the rows
@@ -171,9 +203,12 @@ def plan_patient_reminders(org: str, location: Mapping[str, Any], patient: Mappi
     outcome = PlanOutcome()
     if not appointments:
         return outcome
-    settings = location_settings(location)
+    messaging = messaging or without_reads(location)
+    settings = location_settings(location, messaging)
     starts = {appt["id"]: clock.parse_instant(appt["start"]) for appt in appointments}
-    new_ids = {appt_id: reminder_ids(settings.id, appt_id, start) for appt_id, start in starts.items()}
+    new_ids = {appt_id: [message_id(settings.id, appt_id, request.kind, request.channel, request.occurrence)
+                         for request in reminder_requests(appt_id, start, settings.tz_name, messaging.reminders)]
+               for appt_id, start in starts.items()}
     rows = outbox_store.for_patient_between(org, patient["id"], min(starts.values()) - timedelta(days=10),
                                             max(starts.values()) + CAP_WINDOW)
     stored = {record.data()["id"]: record for record in rows}
@@ -183,14 +218,21 @@ def plan_patient_reminders(org: str, location: Mapping[str, Any], patient: Mappi
                       and doc_id not in new_ids[record.data()["appointment_id"]])
     sms = counted_sms(rows, stale)
     for appt in sorted(appointments, key=lambda appt: starts[appt["id"]]):
-        ctx = MessagingContext(settings, patient["id"], contact_prefs(patient), now, tuple(sms.values()))
-        planned = plan_messages(reminder_requests(appt["id"], starts[appt["id"]], settings.tz_name), ctx)
+        family = [other for other in same_phone or () if other.id not in sms]  # this patient's counted once
+        ctx = MessagingContext(settings, patient["id"], contact_prefs(patient), now, (*sms.values(), *family))
+        requests = reminder_requests(appt["id"], starts[appt["id"]], settings.tz_name, messaging.reminders)
+        planned = plan_messages(requests, ctx)
         extras = {"appointment_id": appt["id"], "appointment_start": appt["start"]}
         outcome.add(store_planned(org, settings.tz_name, [(message, extras) for message in planned], stored, now,
                                   defer=True))
         for message in planned:
             if message.channel == Channel.SMS and message.reason is None:
                 sms[message.id] = ExistingSms(message.id, message.send_at)
+                if same_phone is not None:
+                    same_phone.append(sms[message.id])
+    dropped = [doc_id for doc_id in stale if stored[doc_id].data().get("appointment_start")
+               in {appt["start"] for appt in appointments}]
+    cancel(org, dropped, "schedule_changed", now, stored)
     if uow is not None:
         outcome.flush_into(uow)
     elif not defer:
@@ -267,10 +309,16 @@ def org_of(record: Record) -> str:
     return record.pk.split("#", 1)[0]
 
 
-def cancel(org: str, message_ids: Iterable[str], reason: str, now: datetime) -> int:
-    """Cancel the rows still waiting (planned or suppressed); rows taken by a sender are left alone."""
+def cancel(org: str, message_ids: Iterable[str], reason: str, now: datetime,
+           read: Mapping[str, Record] | None = None) -> int:
+    """Cancel the rows still waiting (planned or suppressed); rows taken by a sender are left alone.
+    `read`: rows already read by id (no second read for them)."""
+    ids = list(message_ids)
+    if not ids:
+        return 0
     cancelled = 0
-    for record in outbox_store.get_many(org, message_ids).values():
+    found = {i: read[i] for i in ids if i in read} if read is not None else outbox_store.get_many(org, ids)
+    for record in found.values():
         if outbox_lifecycle.is_cancellable(record.data()["status"]) and set_status(record, "cancelled", reason, now):
             cancelled += 1
     return cancelled
@@ -287,19 +335,24 @@ def suppress_patient(org: str, patient_id: str, channel: str, reason: str, now: 
     return suppressed
 
 
-def requeue_missed(org: str, location: Mapping[str, Any], now: datetime, older_than: timedelta) -> int:
-    """Rows of the location's last few local days still waiting more than `older_than` after they were due
-    (the sender was down longer than it looks back): due again now, so the sender decides their fate."""
+def requeue_missed(org: str, location: Mapping[str, Any], now: datetime, older_than: timedelta) -> dict[str, int]:
+    """Rows of the location's last local days still waiting more than `older_than` after they were due
+    (the sender was down longer than it looks back): expired when their moment has passed (they would
+    otherwise wait in an hour bucket no sender reads again), else due again now for the sender."""
     today = clock.local_date(now, location["timezone"])
-    first = (today - timedelta(days=MISSED_LOOKBACK_DAYS)).isoformat()
+    first = (today - timedelta(days=MAX_GRACE.days + MISSED_LOOKBACK_DAYS)).isoformat()
     cutoff = iso(now - older_than)
-    requeued = 0
+    counts = {"requeued": 0, "expired": 0}
     for record in outbox_store.for_location_days(org, location["id"], first, today.isoformat()):
         doc = record.data()
-        if doc["status"] == "planned" and doc["due_at"] < cutoff and set_status(record, "planned", doc.get("reason"),
-                                                                                  now, due_at=iso(now)):
-            requeued += 1
-    return requeued
+        if doc["status"] != "planned" or doc["due_at"] >= cutoff:
+            continue
+        expired = expiry_of(doc, location, now)
+        if expired is not None:
+            counts["expired"] += set_status(record, "expired", str(expired), now)
+        elif set_status(record, "planned", doc.get("reason"), now, due_at=iso(now)):
+            counts["requeued"] += 1
+    return counts
 
 
 # --- the API's view -------------------------------------------------------------------------------

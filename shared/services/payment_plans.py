@@ -1,8 +1,8 @@
 """Payment options for a plan and the in-house payment plan a patient signs.
 
-Policy: a location's `pay_in_full_discount_pct` (and, when a location document carries them,
-`in_house_terms` and `financing_providers` in `shared.domain.payment_options.PaymentPolicy` form);
-anything absent takes the PaymentPolicy defaults.
+Policy: the location's effective settings (`payment_terms` and `financing_offers`, shared/services/settings.py:
+group defaults, the location document's own `pay_in_full_discount_pct`, `in_house_terms` and
+`financing_providers`, then the location's settings overrides); anything absent takes the defaults.
 
 Portion: the patient and insurance portions of the payable steps from the covering quote
 (`shared.services.ledger.portions`); a plan without a quote has no options (422).
@@ -26,16 +26,15 @@ from shared.domain.installments import Frequency, build_schedule
 from shared.domain.payment_options import PaymentPolicy, first_due_date, payment_options
 from shared.domain.plans import PlanStatus, effective_status
 from shared.errors import InvalidInput, RuleViolation
-from shared.services import ledger, locations, plans
+from shared.services import ledger, locations, plans, settings
 from shared.services.documents import view
 from shared.store import payment_plans as store
 from shared.store.unit_of_work import UnitOfWork
 
-POLICY_FIELDS = ("pay_in_full_discount_pct", "in_house_terms", "financing_providers")
 
-
-def policy_of(location: dict[str, Any]) -> PaymentPolicy:
-    return PaymentPolicy.from_dict({name: location[name] for name in POLICY_FIELDS if name in location})
+def policy_of(org: str, location: dict[str, Any]) -> PaymentPolicy:
+    """The location's payment terms and financing offers: its effective settings (shared/services/settings.py)."""
+    return settings.effective_for(org, location).payment
 
 
 def local_today(location: dict[str, Any], now: datetime | None = None) -> date:
@@ -49,16 +48,16 @@ def options(principal: Principal, plan_id: str) -> dict[str, Any]:
     plan = plans.load(principal, plan_id)
     location = locations.load(principal.org, plan.location_id).data()
     portion = ledger.portions(plan)
-    body = payment_options(portion.patient_cents, portion.insurance_cents, policy_of(location),
+    body = payment_options(portion.patient_cents, portion.insurance_cents, policy_of(principal.org, location),
                            local_today(location))
     current = store.load_payment_plan(principal.org, plan.id)
     return {"plan_id": plan.id, "quote_number": portion.quote_number, "step_ids": list(portion.step_ids), **body,
             "payment_plan": view(current) if current else None}
 
 
-def pay_in_full_offer(location: dict[str, Any], patient_cents: int) -> dict[str, int]:
+def pay_in_full_offer(org: str, location: dict[str, Any], patient_cents: int) -> dict[str, int]:
     """The pay-in-full discount and discounted amount of a patient portion under the location's policy."""
-    offer = payment_options(patient_cents, 0, policy_of(location), local_today(location))["pay_in_full"]
+    offer = payment_options(patient_cents, 0, policy_of(org, location), local_today(location))["pay_in_full"]
     return {"discount_cents": offer["discount_cents"], "amount_cents": offer["amount_cents"]}
 
 

@@ -105,7 +105,7 @@ def _pay_in_full_discount(org: str, plan: Plan, payment: dict[str, Any]) -> Ledg
     """The discount adjustment of a pay-in-full payment, which must settle the discounted patient portion
     less what the patient has already paid (net of refunds) on this plan."""
     location = locations.load(org, plan.location_id).data()
-    offer = payment_plans.pay_in_full_offer(location, ledger.portions(plan).patient_cents)
+    offer = payment_plans.pay_in_full_offer(org, location, ledger.portions(plan).patient_cents)
     so_far = balances(ledger.entries_of(org, plan.id))
     if so_far.discount_cents:
         raise RuleViolation("pay in full: this plan's pay-in-full discount was already given")

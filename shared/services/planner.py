@@ -1,5 +1,6 @@
-"""The nightly planner: one job per location (fanned out through SQS), each planning that location's
-outbox for the coming days.
+"""The planner: every hour, one job per location whose local time has just reached 02:00 (fanned out
+through SQS), each planning that location's outbox for the coming days and closing its KPI day, which
+therefore ends on the location's own midnight (Los Angeles and Tokyo alike).
 
 `location_jobs` reads the location registry (one Query partition, no Scan). A location's job reads
 the appointments whose local start date falls in [today, today + HORIZON_DAYS] at that location (one
@@ -21,8 +22,10 @@ from typing import Any
 
 from shared import clock
 from shared.domain import appointment_lifecycle
+from shared.domain.local_jobs import runs_at
+from shared.domain.messaging_settings import MessagingSettings
 from shared.logs import logger
-from shared.services import followups, kpis, outbox, sender
+from shared.services import followups, kpis, outbox, sender, settings
 from shared.services.installment_followups import installment_followups_for_location
 from shared.store import appointments as appointment_store
 from shared.store import locations as location_store
@@ -34,9 +37,40 @@ from shared.store.registry import all_locations
 HORIZON_DAYS = 8
 
 
-def location_jobs() -> list[dict[str, str]]:
-    """One job per registered location: {"org", "location_id"}."""
-    return [{"org": registered.org, "location_id": registered.location_id} for registered in all_locations()]
+def location_jobs(due_at: datetime | None = None) -> list[dict[str, str]]:
+    """One job per registered location: {"org", "location_id"}; with `due_at`, only the locations whose
+    daily job belongs to that hourly tick (02:00 local, DST included: `shared.domain.local_jobs`)."""
+    return [{"org": registered.org, "location_id": registered.location_id} for registered in all_locations()
+            if due_at is None or runs_at(registered.timezone, due_at)]
+
+
+def replan_reminders(org: str, location: dict[str, Any], messaging: MessagingSettings,
+                     now: datetime) -> tuple[int, outbox.PlanOutcome]:
+    """Plan the reminders of the location's appointments of the coming days by its settings (the nightly
+    job, and after a settings change): (appointments, outcome). Rows already sent are never touched."""
+    today = clock.local_date(now, location["timezone"])
+    last = today + timedelta(days=HORIZON_DAYS)
+    by_patient: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for record in appointment_store.in_local_dates(org, location["id"], today.isoformat(), last.isoformat()):
+        doc = record.data()
+        if appointment_lifecycle.is_upcoming(doc["status"]) and clock.parse_instant(doc["start"]) > now:
+            by_patient[doc["patient_id"]].append(doc)
+    profiles = patient_store.profiles(org, sorted(by_patient))
+    totals = outbox.PlanOutcome()
+    # SMS caps count per phone number too: patients sharing a number are planned nearest appointment first,
+    # each counting the SMS planned for the others, so the nearer visit wins the day's SMS.
+    by_phone: dict[str, list[outbox.ExistingSms]] = defaultdict(list)
+    for patient_id, appointments in sorted(by_patient.items(), key=lambda item: min(
+            clock.parse_instant(a["start"]) for a in item[1])):
+        patient = profiles.get(patient_id)
+        if patient is None:
+            logger.warning("appointment of a missing patient", extra={"patient_id": patient_id})
+            continue
+        family = by_phone[patient["phone"]] if patient.get("phone") else None
+        totals.add(outbox.plan_patient_reminders(org, location, patient, appointments, now, messaging, family,
+                                                 defer=True))
+    totals.flush()  # the location's new and changed rows, 100 a request
+    return sum(len(a) for a in by_patient.values()), totals
 
 
 def run_location_job(org: str, location_id: str, now: datetime) -> dict[str, int]:
@@ -46,26 +80,12 @@ def run_location_job(org: str, location_id: str, now: datetime) -> dict[str, int
         logger.warning("location job for a location that no longer exists", extra={"location_id": location_id})
         return {"appointments": 0}
     location = location_record.data()
-    today = clock.local_date(now, location["timezone"])
-    last = today + timedelta(days=HORIZON_DAYS)
-    by_patient: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for record in appointment_store.in_local_dates(org, location_id, today.isoformat(), last.isoformat()):
-        doc = record.data()
-        if appointment_lifecycle.is_upcoming(doc["status"]) and clock.parse_instant(doc["start"]) > now:
-            by_patient[doc["patient_id"]].append(doc)
-    profiles = patient_store.profiles(org, sorted(by_patient))
-    totals = outbox.PlanOutcome()
-    for patient_id, appointments in by_patient.items():
-        patient = profiles.get(patient_id)
-        if patient is None:
-            logger.warning("appointment of a missing patient", extra={"patient_id": patient_id})
-            continue
-        totals.add(outbox.plan_patient_reminders(org, location, patient, appointments, now, defer=True))
-    totals.flush()  # the location's new and changed rows, 100 a request
-    tasks = followups.plan_followups_for_location(org, location, now)
+    messaging = settings.effective_for(org, location)
+    appointments, totals = replan_reminders(org, location, messaging, now)
+    tasks = followups.plan_followups_for_location(org, location, now, messaging)
     installment_tasks = installment_followups_for_location(org, location, now)
-    requeued = outbox.requeue_missed(org, location, now, sender.LOOKBACK)
+    missed = outbox.requeue_missed(org, location, now, sender.LOOKBACK)
     kpis.close_day(org, location_id, kpis.day_to_close(location["timezone"], now), timezone=location["timezone"])
-    return {"appointments": sum(len(a) for a in by_patient.values()), "planned": totals.planned,
-            "suppressed": totals.suppressed, "written": totals.written, "requeued": requeued, **tasks,
+    return {"appointments": appointments, "planned": totals.planned,
+            "suppressed": totals.suppressed, "written": totals.written, **missed, **tasks,
             "installment_followups": installment_tasks}

@@ -30,7 +30,7 @@ from __future__ import annotations
 import time as timer
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -38,12 +38,13 @@ from shared import clock
 from shared.adapters.notifier import Notifier, SendError
 from shared.clock import iso
 from shared.domain import appointment_lifecycle
+from shared.domain.messaging_settings import MessagingSettings
 from shared.domain.quiet_hours import utc_at_local
 from shared.domain.reminders import Channel, SuppressionReason, sms_cap_reason, suppression_reason
 from shared.domain.templates import RenderContext, render
 from shared.errors import ChairsideError
 from shared.logs import logger
-from shared.services import followups, outbox
+from shared.services import followups, outbox, settings
 from shared.store import appointments as appointment_store
 from shared.store import locations as location_store
 from shared.store import outbox as outbox_store
@@ -71,6 +72,7 @@ class SendSummary:
     sent: int = 0
     suppressed: int = 0
     cancelled: int = 0
+    expired: int = 0  # its moment passed (superseded by a later reminder, past its grace, visit begun)
     deferred: int = 0  # quiet hours at the location right now: due again when they end
     retrying: int = 0
     failed: int = 0
@@ -79,6 +81,16 @@ class SendSummary:
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
+
+
+class _Loaded:
+    """A value computed once, shaped like a record for the lookups' cache."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def data(self) -> Any:
+        return self.value
 
 
 class Lookups:
@@ -114,6 +126,10 @@ class Lookups:
 
     def patient(self, org: str, patient_id: str) -> dict[str, Any] | None:
         return self._get("pat", org, patient_id, lambda: patient_store.get(org, patient_id))
+
+    def settings(self, org: str, location: dict[str, Any]) -> MessagingSettings:
+        """The location's effective settings, read once a run."""
+        return self._get("set", org, location["id"], lambda: _Loaded(settings.effective_for(org, location)))
 
     def appointment(self, org: str, appointment_id: str) -> dict[str, Any] | None:
         return self._get("apt", org, appointment_id, lambda: appointment_store.load(org, appointment_id))
@@ -187,7 +203,12 @@ def send_row(org: str, record: Record, now: datetime, notifier: Notifier, lookup
     if location is None:
         _finish(record, "failed", "location_missing", now, summary)
         return
-    if not doc.get("reply") and _deferred(record, location, now, summary):
+    messaging = lookups.settings(org, location)
+    expired = None if doc.get("reply") else outbox.expiry_of(doc, location, now, messaging)
+    if expired is not None:
+        _finish(record, "expired", str(expired), now, summary)
+        return
+    if not doc.get("reply") and _deferred(record, location, messaging, now, summary):
         return
     marks = {"resent_after_unknown_outcome": True} if resend else {}
     claimed = outbox.set_status(record, "sending", None, now, lease_until=iso(now + LEASE),
@@ -197,15 +218,16 @@ def send_row(org: str, record: Record, now: datetime, notifier: Notifier, lookup
         return
     doc = record.data()
     patient = lookups.patient(org, doc["patient_id"])
-    verdict = _still_wanted(org, doc, patient, location, now, lookups)
+    verdict = _still_wanted(org, doc, patient, location, now, lookups, messaging)
     if verdict is not None:
         status, reason = verdict
         _finish(record, status, reason, now, summary)
         return
     assert patient is not None
     try:
-        rendered = render(doc["kind"], doc["channel"], outbox.language_for(patient, location),
-                          _render_context(doc, location))
+        language = outbox.language_for(patient, location)
+        rendered = render(doc["kind"], doc["channel"], language, _render_context(doc, location),
+                          messaging.wording(doc["kind"], language))
     except ChairsideError as exc:
         _fail(org, record, f"render_failed: {exc.message}", now, summary)
         return
@@ -218,14 +240,18 @@ def send_row(org: str, record: Record, now: datetime, notifier: Notifier, lookup
         _after_send_error(org, record, exc, now, summary)
         return
     address = patient["email"] if doc["channel"] == Channel.EMAIL else patient["phone"]
+    identity = getattr(notifier, "sms_sender", None) or outbox_store.SHARED_SENDER
     contact = outbox_store.contact_record(doc["channel"], address, org, doc["patient_id"], doc["location_id"],
-                                          iso(now))
+                                          iso(now), identity)
     # One request: the row's status and the contact directory (who last got a message at this address).
     if not _record(lambda: outbox.set_status(record, "sent", None, now, also=contact,
                                              provider_message_id=provider_id, sent_at=iso(now))):
         logger.error("sent, but the row changed meanwhile", extra={"message_id": doc["id"]})
         outbox_store.remember(contact)
     summary.sent += 1
+    if doc["channel"] == Channel.SMS and doc["kind"].startswith("reminder_") and doc.get("appointment_id"):
+        outbox_store.remember_reminder(address, org, doc["patient_id"], doc["location_id"], doc["appointment_id"],
+                                       iso(now), identity)
 
 
 def _render_context(doc: dict[str, Any], location: dict[str, Any]) -> RenderContext:
@@ -233,12 +259,13 @@ def _render_context(doc: dict[str, Any], location: dict[str, Any]) -> RenderCont
     return RenderContext(practice_name=location["name"], practice_phone=location["phone"],
                          appointment_start=clock.parse_instant(start) if start else None,
                          tz_name=location["timezone"], amount_cents=doc.get("amount_cents"),
-                         due_date=None)
+                         due_date=date.fromisoformat(doc["due_date"]) if doc.get("due_date") else None)
 
 
-def _deferred(record: Record, location: dict[str, Any], now: datetime, summary: SendSummary) -> bool:
+def _deferred(record: Record, location: dict[str, Any], messaging: MessagingSettings, now: datetime,
+              summary: SendSummary) -> bool:
     """Inside the location's quiet hours (a late run): due again at the next allowed local time."""
-    settings = outbox.location_settings(location)
+    settings = outbox.location_settings(location, messaging)
     local = now.astimezone(clock.zone(settings.tz_name))
     if settings.quiet_hours.allows(local.time()):
         return False
@@ -257,7 +284,7 @@ def _deferred(record: Record, location: dict[str, Any], now: datetime, summary: 
 
 
 def _still_wanted(org: str, doc: dict[str, Any], patient: dict[str, Any] | None, location: dict[str, Any],
-                  now: datetime, lookups: Lookups) -> tuple[str, str] | None:
+                  now: datetime, lookups: Lookups, messaging: MessagingSettings) -> tuple[str, str] | None:
     """(status, reason) when the row must not go out after all; None to send it."""
     if patient is None:
         return "suppressed", str(SuppressionReason.NO_ADDRESS)
@@ -277,15 +304,16 @@ def _still_wanted(org: str, doc: dict[str, Any], patient: dict[str, Any] | None,
         if clock.parse_instant(appointment["start"]) <= now:
             return "suppressed", str(SuppressionReason.PAST)  # a reminder after the visit began helps nobody
     if channel == Channel.SMS:
-        reason = _sms_cap_now(org, doc, location, now)
+        reason = _sms_cap_now(org, doc, location, now, messaging)
         if reason is not None:
             return "suppressed", str(reason)
     return None
 
 
-def _sms_cap_now(org: str, doc: dict[str, Any], location: dict[str, Any], now: datetime) -> SuppressionReason | None:
+def _sms_cap_now(org: str, doc: dict[str, Any], location: dict[str, Any], now: datetime,
+                 messaging: MessagingSettings) -> SuppressionReason | None:
     """The caps against the SMS actually sent around now (a last check: planning already counted them)."""
-    settings = outbox.location_settings(location)
+    settings = outbox.location_settings(location, messaging)
     rows = outbox_store.for_patient_between(org, doc["patient_id"], now - outbox.CAP_WINDOW, now + outbox.CAP_WINDOW)
     sent_days = [clock.local_date(clock.parse_instant(r.data()["sent_at"]), settings.tz_name) for r in rows
                  if r.data()["status"] == "sent" and r.data()["channel"] == Channel.SMS and not r.data().get("reply")
@@ -317,5 +345,7 @@ def _finish(record: Record, status: str, reason: str, now: datetime, summary: Se
             summary.suppressed += 1
         elif status == "cancelled":
             summary.cancelled += 1
+        elif status == "expired":
+            summary.expired += 1
         else:
             summary.failed += 1

@@ -15,7 +15,9 @@ Message rows (`kind` "message"): pk `{org}#MSG#{message_id}`, sk `MESSAGE`, and 
 
 Directory items map an address we sent to back to the patients who have it, for inbound SMS and SES
 feedback, which name an address but no group: pk `SYSTEM#CONTACT#{sha256 of channel and address}`,
-sk `{org}#{patient_id}`. The address itself is hashed: no phone number or email sits in a key.
+sk `{org}#{patient_id}` (with the sending identity used), and per group sk `{org}#LAST_REMINDER`: the
+appointment of the group's latest reminder SMS to that number. The address itself is hashed: no phone
+number or email sits in a key.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ MESSAGE = "MESSAGE"
 WAITING_STATUSES = tuple(map(str, outbox_lifecycle.WAITING))  # rows in the send queue (gsi1)
 REPLANNABLE_STATUSES = tuple(map(str, outbox_lifecycle.REPLANNABLE))  # rows a re-plan may overwrite
 BATCH_GET_LIMIT = 100
+LAST_REMINDER = "LAST_REMINDER"
+SHARED_SENDER = "shared"  # every group sends from the same number (or pool): the deployment's default
 
 
 def pk(org: str, message_id: str) -> str:
@@ -215,18 +219,38 @@ def directory_pk(channel: str, address: str) -> str:
     return f"SYSTEM#CONTACT#{digest}"
 
 
-def contact_record(channel: str, address: str, org: str, patient_id: str, location_id: str, at: str) -> Record:
-    """The directory item saying `address` belongs to this patient (the latest send wins `last_sent_at`)."""
+def contact_record(channel: str, address: str, org: str, patient_id: str, location_id: str, at: str,
+                   sender: str = SHARED_SENDER) -> Record:
+    """The directory item saying `address` belongs to this patient (the latest send wins `last_sent_at`);
+    `sender` is the sending identity it went from (the number, or SHARED_SENDER for the one pool)."""
     return Record(pk=directory_pk(channel, address), sk=f"{org}#{patient_id}", kind="contact",
                   doc={"org": org, "patient_id": patient_id, "location_id": location_id, "channel": channel,
-                       "last_sent_at": at})
+                       "last_sent_at": at, "sender": sender})
 
 
 def remember(contact: Record) -> None:
     contact.save()
 
 
+def remember_reminder(phone: str, org: str, patient_id: str, location_id: str, appointment_id: str, at: str,
+                      sender: str) -> None:
+    """Record which appointment the group's latest reminder SMS to `phone` was about (one item per number
+    and group, overwritten by each reminder): the appointment a "C" reply from that number confirms."""
+    Record(pk=directory_pk("sms", phone), sk=f"{org}#{LAST_REMINDER}", kind="last_reminder",
+           doc={"org": org, "patient_id": patient_id, "location_id": location_id, "appointment_id": appointment_id,
+                "sent_at": at, "sender": sender}).save()
+
+
+def directory(channel: str, address: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Who we have sent to at `address` ([{org, patient_id, location_id, sender, ...}], most recently sent
+    first), and each group's last reminder to it (newest first); one Query."""
+    people, reminders = [], []
+    for record in _query_all(Record, directory_pk(channel, address), None):
+        (reminders if record.kind == "last_reminder" else people).append(record.data())
+    return (sorted(people, key=lambda doc: doc.get("last_sent_at", ""), reverse=True),
+            sorted(reminders, key=lambda doc: doc.get("sent_at", ""), reverse=True))
+
+
 def contacts(channel: str, address: str) -> list[dict[str, Any]]:
     """Who we have sent to at `address`: [{org, patient_id, location_id, ...}], most recently sent first."""
-    found = [record.data() for record in _query_all(Record, directory_pk(channel, address), None)]
-    return sorted(found, key=lambda doc: doc.get("last_sent_at", ""), reverse=True)
+    return directory(channel, address)[0]

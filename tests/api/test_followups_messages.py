@@ -100,3 +100,24 @@ def test_messages_show_planned_sent_failed_and_suppressed_with_reasons(admin, cl
     assert admin.get(f"/messages?patient_id={reachable['id']}&date=2026-03-08").status_code == 400
     assert admin.as_(org="org_elsewhere").get(f"/messages?appointment_id={booked[0]['id']}").status_code == 404
     assert admin.as_(role="readonly").get(f"/messages?patient_id={reachable['id']}").status_code == 200
+
+
+def test_a_followup_is_reassigned_and_snoozed_with_if_match_and_moves_in_the_owner_filter(admin, location):
+    """Issue 11: tasks could not be reassigned, snoozed or filtered by owner."""
+    with frozen_at(datetime(2026, 3, 2, 14, 0, tzinfo=UTC)):
+        _missed(admin, location)
+    by_owner = f"/followups?location_id={location['id']}&owner="
+    (task,) = admin.get(f"{by_owner}user-1").data["items"]  # the person who recorded the no-show
+    assert admin.get(f"{by_owner}coord-b").data["items"] == []
+    path = f"/followups/{task['id']}"
+    assert admin.patch(path, {"owner": "coord-b"}).status_code == 428
+    moved = admin.patch(path, {"owner": "coord-b", "due_date": "2026-03-09"},
+                        headers={"If-Match": f'"{task["version"]}"'})
+    assert moved.status_code == 200, moved.data
+    assert (moved.data["owner"], moved.data["due_date"]) == ("coord-b", "2026-03-09")
+    assert [t["id"] for t in admin.get(f"{by_owner}coord-b&kind=no_show&status=open").data["items"]] == [task["id"]]
+    assert admin.get(f"{by_owner}user-1").data["items"] == []
+    stale = admin.patch(path, {"owner": "front_desk"}, headers={"If-Match": f'"{task["version"]}"'})
+    assert stale.status_code == 412
+    assert admin.patch(path, {"owner": None}, headers={"If-Match": f'"{moved.data["version"]}"'}).status_code == 400
+    assert admin.patch(path, {}, headers={"If-Match": f'"{moved.data["version"]}"'}).status_code == 400

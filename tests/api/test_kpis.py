@@ -209,8 +209,10 @@ NY_FIGURES = {
     # cohort of March: A B C D E F presented; A(100+200) B D E F(200+150) accepted; C declined
     "case_acceptance_count": {**ratio(0.8333, 5, 6), "declined": 1},
     "case_acceptance_value": ratio(0.6444, 145000, 225000),
+    "incomplete_treatment_cohort": ratio(0.4, 2, 5),  # of A B D E F accepted, A D E completed
     # closes: coord-a P2 2 Mar (G), P1 5 Mar (A and E: once), P2 10 Mar (B); coord-b P1 5 Mar (D)
-    "patients_closed_per_day": {**ratio(0.13, 4, 31),
+    # per working day: Monday to Friday, 21 days in March 2025
+    "patients_closed_per_day": {**ratio(0.19, 4, 21),
                                 "by_day": {"2025-03-02": 1, "2025-03-05": 2, "2025-03-10": 1}},
     # signed in March: G 3 days, A 2, D 0, E 0, B 7 (F signed 1 April)
     "days_to_acceptance": ratio(2.4, 12, 5),
@@ -226,7 +228,8 @@ LA_FIGURES = {
     # H I J K1 K2 presented; H(800) I K2 accepted; J declined; K1 declined as an alternative (not counted)
     "case_acceptance_count": {**ratio(0.6, 3, 5), "declined": 1},
     "case_acceptance_value": ratio(0.6897, 200000, 290000),
-    "patients_closed_per_day": {**ratio(0.1, 3, 31),
+    "incomplete_treatment_cohort": ratio(1.0, 3, 3),
+    "patients_closed_per_day": {**ratio(0.14, 3, 21),
                                 "by_day": {"2025-03-12": 1, "2025-03-22": 1, "2025-03-31": 1}},
     "days_to_acceptance": ratio(1.7, 5, 3),  # H 3, K2 2, I 0
     "incomplete_treatment": {**ratio(1.0, 2, 2), "as_of": "2025-03-31"},  # P4 and P5 (I signed 31 Mar LA)
@@ -239,7 +242,8 @@ LA_FIGURES = {
 GROUP_FIGURES = {
     "case_acceptance_count": {**ratio(0.7273, 8, 11), "declined": 2},
     "case_acceptance_value": ratio(0.6699, 345000, 515000),
-    "patients_closed_per_day": {**ratio(0.23, 7, 31), "by_day": {
+    "incomplete_treatment_cohort": ratio(0.625, 5, 8),
+    "patients_closed_per_day": {**ratio(0.33, 7, 21), "by_day": {
         "2025-03-02": 1, "2025-03-05": 2, "2025-03-10": 1, "2025-03-12": 1, "2025-03-22": 1, "2025-03-31": 1}},
     "days_to_acceptance": ratio(2.1, 17, 8),
     "incomplete_treatment": {**ratio(0.75, 3, 4), "as_of": "2025-03-31"},
@@ -251,12 +255,15 @@ GROUP_FIGURES = {
 }
 
 
-def coordinator(presented, presented_cents, accepted, accepted_cents, declined, signed, days, closed, by_day):
+def coordinator(presented, presented_cents, accepted, accepted_cents, declined, signed, days, closed, by_day,
+                completed):
     return {
+        "incomplete_treatment_cohort": ratio(round((accepted - completed) / accepted, 4), accepted - completed,
+                                             accepted),
         "case_acceptance_count": {**ratio(round(accepted / presented, 4), accepted, presented),
                                   "declined": declined},
         "case_acceptance_value": ratio(round(accepted_cents / presented_cents, 4), accepted_cents, presented_cents),
-        "patients_closed_per_day": {**ratio(round(closed / 31, 2), closed, 31), "by_day": by_day},
+        "patients_closed_per_day": {**ratio(round(closed / 21, 2), closed, 21), "by_day": by_day},
         "days_to_acceptance": ratio(round(days / signed, 1) if signed else None, days, signed),
     }
 
@@ -264,18 +271,18 @@ def coordinator(presented, presented_cents, accepted, accepted_cents, declined, 
 NY_COORDINATORS = {
     # coord-a: A B E F presented in March (G in February); all four accepted; signed in March: G A E B
     "coord-a": coordinator(4, 150000, 4, 120000, 0, 4, 12, 3,
-                           {"2025-03-02": 1, "2025-03-05": 1, "2025-03-10": 1}),
-    "coord-b": coordinator(2, 75000, 1, 25000, 1, 1, 0, 1, {"2025-03-05": 1}),
+                           {"2025-03-02": 1, "2025-03-05": 1, "2025-03-10": 1}, 2),
+    "coord-b": coordinator(2, 75000, 1, 25000, 1, 1, 0, 1, {"2025-03-05": 1}, 1),
 }
 LA_COORDINATORS = {
-    "coord-a": coordinator(1, 30000, 1, 30000, 0, 1, 0, 1, {"2025-03-31": 1}),
-    "coord-b": coordinator(4, 260000, 2, 170000, 1, 2, 5, 2, {"2025-03-12": 1, "2025-03-22": 1}),
+    "coord-a": coordinator(1, 30000, 1, 30000, 0, 1, 0, 1, {"2025-03-31": 1}, 0),
+    "coord-b": coordinator(4, 260000, 2, 170000, 1, 2, 5, 2, {"2025-03-12": 1, "2025-03-22": 1}, 0),
 }
 GROUP_COORDINATORS = {
     "coord-a": coordinator(5, 180000, 5, 150000, 0, 5, 12, 4,
-                           {"2025-03-02": 1, "2025-03-05": 1, "2025-03-10": 1, "2025-03-31": 1}),
+                           {"2025-03-02": 1, "2025-03-05": 1, "2025-03-10": 1, "2025-03-31": 1}, 2),
     "coord-b": coordinator(6, 335000, 3, 195000, 2, 3, 5, 3,
-                           {"2025-03-05": 1, "2025-03-12": 1, "2025-03-22": 1}),
+                           {"2025-03-05": 1, "2025-03-12": 1, "2025-03-22": 1}, 1),
 }
 
 

@@ -8,7 +8,8 @@ from functions.routes import all_routes
 from tests.factories import coverage_body, insured_patient, location_body, patient_body, plan_body, quoted_plan
 
 MATCH = {"If-Match": '"1"'}
-EXEMPT = {("POST", "/locations")}  # names no existing resource: creating one is not seeing one
+EXEMPT = {("POST", "/locations"),  # names no existing resource: creating one is not seeing one
+          ("GET", "/settings"), ("PATCH", "/settings")}  # the caller's own group's defaults
 
 
 def _world(admin) -> dict:
@@ -34,6 +35,8 @@ def _requests(ids: dict) -> list[tuple[str, str, str, dict | None, dict]]:
     return [
         ("GET", "/locations/{location_id}", f"/locations/{L}", None, {}),
         ("PATCH", "/locations/{location_id}", f"/locations/{L}", {"name": "Elsewhere"}, MATCH),
+        ("GET", "/locations/{location_id}/settings", f"/locations/{L}/settings", None, {}),
+        ("PATCH", "/locations/{location_id}/settings", f"/locations/{L}/settings", {"sms_daily_cap": 0}, MATCH),
         ("POST", "/patients", "/patients", patient_body(L), {}),
         ("GET", "/patients", f"/patients?location_id={L}", None, {}),
         ("GET", "/patients/{patient_id}", f"/patients/{P}", None, {}),
@@ -62,6 +65,8 @@ def _requests(ids: dict) -> list[tuple[str, str, str, dict | None, dict]]:
         ("POST", "/appointments/{appointment_id}/no-show", f"/appointments/{A}/no-show", None, {}),
         ("GET", "/followups", f"/followups?location_id={L}", None, {}),
         ("POST", "/followups/{followup_id}/resolve", f"/followups/{F}/resolve", {"outcome": "contacted"}, {}),
+        ("PATCH", "/followups/{followup_id}", f"/followups/{F}", {"owner": "someone"}, MATCH),
+        ("GET", "/opportunities", f"/opportunities?location_id={L}", None, {}),
         ("GET", "/messages", f"/messages?patient_id={P}", None, {}),
         ("GET", "/messages", f"/messages?appointment_id={A}", None, {}),
         ("GET", "/messages", f"/messages?location_id={L}", None, {}),

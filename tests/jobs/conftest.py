@@ -57,12 +57,13 @@ class Clinic:
 @pytest.fixture
 def make_clinic(org):
     """A clinic factory; the test names its store (`store`: moto and DynamoDB Local, or `moto_store`)."""
-    def make(tz: str = "America/New_York", **overrides: Any) -> Clinic:
-        principal = Principal(sub="coord-1", org=org, role="admin", locations=("*",))
+    def make(tz: str = "America/New_York", group: str | None = None, **overrides: Any) -> Clinic:
+        """`group`: another group's org id, for what must stay within one group (or reach several)."""
+        principal = Principal(sub="coord-1", org=group or org, role="admin", locations=("*",))
         body = {"name": "Riverside Dental", "timezone": tz, "phone": "+15551230000", "languages": ["en", "es"],
                 **overrides}
         location = locations.create(principal, LocationCreate.model_validate(body).model_dump(mode="json"))
-        return Clinic(org, principal, location)
+        return Clinic(group or org, principal, location)
 
     return make
 

@@ -27,7 +27,7 @@ def test_nightly_then_send_as_chairside_job_does(moto_store, make_clinic, monkey
         appointment = clinic.book(clinic.patient(), "2026-03-03T15:00:00-05:00")  # the day after tomorrow
     night = datetime(2026, 3, 1, 16, 0, tzinfo=UTC)
     with frozen_at(night):
-        planned = invoke("nightly_planner", night)
+        planned = invoke("nightly_planner", night, {"all_locations": True})  # as `chairside job nightly`
     assert planned["fanout"] == "inline" and planned["appointments"] == 1
     sent = []
     for due in (datetime(2026, 3, 1, 20, 0, 30, tzinfo=UTC), datetime(2026, 3, 3, 18, 0, 30, tzinfo=UTC)):
@@ -69,7 +69,7 @@ def test_schedules_are_valid_and_fire_in_the_local_scheduler():
 
     schedules = {source.name: source.schedule_expression for source in app.app.event_sources
                  if hasattr(source, "schedule_expression")}
-    assert schedules == {"nightly_planner": "cron(0 7 * * ? *)", "send_due_messages": "rate(1 minute)"}
+    assert schedules == {"nightly_planner": "cron(0 * * * ? *)", "send_due_messages": "rate(1 minute)"}
     fields = re.fullmatch(r"cron\((.*)\)", schedules["nightly_planner"]).group(1).split()
     assert len(fields) == 6 and "?" in (fields[2], fields[4])  # EventBridge: one of day-of-month/-week is ?
     at_seven = datetime(2026, 3, 4, 7, 0, 20, tzinfo=UTC)

@@ -2,6 +2,7 @@
 
 import copy
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from moto.sns.models import sns_backends
 import app
 from shared.adapters import notifier as notifier_module
 from shared.clock import frozen_at
-from shared.services import inbound, outbox, sender
+from shared.services import appointments, inbound, outbox, sender
 from shared.store import appointments as appointment_store
 from shared.store import followups as followup_store
 from shared.store import patients as patient_store
@@ -155,3 +156,65 @@ def test_app_sns_handlers_with_the_sample_events(moto_store, make_clinic, monkey
     with frozen_at(REPLY_AT):
         (result,) = app.email_feedback(feedback, None)
     assert result == {"type": "Bounce", "suppressed": 0}  # an address nobody here was sent mail at
+
+
+def test_c_confirms_only_the_appointment_whose_reminder_last_went_to_that_number(store, make_clinic):
+    """Issue 11: "C" confirmed the soonest appointment of any patient on that number in any group."""
+    stub = StubNotifier()
+    ours, theirs = make_clinic(), make_clinic(group=f"org_other{uuid.uuid4().hex[:8]}")
+    shared_phone = "+15550142000"
+    with frozen_at(NOW):
+        soon = theirs.book(theirs.patient(phone=shared_phone), "2026-03-09T11:30:00-04:00")
+    their_two_days = datetime(2026, 3, 7, 16, 30, 30, tzinfo=UTC)  # 11:30 EST: their SMS (for the 9th) goes first
+    with frozen_at(their_two_days):
+        assert sender.run(their_two_days, stub, orgs=[theirs.org]).sent == 2
+    with frozen_at(NOW):
+        ours_appointment = ours.book(ours.patient(phone=shared_phone), START)  # the 10th
+    with frozen_at(TWO_DAYS):
+        sender.run(TWO_DAYS, stub, orgs=[ours.org])  # then ours: the latest reminder to that number
+    with frozen_at(REPLY_AT):
+        outcome = inbound.handle_sms(sms(shared_phone, "C"), REPLY_AT, stub)
+    assert outcome["confirmed"] == ours_appointment["id"]
+    status = {doc["id"]: doc["status"] for doc in (appointments.get(ours.principal, ours_appointment["id"]),
+                                                    appointments.get(theirs.principal, soon["id"]))}
+    assert status == {ours_appointment["id"]: "confirmed", soon["id"]: "scheduled"}
+
+
+def test_stop_reaches_only_the_group_whose_number_it_was_sent_to(store, make_clinic):
+    ours, theirs = make_clinic(), make_clinic(group=f"org_other{uuid.uuid4().hex[:8]}")
+    phone = "+15550143000"
+    with frozen_at(NOW):
+        mine, other = ours.patient(phone=phone), theirs.patient(phone=phone)
+        ours.book(mine, START)
+        theirs.book(other, START)
+    ours_number, their_number = StubNotifier(), StubNotifier()
+    ours_number.sms_sender, their_number.sms_sender = "+18005550101", "+18005550102"
+    with frozen_at(TWO_DAYS):
+        sender.run(TWO_DAYS, ours_number, orgs=[ours.org])
+        sender.run(TWO_DAYS, their_number, orgs=[theirs.org])
+    stop = {**sms(phone, "STOP"), "destinationNumber": "+18005550101"}
+    with frozen_at(REPLY_AT):
+        assert inbound.handle_sms(stop, REPLY_AT, ours_number)["patients"] == 1
+    assert profile(ours, mine)["sms_opted_out"] is True
+    assert profile(theirs, other).get("sms_opted_out") is False
+
+
+def test_cancel_opts_out_and_asks_about_the_appointment_and_a_written_revocation_raises_a_task(store, make_clinic):
+    clinic, stub = make_clinic(), StubNotifier()
+    patient, appointment = texted(clinic, stub)
+    with frozen_at(REPLY_AT):
+        cancel = inbound.handle_sms(sms(patient["phone"], "CANCEL", "in-x"), REPLY_AT, stub)
+    assert cancel["intent"] == "opt_out" and cancel["reply"] == "sent"
+    assert profile(clinic, patient)["sms_opted_out"] is True
+    (task,) = [r.data() for r in followup_store.page(clinic.org, clinic.location["id"], "cancel_request", "open", 10,
+                                                     None).records]
+    assert task["id"] in cancel["followups"] and task["appointment_id"] == appointment["id"]
+
+    other, _ = texted(clinic, stub)
+    with frozen_at(REPLY_AT):
+        written = inbound.handle_sms(sms(other["phone"], "please stop texting me", "in-w"), REPLY_AT, stub)
+    assert written["intent"] == "opt_out" and written["reply"] == "sent"
+    assert profile(clinic, other)["sms_opted_out"] is True
+    callbacks = [r.data() for r in followup_store.page(clinic.org, clinic.location["id"], "callback", "open", 10,
+                                                       None).records]
+    assert [t["reply_text"] for t in callbacks if t["id"] in written["followups"]] == ["please stop texting me"]

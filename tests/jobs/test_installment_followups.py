@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from shared.clock import frozen_at
+from shared.services import sender
 from shared.services.installment_followups import installment_followups_for_location
 from shared.services.locations import load
 from tests.factories import insured_patient, quoted_plan
+from tests.helpers import StubNotifier
 
 
 def _run(admin, location_id: str, day: date) -> int:
@@ -34,6 +36,17 @@ def test_due_reminders_and_overdue_tasks_follow_the_ledger(admin):
     due_messages = [m for m in messages if m["kind"] == "installment_due"]
     assert len(due_messages) == 1 and due_messages[0]["status"] == "planned"
     assert due_messages[0]["send_at"].startswith((first_due - timedelta(days=3)).isoformat())
+
+    # Issue 11: the reminder used to fail with "render_failed: this message needs amount_cents". It goes
+    # out through the notifier with the amount and the due date (the patient reads Spanish).
+    stub = StubNotifier()
+    send_at = datetime.fromisoformat(due_messages[0]["send_at"].replace("Z", "+00:00"))
+    with frozen_at(send_at):
+        assert sender.run(send_at, stub, orgs=[admin.org]).sent == 1
+    ((channel, to, text),) = stub.sent
+    assert (channel, to) == ("email", patient["email"])
+    assert f"${first['amount_cents'] // 100:,}.{first['amount_cents'] % 100:02d}" in text
+    assert f"{first_due.day} mar" in text
 
     # Two days after, nothing paid: overdue tasks (day 1 and day 7) open once.
     after = first_due + timedelta(days=2)

@@ -3,7 +3,8 @@ concurrent workers, and the fan-out (inline and through SQS)."""
 
 import json
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
@@ -123,6 +124,45 @@ def test_nightly_fan_out_inline_runs_every_registered_location(moto_store, org, 
         result = jobs.nightly_planner({})
     assert result["fanout"] == "inline" and result["locations"] == 2 and result["failed_locations"] == 0
     assert result["appointments"] == 2
+
+
+def test_the_hourly_planner_runs_each_location_at_2_local_on_dst_change_days(moto_store, org, make_clinic,
+                                                                            monkeypatch):
+    """Issue 11: one run at 07:00 UTC was 23:00 the day before in Los Angeles. Each location's job now runs at
+    02:00 local (03:00 when the clock skips 02:00), once per local date, DST change days included."""
+    monkeypatch.delenv(jobs.QUEUE_URL_ENV, raising=False)
+    zones = ("America/Los_Angeles", "Europe/London", "Pacific/Auckland")
+    clinics = {make_clinic(tz).location["id"]: tz for tz in zones}
+    first = datetime(2026, 3, 7, 0, 0, 20, tzinfo=UTC)  # Los Angeles springs forward on Sunday 8 March
+    runs: dict[str, list[datetime]] = {location_id: [] for location_id in clinics}
+    for hour in range(72):
+        tick = first + timedelta(hours=hour)
+        for job in planner.location_jobs(tick):
+            runs[job["location_id"]].append(tick.astimezone(ZoneInfo(clinics[job["location_id"]])))
+    for local_runs in runs.values():
+        assert len({run.date() for run in local_runs}) == len(local_runs) >= 2
+        assert all(run.hour == 2 or (run.hour == 3 and run.date().isoformat() == "2026-03-08") for run in local_runs)
+    la_sunday = datetime(2026, 3, 8, 10, 0, 20, tzinfo=UTC)  # 03:00 PDT: 02:00 never showed
+    scheduled = {"detail-type": "Scheduled Event", "time": "2026-03-08T10:00:00Z", "detail": {}}
+    with frozen_at(la_sunday):
+        assert jobs.nightly_planner(scheduled)["locations"] == 1
+        assert jobs.nightly_planner({**scheduled, "detail": {"all_locations": True}})["locations"] == 3
+
+
+def test_a_family_on_one_phone_gets_one_sms_a_day_and_the_nearer_appointment_wins(store, make_clinic):
+    """Issue 11: the SMS caps counted per patient, so a family sharing a phone got several texts a day."""
+    clinic = make_clinic()
+    with frozen_at(NOW):
+        later = clinic.book(clinic.patient(phone="+15550188000"), "2026-03-10T15:00:00-04:00")
+        sooner = clinic.book(clinic.patient(phone="+15550188000"), "2026-03-10T11:30:00-04:00")
+    night = datetime(2026, 3, 7, 7, 0, tzinfo=UTC)
+    with frozen_at(night):
+        planner.run_location_job(clinic.org, clinic.location["id"], night)
+    sms = {appointment: {r["kind"]: (r["status"], r.get("reason")) for r in clinic.rows(appointment_id=appointment)
+                         if r["channel"] == "sms"} for appointment in (sooner["id"], later["id"])}
+    assert sms[sooner["id"]] == {"reminder_2d": ("planned", None), "reminder_2h": ("planned", None)}
+    assert sms[later["id"]] == {"reminder_2d": ("suppressed", "sms_daily_cap"),
+                                "reminder_2h": ("suppressed", "sms_daily_cap")}
 
 
 def test_nightly_fan_out_through_sqs_and_a_partial_batch_failure(moto_store, org, make_clinic, monkeypatch):

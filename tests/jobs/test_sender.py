@@ -175,11 +175,11 @@ def test_rows_whose_appointment_moved_or_ended_are_not_sent(store, make_clinic):
     outbox.set_status(record, "planned", None, NOW, due_at="2026-03-03T16:30:00.000Z")
     stub = StubNotifier()
     summary = run(clinic, SEVEN_DAYS, stub)  # 16:30Z: a late run, after the other visit began at 16:00Z
-    assert (summary.cancelled, summary.suppressed, summary.sent) == (1, 1, 0) and stub.sent == []
+    assert (summary.cancelled, summary.expired, summary.sent) == (1, 1, 0) and stub.sent == []
     assert [r.get("reason") for r in clinic.rows(appointment_id=cancelled["id"]) if r["kind"] == "reminder_7d"] == [
         "appointment_cancelled"]
     assert [(r["status"], r.get("reason")) for r in clinic.rows(appointment_id=started["id"])
-            if r["kind"] == "reminder_2h"] == [("suppressed", "past")]
+            if r["kind"] == "reminder_2h"] == [("expired", "appointment_passed")]
 
 
 def test_email_names_the_configuration_set_that_publishes_feedback(monkeypatch):
@@ -197,3 +197,30 @@ def test_email_names_the_configuration_set_that_publishes_feedback(monkeypatch):
                                    "Body": {"Text": {"Data": "t", "Charset": "UTF-8"}}}},
             "ConfigurationSetName": "chairside-feedback"})
         assert notifier.send_email("a@example.com", "s", "t", None) == "m-1"
+
+
+def test_a_7_day_reminder_still_waiting_when_the_2_day_one_is_due_expires_instead_of_going_late(store, make_clinic):
+    """Issue 11: rows whose moment passed were sent late and out of order (or stayed planned forever)."""
+    clinic, stub = make_clinic(), StubNotifier()
+    with frozen_at(NOW):
+        appointment = clinic.book(clinic.patient(), START)
+    seven = next(r for r in clinic.rows(appointment_id=appointment["id"]) if r["kind"] == "reminder_7d")
+    record = outbox_store.get(clinic.org, seven["id"], consistent=True)
+    assert outbox.set_status(record, "planned", None, TWO_DAYS, due_at="2026-03-08T15:30:00.000Z")  # requeued late
+    summary = run(clinic, TWO_DAYS, stub)
+    assert (summary.sent, summary.expired) == (2, 1)
+    seven = outbox_store.get(clinic.org, seven["id"], consistent=True).data()
+    assert (seven["status"], seven["reason"]) == ("expired", "superseded")
+    assert sorted(channel for channel, _, _ in stub.sent) == ["email", "sms"]  # the 2-day ones only
+
+
+def test_the_location_job_expires_rows_past_their_grace_that_no_sender_will_read(store, make_clinic):
+    clinic, stub = make_clinic(), StubNotifier()
+    with frozen_at(NOW):
+        appointment = clinic.book(clinic.patient(), START)
+    night = datetime(2026, 3, 8, 6, 0, tzinfo=UTC)  # 02:00 EDT on the 2-day reminder's day; no sender ran since
+    with frozen_at(night):
+        outcome = planner.run_location_job(clinic.org, clinic.location["id"], night)
+    assert outcome["expired"] == 1
+    assert statuses(clinic, appointment)[("reminder_7d", "email")] == "expired"
+    assert run(clinic, TWO_DAYS, stub).sent == 2

@@ -133,9 +133,13 @@ def test_completion_leaves_the_incomplete_level_only_with_the_patients_last_open
     treatment = PatientTreatment(frozenset({"pln_1", "pln_2"}), frozenset({"pln_1", "pln_2"}))
     done_a = complete(a, T0 + timedelta(days=9))
     deltas, treatment = rules.plan_change_deltas(a, done_a, NY, treatment)
-    assert counts(deltas) == {("location", date(2025, 3, 12), None, "plans_completed"): 1}
+    assert counts(deltas) == {("location", date(2025, 3, 12), None, "plans_completed"): 1,
+                              ("location", MAR3, None, "cohort_completed"): 1,
+                              ("coordinator", MAR3, "coord-a", "cohort_completed"): 1}
     deltas, treatment = rules.plan_change_deltas(b, complete(b, T0 + timedelta(days=10)), NY, treatment)
     assert counts(deltas) == {("location", date(2025, 3, 13), None, "plans_completed"): 1,
+                              ("location", MAR3, None, "cohort_completed"): 1,
+                              ("coordinator", MAR3, "coord-a", "cohort_completed"): 1,
                               ("level", None, None, "patients_incomplete"): -1,
                               ("location", date(2025, 3, 13), None, "patients_incomplete_change"): -1}
     assert treatment.signed == {"pln_1", "pln_2"} and not treatment.open
@@ -209,7 +213,8 @@ def test_summed_counters_equal_a_recount_of_the_final_plans(operations):
     assert summed["accepted"] == summed["accepted_on_day"] == len(signed)
     assert summed["accepted_cents"] == sum(rules.accepted_fees(p) for p in signed)
     assert summed["declined"] == sum(1 for p in final if p.status.value == "declined")
-    assert summed["plans_completed"] == sum(1 for p in final if p.status.value == "completed")
+    assert summed["plans_completed"] == summed["cohort_completed"] == sum(
+        1 for p in final if p.status.value == "completed")
     assert summed["patients_accepted"] == summed["patients_accepted_change"] == len({p.patient_id for p in signed})
     assert summed["patients_incomplete"] == len({p.patient_id for p in final if rules.is_open(p)})
     closes = {(p.patient_id, p.coordinator_id, local_date(p.acceptance.signed_at, NY)) for p in signed}
@@ -246,6 +251,20 @@ def test_summarize_takes_the_latest_close_or_the_live_level_and_roll_up_the_olde
     assert kpi.figures(group)["incomplete_treatment"]["as_of"] == "2025-03-01"
     assert kpi.figures(group)["incomplete_treatment"]["numerator"] == 3
     assert kpi.figures(kpi.summarize(2, [], None, d2))["incomplete_treatment"]["value"] is None
+
+
+def test_patients_closed_per_working_day_and_incomplete_over_the_cohort():
+    # Issue 11: "per day" divided by calendar days; a Mon-Fri location closing 10 patients over two whole
+    # weeks closes 1 a working day, not 0.71 a day. And of the cases accepted in a period, how many are open.
+    days = [DayRecord(date(2025, 3, 3), {"patients_closed": 10}, "coord-a"),
+            DayRecord(date(2025, 3, 3), {"accepted": 4, "cohort_completed": 1})]
+    summary = kpi.summarize(14, days, live=None, today=date(2025, 4, 1), working_days=10)
+    figures = kpi.figures(summary)
+    assert figures["patients_closed_per_day"]["value"] == 1.0
+    assert figures["incomplete_treatment_cohort"] == {"value": 0.75, "numerator": 3, "denominator": 4}
+    assert kpi.coordinator_figures(summary)[0]["figures"]["patients_closed_per_day"]["denominator"] == 10
+    group = kpi.roll_up([summary, kpi.summarize(14, [], None, date(2025, 4, 1), working_days=12)], 14)
+    assert kpi.figures(group)["patients_closed_per_day"]["denominator"] == 12
 
 
 def test_date_ranges():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -57,3 +57,26 @@ class MessageOut(Out):
     sent_at: str | None = None
     created_at: str | None = None
     updated_at: str | None = None
+
+
+class SettingsOut(Out):
+    """A settings layer (the group's defaults, or a location's overrides) and what it adds up to."""
+
+    location_id: str | None = Field(description="null for the group's defaults")
+    version: int = Field(description="0 until the layer is first written; send it back as If-Match")
+    settings: dict[str, Any] = Field(description="This layer's own sections")
+    effective: dict[str, Any] = Field(description="Every section as the location (or group) runs on it")
+
+
+class OpportunityOut(Out):
+    id: str = Field(description="The plan's id")
+    kind: Literal["unscheduled_steps", "presented", "declined", "expired"]
+    plan_id: str
+    patient_id: str
+    location_id: str
+    value_cents: int
+    remaining_benefits_cents: int | None = Field(description="Annual maximum left this benefit year (null: none)")
+    last_contact_at: str | None
+    owner: str
+    since: str | None = None
+    followup_id: str | None = None
