@@ -23,6 +23,7 @@ def _view(spec: RouteSpec):
             raw_query=dict(request.query_params or {}),
             raw_body=request.raw_body,
             request_id=context.get("requestId"),
+            source_ip=(context.get("identity") or {}).get("sourceIp"),
         )
         return Response(body=outcome.body, status_code=outcome.status, headers=outcome.headers)
 

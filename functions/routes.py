@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from functions import appointments, followups, kpis, locations, messages, patients, payments, plans, system
+from functions import (
+    appointments,
+    followups,
+    kpis,
+    locations,
+    messages,
+    patients,
+    payments,
+    plans,
+    signing,
+    system,
+)
 from functions.api import RouteSpec, all_specs
 
 ROUTERS = [system.router, locations.router, patients.router, plans.router, appointments.router, followups.router,
-           messages.router, kpis.router, payments.router]
+           messages.router, kpis.router, payments.router, signing.router]
 
 
 def all_routes() -> list[RouteSpec]:
