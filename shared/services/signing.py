@@ -17,10 +17,8 @@ from shared import clock
 from shared.auth import Principal
 from shared.clock import iso
 from shared.config import settings
-from shared.domain import catalog, signing_text
-from shared.domain import plans as plan_model
+from shared.domain import catalog, plan_codec, signing_text
 from shared.domain.plans import Plan
-from shared.domain.quiet_hours import local_date_of
 from shared.domain.signing import (
     LinkFacts,
     LinkState,
@@ -44,11 +42,11 @@ PURPOSE = "treatment"  # the consent a signing link needs: it is about the patie
 
 
 def _instant(text: str) -> datetime:
-    return outbox.parse_instant(text)
+    return clock.parse_instant(text)
 
 
 def _latest_quote(plan: Plan) -> dict[str, Any]:
-    return plan_model.to_dict(plan)["quotes"][-1]
+    return plan_codec.to_dict(plan)["quotes"][-1]
 
 
 def create_link(principal: Principal, plan_id: str, channel: str) -> dict[str, Any]:
@@ -82,7 +80,7 @@ def create_link(principal: Principal, plan_id: str, channel: str) -> dict[str, A
     doc = {"id": message_id, "patient_id": plan.patient_id, "location_id": plan.location_id, "subject_id": plan.id,
            "kind": "signing_link", "channel": channel, "purpose": PURPOSE, "send_at": iso(now), "due_at": iso(now),
            "status": "planned", "attempts": 0, "created_at": iso(now), "updated_at": iso(now), "link": url}
-    local_date = local_date_of(now, location["timezone"]).isoformat()
+    local_date = clock.local_date(now, location["timezone"]).isoformat()
     uow.put_new(outbox_store.to_record(principal.org, doc, 1, local_date))
     uow.commit()
     return {"url": url, "channel": channel, "expires_at": iso(expires), "plan_id": plan.id, "version": plan.version,
