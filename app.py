@@ -30,6 +30,7 @@ def _view(module: str, name: str):
             raw_body=request.raw_body,
             request_id=context.get("requestId"),
             claims=(context.get("authorizer") or {}).get("claims"),  # verified by the gateway's authorizer
+            source_ip=(context.get("identity") or {}).get("sourceIp"),
         )
         return Response(body=outcome.body, status_code=outcome.status, headers=outcome.headers)
 

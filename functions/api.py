@@ -25,6 +25,7 @@ from shared.errors import (
     ChairsideError,
     Conflict,
     Forbidden,
+    Gone,
     InvalidInput,
     NotFound,
     PayloadTooLarge,
@@ -44,6 +45,7 @@ STATUS_BY_ERROR: dict[type[ChairsideError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    Gone: 410,
     StaleVersion: 412,
     PayloadTooLarge: 413,
     RuleViolation: 422,
@@ -67,6 +69,7 @@ class Request:
     request_id: str
     raw_query: dict[str, str]
     audit_ids: list[str] = field(default_factory=list)
+    source_ip: str | None = None  # the caller's address as the gateway saw it (kept with a patient's signature)
 
     def if_match(self) -> int:
         """The version named by If-Match: 428 when missing, 400 when it is not one of our ETags."""
@@ -118,6 +121,7 @@ class RouteSpec:
     also: tuple[int, ...] = ()  # other success statuses the handler answers with the same body
     if_match: str | None = None  # "required" (PATCH) or "optional": the route reads If-Match
     alternate_media: tuple[str, ...] = ()  # text answers the route gives when Accept asks (e.g. text/csv)
+    errors: tuple[int, ...] = ()  # error statuses of a public route beyond validation (e.g. a refused link)
 
     @property
     def name(self) -> str:
@@ -149,6 +153,7 @@ class Router:
         also: tuple[int, ...] = (),
         if_match: str | None = None,
         alternate_media: tuple[str, ...] = (),
+        errors: tuple[int, ...] = (),
     ) -> Callable[[Handler], Handler]:
         """Declare a route. `response` is the model of its success body, answered with `status` (or one of
         `also`); every route declares one, so /openapi.json types every answer."""
@@ -156,7 +161,7 @@ class Router:
             self.specs.append(
                 RouteSpec(method, path, handler, permission, summary, self.tag, body, query, status, audit,
                           idempotent, response, also, if_match or ("required" if method == "PATCH" else None),
-                          alternate_media)
+                          alternate_media, errors)
             )
             return handler
 
@@ -282,7 +287,7 @@ class Outcome:
 
 def handle(spec: RouteSpec, *, headers: Mapping[str, str], params: dict[str, str], raw_query: dict[str, str],
            raw_body: bytes | None, request_id: str | None = None,
-           claims: Mapping[str, Any] | None = None) -> Outcome:
+           claims: Mapping[str, Any] | None = None, source_ip: str | None = None) -> Outcome:
     """Run one route: authenticate, authorize, validate, call, render; every failure in the error shape."""
     started = time.perf_counter()
     headers = {k.lower(): v for k, v in (headers or {}).items()}
@@ -296,7 +301,8 @@ def handle(spec: RouteSpec, *, headers: Mapping[str, str], params: dict[str, str
             authz.require(principal, spec.permission)
         query = _parse_query(spec, raw_query or {})
         body = _parse_body(spec, raw_body, headers) if spec.method in BODY_METHODS else None
-        request = Request(principal, params or {}, query, body, headers, request_id, raw_query or {})  # type: ignore[arg-type]
+        request = Request(principal, params or {}, query, body, headers, request_id, raw_query or {},  # type: ignore[arg-type]
+                          source_ip=source_ip)
         result = spec.handler(request)
         reply = result if isinstance(result, Reply) else Reply(result)
         response_headers = {**_base_headers(), **reply.headers}

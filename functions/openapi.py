@@ -21,6 +21,7 @@ REF_TEMPLATE = "#/components/schemas/{model}"
 ERROR_DESCRIPTIONS = {
     400: "Invalid input", 401: "Missing or invalid token", 403: "Role not allowed",
     404: "Not found (also another group's or an ungranted location's ids)", 409: "Conflict",
+    410: "Gone: e.g. an expired signing link",
     412: "Stale If-Match, or a signature for a version other than the presented one",
     413: "Request body too large", 422: "Domain rule broken", 428: "If-Match or Idempotency-Key required",
     503: "Token keys could not be fetched; try again",
@@ -33,7 +34,7 @@ ID_CHARS = "[0-9a-hjkmnp-tv-z]{26}"
 
 def error_statuses(spec: RouteSpec) -> list[int]:
     """The error statuses a route can answer, from what it declares (see functions/api.py's handle)."""
-    statuses = {400}  # unknown query parameters at least
+    statuses = {400, *spec.errors}  # unknown query parameters at least
     if spec.body is not None:
         statuses.add(413)
     if spec.permission is not None:

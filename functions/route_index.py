@@ -55,4 +55,7 @@ ROUTES = (
     ('GET', '/locations/{location_id}/settings', 'get_location_settings', 'settings', False),
     ('PATCH', '/locations/{location_id}/settings', 'patch_location_settings', 'settings', False),
     ('GET', '/opportunities', 'list_opportunities', 'opportunities', False),
+    ('POST', '/plans/{plan_id}/signing-link', 'create_signing_link', 'signing', False),
+    ('GET', '/sign/{token}', 'get_sign_page', 'signing', True),
+    ('POST', '/sign/{token}', 'post_signature', 'signing', True),
 )

@@ -119,6 +119,7 @@ def run() -> int:
     api_port = int(os.environ.get("CHAIRSIDE_API_PORT", "8000"))
     ddb_port = int(os.environ.get("CHAIRSIDE_DYNAMODB_PORT", "8001"))
     moto_port = int(os.environ.get("CHAIRSIDE_MOTO_PORT", "8002"))
+    os.environ.setdefault("CHAIRSIDE_CONSOLE_URL", f"http://127.0.0.1:{api_port}/console")  # signing links
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     say(f"state in {paths.home}")

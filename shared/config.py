@@ -20,6 +20,7 @@ class Settings:
     cursor_secret: bytes
     service_name: str
     allowed_origin: str
+    console_url: str  # where patients' signing links point (the console's static files)
 
 
 @lru_cache(maxsize=1)
@@ -36,6 +37,7 @@ def settings() -> Settings:
         cursor_secret=env.get("CHAIRSIDE_CURSOR_SECRET", "chairside-local-cursor-secret").encode(),
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "chairside"),
         allowed_origin=env.get("CHAIRSIDE_ALLOWED_ORIGIN", "*"),
+        console_url=env.get("CHAIRSIDE_CONSOLE_URL", "http://127.0.0.1:8000/console").rstrip("/"),
     )
 
 

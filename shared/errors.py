@@ -52,6 +52,12 @@ class StaleVersion(ChairsideError):
     code = "precondition_failed"
 
 
+class Gone(ChairsideError):
+    """The resource existed but can no longer be used, e.g. an expired signing link (HTTP 410)."""
+
+    code = "gone"
+
+
 class RuleViolation(ChairsideError):
     """A domain rule forbids the request, e.g. an illegal plan transition (HTTP 422)."""
 

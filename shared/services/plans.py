@@ -7,7 +7,7 @@ needs, prices procedures, and stores the outcome conditionally on the version it
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from shared import clock
@@ -83,13 +83,17 @@ def _timezones(org: str, plans: Sequence[Plan]) -> dict[str, str]:
             for location_id in {plan.location_id for plan in plans}}
 
 
-def _commit_with_kpis(org: str, changes: Sequence[tuple[Plan, Plan]]) -> None:
-    """Store each (plan as read, plan changed) with the KPI counters the changes move, in one transaction."""
+def _commit_with_kpis(org: str, changes: Sequence[tuple[Plan, Plan]],
+                      extra: Callable[[UnitOfWork], None] | None = None) -> None:
+    """Store each (plan as read, plan changed) with the KPI counters the changes move, and `extra` writes
+    (a signature), in one transaction."""
     timezones = _timezones(org, [after for _, after in changes])
     uow = UnitOfWork()
     for before, after in changes:
         plan_store.put(uow, org, after, before.version)
     kpis.kpi_writes_for_plan_changes(org, changes, timezones)(uow)
+    if extra:
+        extra(uow)
     uow.commit()
 
 
@@ -160,8 +164,9 @@ def present(principal: Principal, plan_id: str, validity_days: int) -> dict[str,
 
 
 def accept(principal: Principal, plan_id: str, signer_name: str, version: int,
-           step_ids: list[str] | None) -> dict[str, Any]:
-    """Sign the presented version; accepting one option declines the other options of its group."""
+           step_ids: list[str] | None, extra: Callable[[UnitOfWork], None] | None = None) -> dict[str, Any]:
+    """Sign the presented version; accepting one option declines the other options of its group. `extra`
+    adds writes to the same transaction (the patient's signature and its link)."""
     plan = load(principal, plan_id)
     now = clock.now()
     accepted = plan_lifecycle.accept(plan, signer_name=signer_name, signed_version=version, now=now,
@@ -172,7 +177,7 @@ def accept(principal: Principal, plan_id: str, signer_name: str, version: int,
         originals = {p.id: p for p in group}
         for declined in plan_lifecycle.decline_alternatives([accepted, *group], accepted.id, now=now):
             changes.append((originals[declined.id], declined))
-    _commit_with_kpis(principal.org, changes)
+    _commit_with_kpis(principal.org, changes, extra)
     return render(principal.org, accepted)
 
 

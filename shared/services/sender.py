@@ -37,7 +37,7 @@ from typing import Any
 from shared import clock
 from shared.adapters.notifier import Notifier, SendError
 from shared.clock import iso
-from shared.domain import appointment_lifecycle
+from shared.domain import appointment_lifecycle, signing_message
 from shared.domain.messaging_settings import MessagingSettings
 from shared.domain.quiet_hours import utc_at_local
 from shared.domain.reminders import Channel, SuppressionReason, sms_cap_reason, suppression_reason
@@ -64,6 +64,8 @@ LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 4
 BACKOFF_BASE_MINUTES = 4  # attempt n waits 4^(n-1) minutes: 1, 4, 16
 RUN_BUDGET_SECONDS = 240.0  # the scheduled function has 300 s: stop taking rows well before
+
+SIGNING_LINK = "signing_link"  # a row made by shared/services/signing.py, carrying its link
 
 
 @dataclass
@@ -226,8 +228,11 @@ def send_row(org: str, record: Record, now: datetime, notifier: Notifier, lookup
     assert patient is not None
     try:
         language = outbox.language_for(patient, location)
-        rendered = render(doc["kind"], doc["channel"], language, _render_context(doc, location),
-                          messaging.wording(doc["kind"], language))
+        if doc["kind"] == SIGNING_LINK:  # the link is in the row; see shared/domain/signing_message.py
+            rendered = signing_message.render(language, location["name"], location["phone"], doc["link"])
+        else:
+            rendered = render(doc["kind"], doc["channel"], language, _render_context(doc, location),
+                              messaging.wording(doc["kind"], language))
     except ChairsideError as exc:
         _fail(org, record, f"render_failed: {exc.message}", now, summary)
         return

@@ -51,6 +51,7 @@ def _requests(ids: dict) -> list[tuple[str, str, str, dict | None, dict]]:
         ("PATCH", "/plans/{plan_id}", f"/plans/{PL}", {"notes": "x"}, MATCH),
         ("GET", "/plans/{plan_id}/estimate", f"/plans/{PL}/estimate", None, {}),
         ("POST", "/plans/{plan_id}/present", f"/plans/{PL}/present", {}, {}),
+        ("POST", "/plans/{plan_id}/signing-link", f"/plans/{PL}/signing-link", {"channel": "email"}, {}),
         ("POST", "/plans/{plan_id}/accept", f"/plans/{PL}/accept", {"signer_name": "Eve", "version": 1}, {}),
         ("POST", "/plans/{plan_id}/decline", f"/plans/{PL}/decline", {"reason": "cost"}, {}),
         ("POST", "/appointments", "/appointments", {"patient_id": P, "start": later}, {}),

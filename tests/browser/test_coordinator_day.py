@@ -1,6 +1,7 @@
 """A coordinator's day in a real browser against `chairside run`: sign in, worklist, patient, build a plan,
-read its estimate, present it, record the signature, book the first step, see its reminders planned and
-the KPI move. Every screen is captured (test-artifacts/browser/) and checked with axe-core."""
+read its estimate, present it, send the patient's link, open it and sign (Spanish and English), book the
+first step, see its reminders planned and the KPI move. Every screen is captured (test-artifacts/browser/)
+and checked with axe-core."""
 
 from __future__ import annotations
 
@@ -80,9 +81,28 @@ def test_a_coordinators_day(stack, browser, screens):
     page.get_by_role("button", name="Calculate and set terms").click()
     page.get_by_text("Installment schedule: 4 monthly payments").first.wait_for()
 
-    # The patient signs (in the office), then the coordinator books the first step.
-    page.get_by_label("Signer's name", exact=True).fill("Maria Garcia")
-    page.get_by_role("button", name="Record acceptance of every step").click()
+    # The patient gets a link by email, opens it and signs (in Spanish, her language).
+    page.get_by_role("button", name="Send signing link").click()
+    with context.expect_page() as opened:
+        page.get_by_role("link", name="Open the patient's page").click()
+    patient_page = opened.value
+    patient_page.on("pageerror", lambda exc: problems.append(str(exc)))
+    patient_page.get_by_role("heading", name="Su plan de tratamiento").wait_for()
+    patient_page.get_by_text("Corona").first.wait_for()
+    violations["sign-es"] = screens.check(patient_page, "06-patient-sign-es")
+    patient_page.get_by_label("Idioma", exact=True).select_option("en")
+    patient_page.get_by_role("heading", name="Your treatment plan").wait_for()
+    violations["sign-en"] = screens.check(patient_page, "07-patient-sign-en")
+    patient_page.get_by_label("Your full name", exact=True).fill("Maria Garcia")
+    patient_page.get_by_label("Use my typed name as my signature", exact=True).check()
+    patient_page.get_by_label(re.compile("^I have read this plan")).check()
+    patient_page.get_by_role("button", name="Sign the plan").click()
+    patient_page.get_by_text("Your signature is recorded").wait_for()
+    violations["signed"] = screens.check(patient_page, "08-patient-signed")
+    patient_page.reload()
+    patient_page.get_by_text("Su firma quedó registrada").wait_for()  # the link now shows only what was signed
+    patient_page.close()
+    page.reload()
     page.get_by_text("signed by Maria Garcia").wait_for()
     page.get_by_role("link", name="Book the accepted steps").click()
     visit_day = (datetime.now(BROOKLYN) + timedelta(days=3)).date().isoformat()
@@ -97,30 +117,30 @@ def test_a_coordinators_day(stack, browser, screens):
     reminders = page.locator("table").filter(has_text="Reminder 2d")
     reminders.wait_for()
     assert reminders.get_by_text("planned").count() >= 2
-    violations["schedule"] = screens.check(page, "06-schedule")
+    violations["schedule"] = screens.check(page, "09-schedule")
 
     # The outbox of the day the 2-day reminders go.
     send_day = (datetime.fromisoformat(visit_day) - timedelta(days=2)).date().isoformat()
     page.get_by_role("link", name="Messages").click()
     page.get_by_label("Send date", exact=True).fill(send_day)
     page.get_by_text("Reminder 2d").first.wait_for()
-    violations["messages"] = screens.check(page, "07-messages")
+    violations["messages"] = screens.check(page, "10-messages")
 
     # The KPI moved: one case presented and accepted.
     page.get_by_role("link", name="KPIs").click()
     page.get_by_label("Scope", exact=True).select_option(label="Chairside Demo Dental - Brooklyn")
     page.locator("tr[data-kpi=case_acceptance_count]").wait_for()
-    page.wait_for_function("document.querySelector('tr[data-kpi=case_acceptance_count] td:nth-of-type(2)')"
-                           ".innerText.includes('of')")
+    page.wait_for_function("(document.querySelector('tr[data-kpi=case_acceptance_count] td:nth-of-type(2)')"
+                           "?.innerText ?? '').includes('1 of')")
     assert _kpi(page, "case_acceptance_count") == "1 of 1"
-    violations["kpis"] = screens.check(page, "08-kpis")
+    violations["kpis"] = screens.check(page, "11-kpis")
 
     # The same screens stay usable on a phone: nothing wider than 390 px.
     page.set_viewport_size({"width": 390, "height": 844})
     for name in ("kpis", "schedule", "worklist"):
         page.get_by_role("link", name=name.capitalize() if name != "kpis" else "KPIs").click()
         page.wait_for_load_state("networkidle")
-        screens.check(page, f"09-{name}-390px")
+        screens.check(page, f"12-{name}-390px")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, f"{name} scrolls sideways at 390 px"
 
     assert problems == []

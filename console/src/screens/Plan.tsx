@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { api, ok, untyped } from "../api/client";
+import { api, ok } from "../api/client";
 import type { Page, Patient, Plan } from "../api/types";
 import { useConsole } from "../context";
 import { dateTime, money, words } from "../format";
@@ -37,7 +37,6 @@ function Decision({ plan, patient, onChanged }: { plan: Plan; patient: Patient |
   const [signer, setSigner] = useState(patient ? `${patient.first_name} ${patient.last_name}` : "");
   const [reason, setReason] = useState("cost");
   const [link, setLink] = useState<SigningLink | null>(null);
-  const [channel, setChannel] = useState("email");
   const [busy, error, run] = useAction();
   const path = { params: { path: { plan_id: plan.id } } };
   const present = () => run(async () => onChanged(await ok<Plan>(api().POST("/plans/{plan_id}/present", { ...path, body: {} }))));
@@ -45,8 +44,8 @@ function Decision({ plan, patient, onChanged }: { plan: Plan; patient: Patient |
     ...path, body: { signer_name: signer, version: plan.presented_version ?? plan.version } }))));
   const decline = () => run(async () => onChanged(await ok<Plan>(api().POST("/plans/{plan_id}/decline", {
     ...path, body: { reason: reason as never } }))));
-  const sendLink = () => run(async () => setLink(await untyped<SigningLink>("POST", `/plans/${plan.id}/signing-link`,
-    { body: { channel } })));
+  const sendLink = () => run(async () => setLink(await ok<SigningLink>(api().POST("/plans/{plan_id}/signing-link", {
+    ...path, body: { channel: "email" } }))));
   return (
     <Section title="Present, accept or decline">
       <p>Status <Status value={plan.status} />
@@ -63,13 +62,11 @@ function Decision({ plan, patient, onChanged }: { plan: Plan; patient: Patient |
         <div class="decision">
           <div class="option">
             <h3>Send the patient a link to sign</h3>
-            <Field label="Send by">{(id) => (
-              <select id={id} value={channel} onChange={(e) => setChannel(e.currentTarget.value)}>
-                <option value="email">Email</option><option value="sms">SMS</option>
-              </select>)}</Field>
+            <p class="muted">By email (with the patient's consent to email about treatment); the link works once for
+              this version.</p>
             <button type="button" disabled={busy} onClick={sendLink}>Send signing link</button>
             {link && (
-              <p role="status">Link sent by {link.channel === "sms" ? "SMS" : "email"} for version {link.version}; it expires
+              <p role="status">Link sent by email for version {link.version}; it expires
                 {" "}{dateTime(link.expires_at, zoneOf(plan.location_id))}. <a href={link.url} target="_blank" rel="noopener">Open the patient's page</a></p>
             )}
           </div>

@@ -6,8 +6,8 @@ import { dateTime, money } from "../format";
 import "../styles.css";
 import { LOCALE, type Lang, TEXT } from "./text";
 
-type Line = { code: string; description: string; tooth: string | null; surfaces: string; fee_cents: number;
-  insurance_cents: number; patient_cents: number; reasons: string[] };
+type Line = { code: string; description: Record<Lang, string>; tooth: string | null; surfaces: string;
+  fee_cents: number; insurance_cents: number; patient_cents: number; reasons: Record<Lang, string[]> };
 type Quote = {
   plan_id: string; version: number; quote_number: number; language: Lang; expires_at: string; timezone: string;
   practice: { name: string; phone: string }; patient: { first_name: string };
@@ -94,11 +94,11 @@ function QuoteView({ quote, lang }: { quote: Quote; lang: Lang }) {
               <tbody>
                 {phase.lines.map((line, i) => (
                   <tr key={i}>
-                    <td>{line.description}{line.tooth ? ` · ${t.tooth} ${line.tooth}` : ""} <span class="muted">({line.code})</span></td>
+                    <td>{line.description[lang]}{line.tooth ? ` · ${t.tooth} ${line.tooth}` : ""} <span class="muted">({line.code})</span></td>
                     <td class="num">{money(line.fee_cents, locale)}</td>
                     <td class="num">{money(line.insurance_cents, locale)}</td>
                     <td class="num">{money(line.patient_cents, locale)}</td>
-                    <td>{line.reasons.length ? line.reasons.map((r) => <p key={r} class="reason">{r}</p>) : "—"}</td>
+                    <td>{line.reasons[lang].length ? line.reasons[lang].map((r) => <p key={r} class="reason">{r}</p>) : "—"}</td>
                   </tr>
                 ))}
               </tbody>
