@@ -13,7 +13,7 @@ import base64
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared import clock
+from shared import audit_log, clock
 from shared.auth import Principal
 from shared.clock import iso
 from shared.config import settings
@@ -157,10 +157,14 @@ def _shown(link: dict[str, Any], plan: Plan) -> dict[str, Any]:
     }
 
 
-def _audit(link: dict[str, Any], action: str, request_id: str) -> None:
-    """The patient has no account: the access is recorded under the link (ids only)."""
-    record_access(link["org"], f"patient-link:{link['link_id']}", action, [link["plan_id"], link["patient_id"]],
-                  "ok", request_id)
+def _audit(link: dict[str, Any], action: str, request_id: str, write: bool = False) -> None:
+    """The patient has no account: the access is recorded under the link (ids only), as functions/api.py
+    records a route's: an audit event always, and an audit item in the table for a write."""
+    event = audit_log.event(link["org"], f"patient-link:{link['link_id']}", action,
+                            [link["plan_id"], link["patient_id"]], "ok", request_id)
+    audit_log.emit(event)
+    if write:
+        record_access(event)
 
 
 def page(token: str, request_id: str) -> dict[str, Any]:
@@ -210,6 +214,6 @@ def sign(token: str, body: dict[str, Any], source_ip: str | None, user_agent: st
         store.put_signature(uow, plan_store.pk(link["org"], plan.id), signature)
 
     plans.accept(_patient_principal(link), plan.id, body["signer_name"], link["version"], None, extra=extra)
-    _audit(link, "plan.sign", request_id)
+    _audit(link, "plan.sign", request_id, write=True)
     return {"plan_id": plan.id, "version": link["version"], "signed_at": signature["signed_at"],
             "signer_name": body["signer_name"], "content_hash": digest}
