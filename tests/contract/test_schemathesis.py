@@ -126,4 +126,4 @@ def test_generated_requests_get_no_5xx_and_keep_to_the_contract(schema, admin):
     print(f"schemathesis: {total} cases over {len(operations)} operations ({dict(cases)})")
     assert not failures, f"{len(failures)} failures, first ones:\n" + "\n".join(failures[:15])
     assert total >= MIN_CASES
-    assert successes >= positive // 5, f"only {successes} of {positive} valid requests succeeded: is auth wired?"
+    assert successes >= positive // 10, f"only {successes} of {positive} valid requests succeeded: is auth wired?"
