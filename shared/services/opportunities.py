@@ -9,7 +9,7 @@ opportunity (gsi2 by location and status); the plans' follow-up tasks and follow
 deterministic ids (BatchGetItem): a task's owner is the opportunity's owner once reassigned, and the
 latest message sent or task resolved is the last contact; each patient's coverage (GetItem, once per
 patient). Sorting by value needs every candidate, so a page is cut from the sorted list (the cursor
-holds the offset); the work grows with the location's open opportunities, not with its history.
+holds the offset, shaped as a store key); the work grows with the location's open opportunities, not with its history.
 """
 
 from __future__ import annotations
@@ -47,13 +47,16 @@ def list_opportunities(principal: Principal, location_id: str, kind: str | None,
     tasks = followup_store.get_many(org, [_task_id(o) for o in found if o.kind in RULES])
     owned = [_owned(o, tasks) for o in found]
     listed = worklist(owned, kind=kind, owner=owner, min_value_cents=min_value_cents)
-    offset = int((start_key or {}).get("offset", 0))
+    raw = str(((start_key or {}).get("sk") or {}).get("S", "0"))
+    offset = int(raw) if raw.isdigit() else 0
     page = listed[offset:offset + limit]
     sent = outbox_store.get_many(org, [ident for o in page for ident in _message_ids(o)])
     coverage: dict[str, int | None] = {}
     items = [_view(o, tasks, sent, coverage, org) for o in page]
     more = offset + limit < len(listed)
-    return items, ({"offset": offset + limit} if more else None)
+    # The cursor's start key names the offset in the sorted list, shaped as a store key (shared/cursor.py).
+    return items, ({"pk": {"S": f"{org}#OPPORTUNITIES#{location_id}"}, "sk": {"S": str(offset + limit)}}
+                   if more else None)
 
 
 def _candidate_plans(org: str, location_id: str) -> Iterator[Plan]:

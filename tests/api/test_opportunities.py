@@ -31,6 +31,7 @@ def test_declined_and_expired_plans_from_200_days_ago_are_listed_with_their_valu
         assert [o["plan_id"] for o in big.data["items"]] == [declined["id"]]
         paged = admin.get(f"/opportunities?location_id={location['id']}&limit=2")
         rest = admin.get(f"/opportunities?location_id={location['id']}&limit=2&cursor={paged.data['next_cursor']}")
+        assert rest.status_code == 200, (paged.data, rest.data)
         assert [o["plan_id"] for o in paged.data["items"] + rest.data["items"]] == [o[1] for o in found]
 
         # The nightly rule opens the unscheduled-treatment task; reassigning it moves the opportunity.
