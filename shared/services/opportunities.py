@@ -30,6 +30,7 @@ from shared.services.patients import coverage_of
 from shared.store import followups as followup_store
 from shared.store import outbox as outbox_store
 from shared.store import plans as plan_store
+from shared.store import records
 
 # The follow-up rule (task kind, message days) that works each kind of opportunity.
 RULES = {OpportunityKind.PRESENTED: (FollowUpKind.UNACCEPTED_PLAN, (7, 21)),
@@ -47,16 +48,13 @@ def list_opportunities(principal: Principal, location_id: str, kind: str | None,
     tasks = followup_store.get_many(org, [_task_id(o) for o in found if o.kind in RULES])
     owned = [_owned(o, tasks) for o in found]
     listed = worklist(owned, kind=kind, owner=owner, min_value_cents=min_value_cents)
-    raw = str(((start_key or {}).get("sk") or {}).get("S", "0"))
-    offset = int(raw) if raw.isdigit() else 0
+    offset = records.offset_of(start_key)
     page = listed[offset:offset + limit]
     sent = outbox_store.get_many(org, [ident for o in page for ident in _message_ids(o)])
     coverage: dict[str, int | None] = {}
     items = [_view(o, tasks, sent, coverage, org) for o in page]
     more = offset + limit < len(listed)
-    # The cursor's start key names the offset in the sorted list, shaped as a store key (shared/cursor.py).
-    return items, ({"pk": {"S": f"{org}#OPPORTUNITIES#{location_id}"}, "sk": {"S": str(offset + limit)}}
-                   if more else None)
+    return items, records.offset_key(org, f"OPPORTUNITIES#{location_id}", offset + limit) if more else None
 
 
 def _candidate_plans(org: str, location_id: str) -> Iterator[Plan]:

@@ -82,3 +82,14 @@ def _key_of(record: Record, index: str | None) -> dict[str, Any]:
 
 
 __all__ = ["Page", "get", "get_many", "query", "is_conditional_failure"]
+
+
+def offset_key(org: str, list_name: str, offset: int) -> dict[str, Any]:
+    """A list computed in memory pages by offset; its cursor carries the offset as a start key of the
+    store's shape (shared/cursor.py accepts no other)."""
+    return {"pk": {"S": f"{org}#{list_name}"}, "sk": {"S": str(offset)}}
+
+
+def offset_of(start_key: dict[str, Any] | None) -> int:
+    raw = str(((start_key or {}).get("sk") or {}).get("S", "0"))
+    return int(raw) if raw.isascii() and raw.isdigit() else 0
