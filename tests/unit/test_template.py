@@ -16,6 +16,7 @@ from chalice import Chalice, Rate
 
 from app import app as chairside_app
 from functions.routes import all_routes
+from infra.deploy_check import load as parse
 from infra.schedule_expressions import is_valid
 from infra.template import SIZING, render
 
@@ -24,31 +25,7 @@ TEMPLATE = REPO / "template.yaml"
 API_HANDLER = "app.app"
 
 
-# --- reading CloudFormation YAML, independently of the generator -----------------------------------
-
-
-class _CfnLoader(yaml.SafeLoader):
-    pass
-
-
-def _intrinsic(loader: yaml.Loader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    if suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {"Ref" if suffix == "Ref" else f"Fn::{suffix}": value}
-
-
-_CfnLoader.add_multi_constructor("!", _intrinsic)
-
-
-def parse(text: str) -> dict[str, Any]:
-    return yaml.load(text, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
-
+# CloudFormation YAML is read by deploy-check's reader (its short-form intrinsics), not by the generator.
 
 @pytest.fixture(scope="module")
 def committed() -> dict[str, Any]:
