@@ -18,7 +18,8 @@ def test_only_public_routes_skip_the_cognito_authorizer(committed) -> None:
         "type": "cognito_user_pools", "providerARNs": [{"Fn::GetAtt": ["UserPool", "Arn"]}]}
     operations = api_operations(committed)
     public = {route for route, operation in operations.items() if operation["security"] == []}
-    assert public == {("/health", "GET"), ("/openapi.json", "GET")}
+    # DESIGN §3: health, the document, and the patient's signing page (it takes only the link's token).
+    assert public == {("/health", "GET"), ("/openapi.json", "GET"), ("/sign/{token}", "GET"), ("/sign/{token}", "POST")}
     assert public == {(spec.path, spec.method) for spec in all_routes() if spec.permission is None}
     assert all(operation["security"] == [{"CognitoAuthorizer": []}]
                for route, operation in operations.items() if route not in public)
