@@ -11,6 +11,7 @@ from shared import cursor_keys
 from shared.config import settings
 from shared.cursor import decode_cursor, encode_cursor
 from shared.errors import InvalidInput
+from shared.store import records
 
 QUERY = {"location_id": "loc_1"}
 
@@ -21,7 +22,7 @@ def _cursor(key: bytes, n: int) -> str:
 
 def _start_key(n: int) -> dict:
     """A start key as the store writes one (the cursor refuses any other shape)."""
-    return {"pk": {"S": f"grp_a#PAT#pat_{n}"}, "sk": {"S": "PATIENT"}}
+    return records.offset_key("grp_a", "patients", n)
 
 
 def _read(keys: tuple[bytes, ...], cursor: str) -> dict | None:
