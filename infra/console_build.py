@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import mimetypes
 import os
 import shutil
 import subprocess
@@ -36,6 +37,12 @@ def _canonical(node):
     if isinstance(node, list):
         return [_canonical(item) for item in node]
     return node
+
+
+def content_type(path: Path) -> str:
+    """A built file's Content-Type, as the local stack serves it and the upload stores it in S3."""
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return kind + "; charset=utf-8" if kind.startswith("text/") or kind.endswith(("javascript", "json")) else kind
 
 
 def openapi_text() -> str:

@@ -10,7 +10,6 @@ pick a demo group, role and locations and mint a token with the stack's local ke
 from __future__ import annotations
 
 import json
-import mimetypes
 import re
 import uuid
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import Any
 
 from chalice.local import ChaliceRequestHandler
 
+from infra.console_build import content_type
+from infra.template_console import SIGN_SHORT_PATH, security_headers
 from shared.auth import ROLES
 
 CONSOLE_PREFIX = "/console"
@@ -67,17 +68,17 @@ def mint_local_token(keys_dir: Path, body: Any) -> tuple[int, dict[str, Any]]:
 
 
 def static_file(dist: Path, path: str) -> tuple[int, bytes, str]:
-    """A file of the built console; unknown paths without a suffix get index.html (the app routes them)."""
+    """A file of the built console; unknown paths without a suffix get index.html (the app routes them), and
+    `/console/s` the signing page (the short link an SMS carries), as CloudFront's function does in AWS."""
     relative = path[len(CONSOLE_PREFIX):].lstrip("/") or "index.html"
+    if relative == SIGN_SHORT_PATH:
+        relative = "sign.html"
     target = (dist / relative).resolve()
     if dist.resolve() not in target.parents or not target.is_file():
         if "." in relative.rsplit("/", 1)[-1]:
             return 404, b"not found", "text/plain; charset=utf-8"
         target = dist / "index.html"
-    content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-    if content_type.startswith("text/") or content_type.endswith(("javascript", "json")):
-        content_type += "; charset=utf-8"
-    return 200, target.read_bytes(), content_type
+    return 200, target.read_bytes(), content_type(target)
 
 
 def handler_class(dist: Path, keys_dir: Path) -> type[ChaliceRequestHandler]:
@@ -102,6 +103,8 @@ def handler_class(dist: Path, keys_dir: Path) -> type[ChaliceRequestHandler]:
 
         def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
             headers = {"Content-Type": content_type, "Cache-Control": "no-store", **(extra or {})}
+            if self.path.startswith(CONSOLE_PREFIX):  # the headers CloudFront adds in AWS (template_console.py)
+                headers.update(security_headers())
             self._send_http_response(status, headers, body)
 
         def _json(self, status: int, body: Any) -> None:

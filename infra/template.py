@@ -11,6 +11,7 @@ metrics the code emits. The parts, one module each:
 - infra/template_api.py: the REST API from the route table, its stage settings and ONE Lambda permission
 - infra/template_functions.py: functions, triggers, queues, topics, roles, failure destinations
 - infra/template_alarms.py: the alarms topic and the alarms
+- infra/template_console.py: the console's static site (S3 behind CloudFront) and the Hosted UI domain
 
 A new part (the console's static site, for one) is a function that adds its resources to the `Stack`,
 called from `build()` beside the others; `python -m infra.deploy_check` then checks it like the rest.
@@ -31,6 +32,8 @@ from infra import template_static as static
 from infra.template_alarms import add_alarms
 from infra.template_api import api
 from infra.template_audit import audit_archive
+from infra.template_console import console_site
+from infra.template_console import outputs as console_outputs
 from infra.template_functions import (
     DEFAULT_SIZING,
     SIZING,
@@ -129,6 +132,8 @@ def build(
     stack.add("UserPool", static.user_pool())
     stack.add("UserPoolClient", static.user_pool_client())
     stack.add("CursorSecret", static.cursor_secret())
+    for logical, resource in console_site().items():
+        stack.add(logical, resource)
     for logical, resource in api(routes).items():
         stack.add(logical, resource)
     sources = sorted(chalice_app.event_sources, key=lambda source: source.name)
@@ -158,10 +163,11 @@ def build(
         "Transform": "AWS::Serverless-2016-10-31",
         "Description": "Chairside: dental treatment coordination API, jobs and data",
         "Parameters": static.parameters(),
-        "Conditions": {"HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}},
+        "Conditions": {name: {"Fn::Not": [{"Fn::Equals": [{"Ref": parameter}, ""]}]}
+                       for name, parameter in (("HasAlarmEmail", "AlarmEmail"), ("HasAllowedOrigin", "AllowedOrigin"))},
         "Globals": {"Function": function_globals},
         "Resources": dict(stack),
-        "Outputs": static.outputs(),
+        "Outputs": static.outputs() | console_outputs(),
     }
 
 

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from functions.api import RouteSpec
+from infra.template_console import allowed_origin
 from infra.template_static import GetAtt, Ref, Sub
 
 OPENAPI_VERSION = "3.0.1"
@@ -100,6 +101,11 @@ def gateway_document(routes: Sequence[RouteSpec]) -> dict[str, Any]:
     }
 
 
+def _quoted_origin() -> dict[str, Any]:
+    """The CORS origin as API Gateway wants a header value: in single quotes."""
+    return {"Fn::Sub": ["'${Origin}'", {"Origin": allowed_origin()}]}
+
+
 def _gateway_error(code: str, status: int | None = None, message: str | None = None) -> dict[str, Any]:
     """An answer API Gateway gives itself, in the API's error shape and readable by the front-end.
 
@@ -111,7 +117,7 @@ def _gateway_error(code: str, status: int | None = None, message: str | None = N
         '"request_id": "$context.requestId"}}'
     )
     response: dict[str, Any] = {} if status is None else {"StatusCode": str(status)}
-    response["ResponseParameters"] = {"Headers": {"Access-Control-Allow-Origin": Sub("'${AllowedOrigin}'")}}
+    response["ResponseParameters"] = {"Headers": {"Access-Control-Allow-Origin": _quoted_origin()}}
     response["ResponseTemplates"] = {"application/json": body}
     return response
 
@@ -137,7 +143,7 @@ def api(routes: Sequence[RouteSpec]) -> dict[str, dict[str, Any]]:
         "DefinitionBody": gateway_document(routes),
         "TracingEnabled": True,
         "Cors": {
-            "AllowOrigin": Sub("'${AllowedOrigin}'"),
+            "AllowOrigin": _quoted_origin(),
             "AllowHeaders": "'" + ",".join(CORS_HEADERS) + "'",
             "AllowMethods": "'" + ",".join(CORS_METHODS) + "'",
             "MaxAge": "'600'",

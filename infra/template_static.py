@@ -79,8 +79,10 @@ def parameters() -> dict[str, Any]:
         },
         "AllowedOrigin": {
             "Type": "String",
-            "AllowedPattern": "^https?://[^\\s/]+$",
-            "Description": "Origin of the front-end that CORS allows, for example https://app.example.com",
+            "Default": "",
+            "AllowedPattern": "^$|^https?://[^\\s/]+$",
+            "Description": "Origin of a front-end that CORS allows, for example https://app.example.com; "
+                           "empty: the console's own CloudFront origin",
         },
         "AlarmEmail": {
             "Type": "String",
@@ -93,6 +95,8 @@ def parameters() -> dict[str, Any]:
 
 def environment() -> dict[str, Any]:
     """What shared/config.py reads, the same for every function."""
+    from infra import template_console as console  # (it builds on this module's intrinsics)
+
     issuer = "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"
     return {
         "CHAIRSIDE_TABLE": Ref("Table"),
@@ -100,7 +104,8 @@ def environment() -> dict[str, Any]:
         "CHAIRSIDE_ISSUER": Sub(issuer),
         "CHAIRSIDE_AUDIENCE": Ref("UserPoolClient"),
         "CHAIRSIDE_SENDER_EMAIL": Ref("SenderEmail"),
-        "CHAIRSIDE_ALLOWED_ORIGIN": Ref("AllowedOrigin"),
+        "CHAIRSIDE_ALLOWED_ORIGIN": console.allowed_origin(),
+        "CHAIRSIDE_CONSOLE_URL": console.console_url(),
         "POWERTOOLS_SERVICE_NAME": "chairside",
         "POWERTOOLS_METRICS_NAMESPACE": "Chairside",
         "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -149,6 +154,8 @@ def user_pool() -> dict[str, Any]:
 
 
 def user_pool_client() -> dict[str, Any]:
+    from infra import template_console as console
+
     return {
         "Type": "AWS::Cognito::UserPoolClient",
         "Properties": {
@@ -162,6 +169,13 @@ def user_pool_client() -> dict[str, Any]:
             "AccessTokenValidity": 60,
             "RefreshTokenValidity": 12,
             "TokenValidityUnits": {"IdToken": "minutes", "AccessToken": "minutes", "RefreshToken": "hours"},
+            # The console signs in through the Hosted UI: authorization code with PKCE, no client secret.
+            "AllowedOAuthFlowsUserPoolClient": True,
+            "AllowedOAuthFlows": ["code"],
+            "AllowedOAuthScopes": ["openid", "email", "profile"],
+            "SupportedIdentityProviders": ["COGNITO"],
+            "CallbackURLs": [Sub(console.console_url() + "/")],
+            "LogoutURLs": [Sub(console.console_url() + "/")],
             "ReadAttributes": ["email", "email_verified", "custom:org", "custom:role", "custom:locations"],
             # By default a client may write every mutable attribute: a user could make themselves admin.
             # Only administrators (through IAM) set role and locations.

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from infra.local_services import free_port
 from tests.helpers import CACHE, REPO
@@ -78,16 +79,33 @@ class Screens:
 
     def check(self, page, name: str) -> list[dict]:
         page.wait_for_load_state("networkidle")
-        page.wait_for_function("!document.querySelector('.loading, [role=status].loading')")
+        # (locators, not wait_for_function: its polling evaluates a string, which the console's CSP refuses)
+        expect(page.locator(".loading")).to_have_count(0)
         path = self.folder / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         self.taken.append(path)
-        if not page.evaluate("typeof window.axe !== 'undefined'"):
-            page.add_script_tag(path=str(AXE))
+        assert page.evaluate("typeof window.axe !== 'undefined'"), "open pages in a context from `new_context`"
         result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
         return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
                  "targets": [node["target"] for node in v["nodes"]][:5]}
                 for v in result if v["impact"] in ("serious", "critical")]
+
+
+@pytest.fixture
+def new_context(browser):
+    """Makes browser contexts whose pages load axe-core before their own scripts: Playwright's init script is
+    not subject to the page's Content Security Policy, which refuses inline scripts (and so a script tag)."""
+    made = []
+
+    def make(**options):
+        context = browser.new_context(**options)
+        context.add_init_script(path=str(AXE))
+        made.append(context)
+        return context
+
+    yield make
+    for context in made:
+        context.close()
 
 
 @pytest.fixture

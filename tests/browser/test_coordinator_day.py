@@ -10,25 +10,35 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.ddblocal, pytest.mark.browser]
 
 BROOKLYN = ZoneInfo("America/New_York")
 
 
+def watch(page, problems: list[str]) -> None:
+    """Script errors, and anything the Content Security Policy refused, are problems."""
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda message: problems.append(message.text)
+            if "Content Security Policy" in message.text else None)
+
+
 def _kpi(page, key: str) -> str:
     return page.locator(f"tr[data-kpi={key}] td").nth(1).inner_text()
 
 
-def test_a_coordinators_day(stack, browser, screens):
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
+def test_a_coordinators_day(stack, new_context, screens):
+    context = new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
     page = context.new_page()
     problems = []
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    watch(page, problems)
     violations: dict[str, list] = {}
 
-    # Sign in (local: a demo group, a role, all locations).
-    page.goto(f"{stack}/console/")
+    # Sign in (local: a demo group, a role, all locations). The console comes with the headers CloudFront adds.
+    served = page.goto(f"{stack}/console/")
+    assert served.headers["content-security-policy"].startswith("default-src 'self'; script-src 'self'")
+    assert served.headers["x-frame-options"] == "DENY" and served.headers["referrer-policy"] == "no-referrer"
     page.get_by_label("Role", exact=True).select_option("coordinator")
     page.get_by_label("Your user name", exact=True).fill("coord-ana")
     violations["sign-in"] = screens.check(page, "01-sign-in")
@@ -43,6 +53,8 @@ def test_a_coordinators_day(stack, browser, screens):
     # The worklist, then a patient.
     page.get_by_role("link", name="Worklist").click()
     page.get_by_role("heading", name="Worklist").wait_for()
+    missed = page.locator("table tr").filter(has_text="No show")  # the demo's missed visit, by the patient's name
+    missed.get_by_role("link", name="James Okafor").wait_for()
     page.get_by_label("Find a patient by name", exact=True).fill("Garcia")
     page.get_by_role("link", name="Garcia, Maria").wait_for()
     violations["worklist"] = screens.check(page, "02-worklist")
@@ -82,11 +94,15 @@ def test_a_coordinators_day(stack, browser, screens):
     page.get_by_text("Installment schedule: 4 monthly payments").first.wait_for()
 
     # The patient gets a link by email, opens it and signs (in Spanish, her language).
+    page.get_by_label("Send by", exact=True).select_option("sms")  # she has not agreed to texts about treatment
+    page.get_by_role("button", name="Send signing link").click()
+    page.get_by_text("has not consented to sms about their treatment").wait_for()
+    page.get_by_label("Send by", exact=True).select_option("email")
     page.get_by_role("button", name="Send signing link").click()
     with context.expect_page() as opened:
         page.get_by_role("link", name="Open the patient's page").click()
     patient_page = opened.value
-    patient_page.on("pageerror", lambda exc: problems.append(str(exc)))
+    watch(patient_page, problems)
     patient_page.get_by_role("heading", name="Su plan de tratamiento").wait_for()
     patient_page.get_by_text("Corona").first.wait_for()
     violations["sign-es"] = screens.check(patient_page, "06-patient-sign-es")
@@ -130,8 +146,7 @@ def test_a_coordinators_day(stack, browser, screens):
     page.get_by_role("link", name="KPIs").click()
     page.get_by_label("Scope", exact=True).select_option(label="Chairside Demo Dental - Brooklyn")
     page.locator("tr[data-kpi=case_acceptance_count]").wait_for()
-    page.wait_for_function("(document.querySelector('tr[data-kpi=case_acceptance_count] td:nth-of-type(2)')"
-                           "?.innerText ?? '').includes('1 of')")
+    expect(page.locator("tr[data-kpi=case_acceptance_count] td").nth(1)).to_contain_text("1 of")
     assert _kpi(page, "case_acceptance_count") == "1 of 1"
     violations["kpis"] = screens.check(page, "11-kpis")
 
@@ -145,4 +160,3 @@ def test_a_coordinators_day(stack, browser, screens):
 
     assert problems == []
     assert {name: found for name, found in violations.items() if found} == {}
-    context.close()

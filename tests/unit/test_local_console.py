@@ -33,6 +33,7 @@ def test_local_token_refuses_bad_input_in_the_error_shape(keys_dir):
 
 def test_static_files_stay_inside_the_build_and_unknown_routes_get_the_app(tmp_path):
     (tmp_path / "index.html").write_text("<html>app</html>")
+    (tmp_path / "sign.html").write_text("<html>sign</html>")
     (tmp_path / "assets").mkdir()
     (tmp_path / "assets" / "app.js").write_text("console.log(1)")
     (tmp_path.parent / "secret.txt").write_text("no")
@@ -41,6 +42,7 @@ def test_static_files_stay_inside_the_build_and_unknown_routes_get_the_app(tmp_p
     assert static_file(tmp_path, "/console/plans/anything")[1] == b"<html>app</html>"
     assert static_file(tmp_path, "/console/../secret.txt")[0] == 404
     assert static_file(tmp_path, "/console/missing.js")[0] == 404
+    assert static_file(tmp_path, "/console/s")[1] == b"<html>sign</html>"  # the short signing link
 
 
 def _refs(node):

@@ -238,7 +238,8 @@ def test_user_pool_carries_the_chairside_claims_and_users_cannot_write_them(comm
 def test_parameters_and_outputs(committed) -> None:
     parameters = committed["Parameters"]
     assert set(parameters) == {"Stage", "SenderEmail", "AllowedOrigin", "AlarmEmail"}
-    assert set(committed["Outputs"]) == {"ApiUrl", "UserPoolId", "UserPoolClientId", "TableName"}
+    assert set(committed["Outputs"]) == {"ApiUrl", "UserPoolId", "UserPoolClientId", "TableName", "ConsoleUrl",
+                                         "ConsoleBucketName", "ConsoleDistributionId", "HostedUiDomain"}
 
 
 def assert_least_privilege(template: dict[str, Any]) -> None:

@@ -56,7 +56,11 @@ def test_stage_throttles_money_moving_routes_harder_and_logs_json(committed) -> 
 def test_api_cors_names_the_origin_parameter_and_our_headers(committed) -> None:
     api = committed["Resources"]["Api"]["Properties"]
     assert api["TracingEnabled"] is True
-    assert api["Cors"]["AllowOrigin"] == {"Fn::Sub": "'${AllowedOrigin}'"}
+    # The AllowedOrigin parameter, or (left empty) the console's own CloudFront origin, in single quotes.
+    origin = {"Fn::If": ["HasAllowedOrigin", {"Ref": "AllowedOrigin"},
+                         {"Fn::Sub": "https://${ConsoleDistribution.DomainName}"}]}
+    assert api["Cors"]["AllowOrigin"] == {"Fn::Sub": ["'${Origin}'", {"Origin": origin}]}
+    assert committed["Conditions"]["HasAllowedOrigin"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AllowedOrigin"}, ""]}]}
     assert set(api["Cors"]["AllowHeaders"].strip("'").split(",")) == {
         "Authorization", "Content-Type", "If-Match", "Idempotency-Key",
     }
