@@ -13,15 +13,18 @@ router = Router("followups")
 
 
 @router.route("GET", "/followups", permission="followups:read", query=FollowUpList,
-              summary="A location's follow-up tasks, by status and due date; filter by kind, status and owner",
+              summary="A location's follow-up tasks, by status and due date, each with its patient's name; "
+                      "filter by kind, status and owner",
               audit="followup.list", response=page_of(FollowUpOut))
 def list_followups(request: Request) -> dict:
     q = request.query
     kind = q.kind.value if q.kind else None
     status = q.status.value if q.status else None
     query = {"route": "followups", "location_id": q.location_id, "kind": kind, "status": status, "owner": q.owner}
-    return list_page(request, query, lambda start: followups.list_followups(
+    page = list_page(request, query, lambda start: followups.list_followups(
         request.principal, q.location_id, kind, status, q.limit, start, q.owner))
+    request.audit(*dict.fromkeys(task["patient_id"] for task in page["items"]))  # their names were read
+    return page
 
 
 @router.route("PATCH", "/followups/{followup_id}", permission="followups:write", body=FollowUpPatch,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
+from functions.schemas.appointments import AppointmentCreate
 from functions.schemas.locations import LocationCreate
 from functions.schemas.patients import PatientCreate
+from shared import clock
 from shared.auth import Principal
-from shared.services import locations, patients
+from shared.services import appointments, locations, patients
 from shared.store import records
 
 DEMO_ORG = "org_demo"
@@ -49,4 +53,16 @@ def seed_demo() -> dict[str, list[str]]:
             }).model_dump(mode="json", exclude_none=True))
             made["patients"].append(patient["id"])
             patients.put_coverage(DEMO_ADMIN, patient["id"], dict(_COVERAGE), None)
+        _missed_visit(location, made["patients"][-len(_PATIENTS) + 1])
     return made
+
+
+def _missed_visit(location: dict, patient_id: str) -> None:
+    """Yesterday at 10:00 the second patient did not come: the worklist starts with a task to rebook them."""
+    zone = clock.zone(location["timezone"])
+    yesterday = clock.now().astimezone(zone).date() - timedelta(days=1)
+    start = datetime.combine(yesterday, time(10, 0), zone)
+    with clock.frozen_at(clock.require_utc(start) - timedelta(days=1)):  # booked the day before, as it would have been
+        visit = appointments.create(DEMO_ADMIN, AppointmentCreate.model_validate(
+            {"patient_id": patient_id, "start": start.isoformat()}).model_dump())
+    appointments.no_show(DEMO_ADMIN, visit["id"])

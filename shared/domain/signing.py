@@ -1,8 +1,10 @@
 """Signing links: the token a patient's link carries, what it may still do, and the hash of what was shown.
 
-A token is `<link id>.<mac>`: 12 random bytes naming the stored link and an HMAC-SHA256 (truncated to 12
-bytes) of that id under the deployment's secret, both base64url. Short enough for an SMS; unguessable
-(96 random bits) and signed, so a forged or altered token is refused before any database read. What the
+A token is `<link id>.<mac>`: 9 random bytes naming the stored link and an HMAC-SHA256 (truncated to 8
+bytes) of that id under the deployment's secret, both base64url: 24 characters, so that the link, the
+practice's name and phone and the Spanish STOP line fit one 160-character SMS (signing_message.py).
+Unguessable (72 random bits, and a link also expires and works once) and signed (64 bits), so a forged
+or altered token is refused before any database read. What the
 link may do (its plan version, expiry, use) lives in the stored link, so it can be used up or voided.
 """
 
@@ -18,8 +20,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-_ID_BYTES = 12
-_MAC_BYTES = 12
+_ID_BYTES = 9
+_MAC_BYTES = 8
+
+
+ID_CHARS = 12  # base64url of _ID_BYTES
+TOKEN_CHARS = 24  # the id, a dot, the MAC in base64url (11)
 
 
 def _b64(raw: bytes) -> str:
@@ -41,7 +47,7 @@ def link_id_of(secret: bytes, token: str) -> str | None:
     if not isinstance(token, str) or len(token) > 64 or token.count(".") != 1:
         return None
     link_id, mac = token.split(".")
-    if len(link_id) != 16 or not hmac.compare_digest(mac, _mac(secret, link_id)):
+    if len(link_id) != ID_CHARS or not hmac.compare_digest(mac, _mac(secret, link_id)):
         return None
     return link_id
 

@@ -212,7 +212,14 @@ def _render_sms(kind: str, language: str, context: RenderContext, own: str | Non
     template = own if own is not None else _catalogue_entry(SMS_TEXT, kind, "sms", language)
     if kind not in SMS_WITHOUT_STOP_LINE:
         template = f"{template} {SMS_STOP_LINE[language]}"
-    values = {key: _clean(to_gsm7(value)) for key, value in _values(template, language, context).items()}
+    return fit_sms(template, _values(template, language, context), repr(kind))
+
+
+def fit_sms(template: str, values: dict[str, str], what: str) -> str:
+    """`template` (STOP line included) filled with `values` (`practice` and `phone` among them) in one segment:
+    values transliterated to GSM-7, the practice's name truncated to what is left of 160 units; InvalidInput
+    when fewer than MIN_PRACTICE_NAME_UNITS would be left for it, or the phone is too long."""
+    values = {key: _clean(to_gsm7(value)) for key, value in values.items()}
     if not values["phone"] or gsm7_length(values["phone"]) > MAX_PHONE_UNITS:
         raise InvalidInput(
             "practice phone must be 1 to 20 characters",
@@ -222,7 +229,7 @@ def _render_sms(kind: str, language: str, context: RenderContext, own: str | Non
     fixed_units = gsm7_length(body.format(**{**values, "practice": ""}))
     name_budget = SMS_MAX_UNITS - fixed_units
     if name_budget < MIN_PRACTICE_NAME_UNITS:
-        raise InvalidInput(f"SMS {kind!r} cannot fit {SMS_MAX_UNITS} characters with the practice's name")
+        raise InvalidInput(f"SMS {what} cannot fit {SMS_MAX_UNITS} characters with the practice's name")
     values["practice"] = _truncate_units(values["practice"], name_budget) or "?"
     return body.format(**values)
 

@@ -129,7 +129,13 @@ def list_followups(principal: Principal, location_id: str, kind: str | None, sta
                    start_key: dict | None, owner: str | None = None) -> tuple[list[dict[str, Any]], dict | None]:
     locations.load_visible(principal, location_id)
     page = followup_store.page(principal.org, location_id, kind, status, limit, start_key, owner)
-    return [view(record) for record in page.records], page.last_key
+    tasks = [view(record) for record in page.records]
+    # The worklist names each task's patient: one BatchGetItem for the page (the route audits the patients read).
+    profiles = patient_store.profiles(principal.org, [task["patient_id"] for task in tasks])
+    for task in tasks:
+        profile = profiles.get(task["patient_id"])
+        task["patient_name"] = f"{profile['first_name']} {profile['last_name']}" if profile else None
+    return tasks, page.last_key
 
 
 def reassign(principal: Principal, followup_id_: str, changes: Mapping[str, Any], expected_version: int,

@@ -229,7 +229,8 @@ def send_row(org: str, record: Record, now: datetime, notifier: Notifier, lookup
     try:
         language = outbox.language_for(patient, location)
         if doc["kind"] == SIGNING_LINK:  # the link is in the row; see shared/domain/signing_message.py
-            rendered = signing_message.render(language, location["name"], location["phone"], doc["link"])
+            rendered = signing_message.render(doc["channel"], language, location["name"], location["phone"],
+                                              doc["link"])
         else:
             rendered = render(doc["kind"], doc["channel"], language, _render_context(doc, location),
                               messaging.wording(doc["kind"], language))

@@ -17,7 +17,7 @@ from shared import audit_log, clock
 from shared.auth import Principal
 from shared.clock import iso
 from shared.config import settings
-from shared.domain import catalog, plan_codec, signing_text
+from shared.domain import catalog, plan_codec, signing_message, signing_text
 from shared.domain.plans import Plan
 from shared.domain.signing import (
     LinkFacts,
@@ -52,9 +52,6 @@ def _latest_quote(plan: Plan) -> dict[str, Any]:
 def create_link(principal: Principal, plan_id: str, channel: str) -> dict[str, Any]:
     """Plan a message carrying a new link to the presented version, by `channel` with the patient's consent."""
     plan = plans.load(principal, plan_id)
-    if channel != "email":
-        raise RuleViolation("a signing link goes by email: one 160-character SMS cannot hold it with the "
-                            "practice's name, phone and STOP line")
     if plan.status.value != "presented" or plan.presented_version != plan.version:
         raise RuleViolation("only a presented plan (not edited since) can be sent for signature")
     patient = patients.load(principal, plan.patient_id).data()
@@ -70,7 +67,11 @@ def create_link(principal: Principal, plan_id: str, channel: str) -> dict[str, A
     quote_expiry = _instant(_latest_quote(plan)["expires_at"])
     expires = min(now + timedelta(days=LINK_DAYS), quote_expiry)
     link_id, token = new_token(settings().cursor_secret)
-    url = f"{settings().console_url}/sign.html#t={token}"
+    url = link_url(token)
+    if channel == "sms" and not signing_message.fits_sms(outbox.language_for(patient, location), location["name"],
+                                                         location["phone"], url):
+        raise RuleViolation("this link does not fit one SMS with the practice's name, phone and STOP line "
+                            "(the console's address is too long): send it by email")
     message_id = new_id("msg")
     uow = UnitOfWork()
     store.put_new_link(uow, {
@@ -85,6 +86,12 @@ def create_link(principal: Principal, plan_id: str, channel: str) -> dict[str, A
     uow.commit()
     return {"url": url, "channel": channel, "expires_at": iso(expires), "plan_id": plan.id, "version": plan.version,
             "message_id": message_id}
+
+
+def link_url(token: str) -> str:
+    """The patient's link: the console's short `/s` path (the signing page) with the token in the fragment,
+    which browsers never send to a server."""
+    return f"{settings().console_url}/s#{token}"
 
 
 def _resolve(token: str) -> tuple[Any, dict[str, Any], Plan]:

@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from infra.local_audit import of_resource
 from shared.adapters.notifier import SendError
 from shared.clock import frozen_at
 from shared.services import sender
@@ -31,7 +32,7 @@ def _missed(admin, location, first_name="Ana"):
     return patient, apt.data
 
 
-def test_worklist_by_kind_and_status_and_resolving_a_task(admin, location):
+def test_worklist_by_kind_and_status_and_resolving_a_task(admin, location, audit_events):
     with frozen_at(datetime(2026, 3, 2, 14, 0, tzinfo=UTC)):
         patient, apt = _missed(admin, location)
     listed = admin.get(f"/followups?location_id={location['id']}&kind=no_show&status=open")
@@ -39,6 +40,9 @@ def test_worklist_by_kind_and_status_and_resolving_a_task(admin, location):
     (task,) = listed.data["items"]
     assert (task["kind"], task["status"], task["patient_id"], task["appointment_id"], task["missed_code"]) == (
         "no_show", "open", patient["id"], apt["id"], "D9986")
+    assert task["patient_name"] == "Ana Núñez"  # the worklist names the patient; reading it is audited
+    assert [event["resource_ids"] for event in of_resource(audit_events.events, admin.org, patient["id"])
+            if event["action"] == "followup.list"] == [[task["id"], patient["id"]]]
     assert task["due_date"] == "2026-03-02" and task["owner"] == "user-1"
     assert admin.get(f"/followups?location_id={location['id']}&kind=callback").data["items"] == []
 

@@ -5,28 +5,32 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from shared import clock
 from shared.domain.signing import PNG_MAGIC
+from shared.domain.template_checks import CDT_CODE, CLINICAL_WORDS
+from shared.domain.templates import gsm7_length
+from shared.services import sender
 from shared.store import plans as plan_store
 from shared.store import signing as signing_store
 from tests.factories import coverage_body, location_body, patient_body, plan_body
+from tests.helpers import StubNotifier
 
 PNG = "data:image/png;base64," + base64.b64encode(PNG_MAGIC + b"\x00" * 64).decode()
 CONSENTED = {"email": {"appointment": True, "treatment": True}, "sms": {"appointment": True}}
 
 
-def _presented(admin) -> tuple[dict, dict]:
+def _presented(admin, consent: dict = CONSENTED) -> tuple[dict, dict]:
     location = admin.post("/locations", location_body(fee_schedule={"D0150": 12000, "D2740": 130000})).data
-    patient = admin.post("/patients", patient_body(location["id"], consent=CONSENTED)).data
+    patient = admin.post("/patients", patient_body(location["id"], consent=consent)).data
     admin.put(f"/patients/{patient['id']}/coverage", coverage_body())
     plan = admin.post("/plans", plan_body(patient["id"])).data
     return patient, admin.post(f"/plans/{plan['id']}/present", {}).data
 
 
 def _token(link: dict) -> str:
-    return link["url"].split("#t=", 1)[1]
+    return link["url"].split("/s#", 1)[1]
 
 
 def _public(http, method: str, token: str, body: dict | None = None):
@@ -48,7 +52,7 @@ def test_a_link_goes_through_the_outbox_and_the_patient_signs_the_version_shown(
     created = admin.post(f"/plans/{plan['id']}/signing-link", {"channel": "email"})
     assert created.status_code == 201, created.data
     link = created.data
-    assert link["version"] == plan["version"] and "/sign.html#t=" in link["url"]
+    assert link["version"] == plan["version"] and "/console/s#" in link["url"]
     messages = admin.get(f"/messages?patient_id={patient['id']}").data["items"]
     assert [(m["kind"], m["channel"], m["status"]) for m in messages] == [("signing_link", "email", "planned")]
     assert "link" not in messages[0], "the link (a credential) is not shown in message lists"
@@ -122,3 +126,22 @@ def test_a_link_needs_a_presented_plan_and_email_consent(admin):
     refused = admin.post(f"/plans/{plan['id']}/signing-link", {"channel": "email"})
     assert refused.status_code == 422 and "consent" in refused.data["error"]["message"]
     assert admin.post(f"/plans/{plan['id']}/signing-link", {"channel": "sms"}).status_code == 422
+
+
+def test_a_link_by_sms_fits_one_segment_with_the_stop_line_and_opens_the_page(admin, http):
+    noon_in_new_york = datetime(2026, 3, 9, 16, 0, tzinfo=UTC)  # outside quiet hours, so the sender sends now
+    stub = StubNotifier()
+    with clock.frozen_at(noon_in_new_york):
+        patient, plan = _presented(admin, consent={"sms": {"treatment": True}})
+        created = admin.post(f"/plans/{plan['id']}/signing-link", {"channel": "sms"})
+        assert created.status_code == 201, created.data
+        assert sender.run(noon_in_new_york, stub, orgs=[admin.org]).sent == 1
+        ((channel, to, text),) = stub.sent
+        assert (channel, to) == ("sms", patient["phone"])
+        assert gsm7_length(text) <= 160 and text.endswith("Responda STOP para darse de baja")  # her language: es
+        assert text.startswith("Riverside Dental +15551230000: ") and created.data["url"] in text
+        assert not CLINICAL_WORDS.search(text) and not CDT_CODE.search(text), "no clinical detail in an SMS"
+        status, page = _public(http, "get", _token(created.data))
+    assert status == 200 and page["version"] == plan["version"]
+    message = admin.get(f"/messages?patient_id={patient['id']}").data["items"][0]
+    assert (message["kind"], message["channel"], message["status"]) == ("signing_link", "sms", "sent")

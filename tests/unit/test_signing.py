@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from shared.domain.signing import (
     PNG_MAGIC,
+    TOKEN_CHARS,
     LinkFacts,
     LinkState,
     content_hash,
@@ -23,7 +24,7 @@ NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 def test_a_token_names_its_link_and_a_forged_or_altered_one_names_none():
     link_id, token = new_token(SECRET)
     assert link_id_of(SECRET, token) == link_id
-    assert len(token) <= 40, "short enough for an SMS"
+    assert len(token) == TOKEN_CHARS, "short enough for an SMS (tests/unit/test_signing_message.py)"
     other_id, _ = new_token(SECRET)
     assert link_id_of(SECRET, f"{other_id}.{token.split('.')[1]}") is None
     assert link_id_of(b"another-secret", token) is None

@@ -37,6 +37,7 @@ function Decision({ plan, patient, onChanged }: { plan: Plan; patient: Patient |
   const [signer, setSigner] = useState(patient ? `${patient.first_name} ${patient.last_name}` : "");
   const [reason, setReason] = useState("cost");
   const [link, setLink] = useState<SigningLink | null>(null);
+  const [channel, setChannel] = useState<"email" | "sms">("email");
   const [busy, error, run] = useAction();
   const path = { params: { path: { plan_id: plan.id } } };
   const present = () => run(async () => onChanged(await ok<Plan>(api().POST("/plans/{plan_id}/present", { ...path, body: {} }))));
@@ -45,7 +46,7 @@ function Decision({ plan, patient, onChanged }: { plan: Plan; patient: Patient |
   const decline = () => run(async () => onChanged(await ok<Plan>(api().POST("/plans/{plan_id}/decline", {
     ...path, body: { reason: reason as never } }))));
   const sendLink = () => run(async () => setLink(await ok<SigningLink>(api().POST("/plans/{plan_id}/signing-link", {
-    ...path, body: { channel: "email" } }))));
+    ...path, body: { channel } }))));
   return (
     <Section title="Present, accept or decline">
       <p>Status <Status value={plan.status} />
@@ -62,11 +63,19 @@ function Decision({ plan, patient, onChanged }: { plan: Plan; patient: Patient |
         <div class="decision">
           <div class="option">
             <h3>Send the patient a link to sign</h3>
-            <p class="muted">By email (with the patient's consent to email about treatment); the link works once for
-              this version.</p>
+            <p class="muted">With the patient's consent to that channel about treatment; the link works once for
+              this version. A text carries only the practice, its phone and the link.</p>
+            <Field label="Send by">
+              {(id) => (
+                <select id={id} value={channel} onChange={(e) => setChannel(e.currentTarget.value as "email" | "sms")}>
+                  <option value="email">Email</option><option value="sms">Text message (SMS)</option>
+                </select>
+              )}
+            </Field>
             <button type="button" disabled={busy} onClick={sendLink}>Send signing link</button>
             {link && (
-              <p role="status">Link sent by email for version {link.version}; it expires
+              <p role="status">Link sent by {link.channel === "sms" ? "text message" : "email"} for version
+                {" "}{link.version}; it expires
                 {" "}{dateTime(link.expires_at, zoneOf(plan.location_id))}. <a href={link.url} target="_blank" rel="noopener">Open the patient's page</a></p>
             )}
           </div>

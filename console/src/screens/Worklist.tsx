@@ -38,7 +38,7 @@ function FollowUpRow({ task, today, onChanged }: { task: FollowUp; today: string
   })).then((done) => done && onChanged());
   return (
     <tr>
-      <td><a href={href(`patients/${task.patient_id}`)}>Patient</a></td>
+      <td><a href={href(`patients/${task.patient_id}`)}>{task.patient_name ?? "Unknown patient"}</a></td>
       <td>{words(task.kind)}</td>
       <td>{day(task.due_date)} {overdue && <span class="badge badge-overdue">overdue</span>}</td>
       <td>{task.owner}</td>

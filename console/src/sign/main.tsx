@@ -1,5 +1,5 @@
 // The patient's signing page: public, reached by the link the practice sent. The token travels in the URL's
-// fragment (#t=...), which browsers never send to a server, and only to GET|POST /sign/{token}.
+// fragment (#<token>), which browsers never send to a server, and only to GET|POST /sign/{token}.
 import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { dateTime, money } from "../format";
@@ -21,7 +21,9 @@ type Quote = {
 };
 type Problem = { message: string; code: string };
 
-const token = new URLSearchParams(window.location.hash.slice(1)).get("t") ?? "";
+// Links are /console/s#<token> (short enough for an SMS); earlier ones were sign.html#t=<token>.
+const fragment = window.location.hash.slice(1);
+const token = fragment.startsWith("t=") ? new URLSearchParams(fragment).get("t") ?? "" : fragment;
 let apiBase = "";
 
 async function call<T>(method: string, body?: unknown): Promise<T> {

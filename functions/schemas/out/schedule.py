@@ -32,6 +32,7 @@ class FollowUpOut(Stamped):
     kind: str
     status: Literal["open", "resolved"]
     patient_id: str
+    patient_name: str | None = Field(None, description="The patient's first and last name (in lists only)")
     location_id: str
     due_date: str
     owner: str | None = None
