@@ -5,9 +5,10 @@ from __future__ import annotations
 from functions.api import Reply, Request, Router, list_page
 from functions.schemas.coverage import CoverageIn
 from functions.schemas.out import page_of
-from functions.schemas.out.people import CoverageOut, PatientOut
+from functions.schemas.out.benefits import CoverageOut
+from functions.schemas.out.people import PatientOut
 from functions.schemas.patients import PatientCreate, PatientList, PatientPatch
-from shared.services import patients
+from shared.services import benefits, patients
 
 router = Router("patients")
 
@@ -45,17 +46,17 @@ def patch_patient(request: Request) -> Reply:
 
 
 @router.route("PUT", "/patients/{patient_id}/coverage", permission="patients:write",
-              summary="Replace a patient's insurance coverage", body=CoverageIn, audit="coverage.write",
+              summary="Replace a patient's primary coverage (rank 1; see /coverages/{rank})", body=CoverageIn,
+              audit="coverage.write",
               response=CoverageOut, if_match="optional")
 def put_coverage(request: Request) -> Reply:
     expected = request.if_match() if "if-match" in request.headers else None
-    fields = request.body.model_dump(mode="json")
-    coverage = patients.put_coverage(request.principal, request.params["patient_id"], fields, expected)
+    coverage = benefits.put_coverage(request.principal, request.params["patient_id"], 1, request.body.root, expected)
     return Reply(coverage, version=coverage["version"])
 
 
 @router.route("GET", "/patients/{patient_id}/coverage", permission="patients:read",
-              summary="Get a patient's insurance coverage", audit="coverage.read", response=CoverageOut)
+              summary="Get a patient's primary coverage (rank 1)", audit="coverage.read", response=CoverageOut)
 def get_coverage(request: Request) -> Reply:
-    coverage = patients.get_coverage(request.principal, request.params["patient_id"])
+    coverage = benefits.get_coverage(request.principal, request.params["patient_id"], 1)
     return Reply(coverage, version=coverage["version"])

@@ -5,7 +5,16 @@ from __future__ import annotations
 from functions.api import Reply, Request, Router, list_page
 from functions.schemas.out import page_of
 from functions.schemas.out.plans import CatalogEntryOut, EstimateOut, PlanOut
-from functions.schemas.plans import AcceptIn, DeclineIn, PlanCreate, PlanList, PlanPatch, PresentIn, ProcedureQuery
+from functions.schemas.plans import (
+    AcceptIn,
+    DeclineIn,
+    EstimateQuery,
+    PlanCreate,
+    PlanList,
+    PlanPatch,
+    PresentIn,
+    ProcedureQuery,
+)
 from shared.services import plans
 
 router = Router("plans")
@@ -55,10 +64,11 @@ def patch_plan(request: Request) -> Reply:
 
 
 @router.route("GET", "/plans/{plan_id}/estimate", permission="plans:read",
-              summary="Insurance estimate: frozen when a quote covers the plan, fresh otherwise", audit="plan.read",
-              response=EstimateOut)
+              summary="Insurance estimate per line and coverage, with reasons: the signed or quoted figures when "
+                      "they cover the plan, fresh otherwise (or with ?fresh=true)", audit="plan.read",
+              query=EstimateQuery, response=EstimateOut)
 def get_estimate(request: Request) -> dict:
-    return plans.plan_estimate(request.principal, request.params["plan_id"])
+    return plans.plan_estimate(request.principal, request.params["plan_id"], request.query.fresh)
 
 
 @router.route("POST", "/plans/{plan_id}/present", permission="plans:write",

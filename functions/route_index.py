@@ -58,4 +58,11 @@ ROUTES = (
     ('POST', '/plans/{plan_id}/signing-link', 'create_signing_link', 'signing', False),
     ('GET', '/sign/{token}', 'get_sign_page', 'signing', True),
     ('POST', '/sign/{token}', 'post_signature', 'signing', True),
+    ('GET', '/patients/{patient_id}/coverages', 'list_ranked_coverages', 'benefits', False),
+    ('PUT', '/patients/{patient_id}/coverages/{rank}', 'put_ranked_coverage', 'benefits', False),
+    ('DELETE', '/patients/{patient_id}/coverages/{rank}', 'delete_ranked_coverage', 'benefits', False),
+    ('POST', '/patients/{patient_id}/history', 'add_history', 'benefits', False),
+    ('GET', '/patients/{patient_id}/history', 'list_history', 'benefits', False),
+    ('GET', '/plans/{plan_id}/phasing', 'get_phasing', 'benefits', False),
+    ('POST', '/plans/{plan_id}/phasing', 'apply_phasing', 'benefits', False),
 )

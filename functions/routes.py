@@ -16,7 +16,7 @@ from functions.api import RouteSpec, all_specs
 
 # Module names, not imports: a route module is loaded when one of its routes is first served.
 ROUTE_MODULES = ("system", "locations", "patients", "plans", "appointments", "followups", "messages", "kpis",
-                 "payments", "settings", "opportunities", "signing")
+                 "payments", "settings", "opportunities", "signing", "benefits")
 INDEX_FILE = Path(__file__).resolve().parent / "route_index.py"
 
 

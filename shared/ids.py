@@ -7,7 +7,7 @@ import secrets
 import time
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
-PREFIXES = frozenset({"loc", "pat", "pln", "stp", "pay", "ref", "apt", "fup", "msg", "fin", "clm", "led", "org"})
+PREFIXES = frozenset({"loc", "pat", "pln", "stp", "pay", "ref", "apt", "fup", "msg", "fin", "clm", "led", "org", "hst"})
 _ID_RE = re.compile(r"^(?P<prefix>[a-z]{3})_[0-9a-hjkmnp-tv-z]{26}$")
 
 

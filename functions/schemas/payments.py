@@ -97,7 +97,9 @@ class ClaimCreate(Strict):
     kind: ClaimKind = ClaimKind.CLAIM
     step_ids: Annotated[list[StepId], Field(min_length=1, max_length=200)] | None = Field(
         None, description="Steps claimed; default the accepted steps (all steps before acceptance)")
-    expected_cents: Cents | None = Field(None, description="Default: the frozen estimate's insurance portion")
+    rank: Annotated[int, Field(ge=1, le=2, strict=True)] = Field(
+        1, description="The coverage claimed: 1 primary, 2 secondary")
+    expected_cents: Cents | None = Field(None, description="Default: that coverage's share of the signed estimate")
     service_date: PastDate | None = Field(None, description="Local date of service (1900 to today); default today "
                                                               "at the location")
     reference: Reference | None = Field(None, description="The carrier's claim number")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from functions.schemas.common import Cents, Line, Note, PageQuery, Strict
 from shared.domain.plans import PATIENT_DECLINE_REASONS, PlanStatus
@@ -28,11 +29,13 @@ class ProcedureIn(Strict):
 class StepIn(Strict):
     id: StepId | None = Field(None, description="Keep an existing step (in PATCH); omit for a new step")
     procedures: Annotated[list[ProcedureIn], Field(min_length=1, max_length=50)]
+    urgent: StrictBool = Field(False, description="Never deferred by phasing (GET /plans/{id}/phasing)")
 
 
 class PhaseIn(Strict):
     name: Line(200, min_length=1)
     steps: Annotated[list[StepIn], Field(min_length=1, max_length=50)]
+    not_before: date | None = Field(None, description="The phase waits for this date (set by applying a phasing)")
 
 
 Phases = Annotated[list[PhaseIn], Field(min_length=1, max_length=20)]
@@ -78,3 +81,8 @@ class ProcedureQuery(Strict):
     q: Line(100) = ""
     location_id: LocationId | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 20
+
+
+class EstimateQuery(Strict):
+    fresh: bool = Field(False, description="Estimate now (appointment dates, history and usage as they are) even "
+                                           "when a quote or a signature covers the plan")

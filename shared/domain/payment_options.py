@@ -133,24 +133,36 @@ class PaymentPolicy:
         return _PolicyParser().parse(data)
 
 
+def pay_in_full(remaining_cents: int, discount_pct: int, in_house_signed: bool = False) -> dict[str, Any]:
+    """The pay-in-full offer: `discount_pct` off the REMAINING patient balance (the patient portion less
+    what the patient has paid, net of refunds), and none at all once the patient has signed an in-house
+    payment plan for the treatment plan (its terms are what was agreed; paying it off early is a payment
+    on that plan, not a discount)."""
+    if in_house_signed:
+        return {"available": False, "reason": "a signed in-house payment plan covers this balance",
+                "discount_pct": discount_pct, "remaining_cents": remaining_cents, "discount_cents": 0,
+                "amount_cents": remaining_cents}
+    discount_cents = percent_of(remaining_cents, discount_pct)
+    return {"available": discount_cents > 0, "discount_pct": discount_pct, "remaining_cents": remaining_cents,
+            "discount_cents": discount_cents, "amount_cents": remaining_cents - discount_cents}
+
+
 def payment_options(
-    patient_portion_cents: int, insurance_cents: int, policy: PaymentPolicy, today: date
+    patient_portion_cents: int, insurance_cents: int, policy: PaymentPolicy, today: date, *,
+    paid_cents: int = 0, in_house_signed: bool = False,
 ) -> dict[str, Any]:
-    """Every payment option for a patient portion, as the payment-options response body.
+    """Every payment option for a patient portion, as the payment-options response body. `paid_cents` is
+    what the patient has paid on it so far (net of refunds): pay in full is offered on the rest.
 
     In-house terms that cannot be built (nothing left to finance after the down payment, or an amount
     too small for that many installments) are left out of `in_house`.
     """
     _validate_request(patient_portion_cents, insurance_cents, today)
-    discount_cents = percent_of(patient_portion_cents, policy.pay_in_full_discount_pct)
+    remaining = max(0, patient_portion_cents - paid_cents)
     return {
         "patient_portion_cents": patient_portion_cents,
         "insurance_estimate_cents": insurance_cents,
-        "pay_in_full": {
-            "discount_pct": policy.pay_in_full_discount_pct,
-            "discount_cents": discount_cents,
-            "amount_cents": patient_portion_cents - discount_cents,
-        },
+        "pay_in_full": pay_in_full(remaining, policy.pay_in_full_discount_pct, in_house_signed),
         "in_house": [
             option
             for term in policy.in_house_terms

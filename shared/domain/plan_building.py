@@ -4,7 +4,7 @@ validated with every problem reported at once (InvalidInput details), and fresh 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from shared.clock import to_millis
@@ -84,6 +84,8 @@ def build_phases(
             problems.append(_problem(where, "must be an object"))
             continue
         problems += text_problems(f"{where}.name", phase.get("name"), MAX_NAME_CHARS, optional=False)
+        if not _is_date(phase.get("not_before")):
+            problems.append(_problem(f"{where}.not_before", "must be a date YYYY-MM-DD or null"))
         steps = phase.get("steps")
         if not _is_list(steps) or not steps:
             problems.append(_problem(f"{where}.steps", "a phase needs at least one step"))
@@ -105,6 +107,8 @@ def build_phases(
             if not _is_list(procedures) or not procedures:
                 problems.append(_problem(f"{step_where}.procedures", "a step needs at least one procedure"))
                 continue
+            if not isinstance(step.get("urgent", False), bool):
+                problems.append(_problem(f"{step_where}.urgent", "must be true or false"))
             procedure_count += len(procedures)
             for i, proc in enumerate(procedures):
                 problems += _procedure_problems(f"{step_where}.procedures[{i}]", proc)
@@ -117,6 +121,7 @@ def build_phases(
         Phase(
             name=phase["name"],
             steps=tuple(_build_step(step, existing_steps, id_factory, taken_ids) for step in phase["steps"]),
+            not_before=as_date(phase.get("not_before")),
         )
         for phase in raw
     )
@@ -129,15 +134,31 @@ def _build_step(
     taken_ids: set[str],
 ) -> Step:
     procedures = tuple(as_procedure(proc) for proc in raw["procedures"])
+    urgent = bool(raw.get("urgent", False))
     if raw.get("id") is not None:
-        return Step(id=raw["id"], status=existing_steps[raw["id"]].status, procedures=procedures)
+        return Step(id=raw["id"], status=existing_steps[raw["id"]].status, procedures=procedures, urgent=urgent)
     if id_factory is None:
         raise ValueError("new steps need an id_factory")
     step_id = id_factory()
     if not isinstance(step_id, str) or not step_id.startswith(STEP_ID_PREFIX) or step_id in taken_ids:
         raise ValueError(f"id_factory must give fresh {STEP_ID_PREFIX}... ids, gave {step_id!r}")
     taken_ids.add(step_id)
-    return Step(id=step_id, status=StepStatus.PENDING, procedures=procedures)
+    return Step(id=step_id, status=StepStatus.PENDING, procedures=procedures, urgent=urgent)
+
+
+def _is_date(value: object) -> bool:
+    if value is None or isinstance(value, date):
+        return True
+    try:
+        date.fromisoformat(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def as_date(value: object) -> date | None:
+    """A phase's `not_before` as stored or sent (ISO text) or built (a date)."""
+    return value if isinstance(value, date) or value is None else date.fromisoformat(str(value))
 
 
 def _procedure_problems(where: str, proc: object) -> list[dict[str, str]]:

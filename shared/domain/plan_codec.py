@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from shared.clock import iso, parse_instant
-from shared.domain.plan_building import as_procedure
+from shared.domain.plan_building import as_date, as_procedure
 from shared.domain.plans import (
     TOTAL_FIELDS,
     Acceptance,
@@ -37,7 +37,11 @@ def to_dict(
     if totals is None:
         quote = plan.covering_quote()
         unknown = {name: None for name in TOTAL_FIELDS}
-        totals = quote.totals if quote else unknown | {"fee_cents": plan.fee_cents}
+        signed = plan.acceptance.estimate if plan.acceptance is not None and quote is not None else None
+        if signed:
+            totals = {name: signed["totals"][name] for name in TOTAL_FIELDS}
+        else:
+            totals = quote.totals if quote else unknown | {"fee_cents": plan.fee_cents}
     status = effective_status(plan, now) if now is not None else plan.status
     return asdict(plan, dict_factory=_json_object) | {"status": str(status), "totals": dict(totals)}
 
@@ -50,6 +54,8 @@ def _json_object(fields: list[tuple[str, Any]]) -> dict[str, Any]:
 def _json_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, StrEnum):
         return value.value
     if isinstance(value, tuple):
@@ -92,9 +98,11 @@ def _phases_from_list(data: Sequence[Mapping[str, Any]]) -> tuple[Phase, ...]:
                     id=step["id"],
                     status=StepStatus(step["status"]),
                     procedures=tuple(as_procedure(proc) for proc in step["procedures"]),
+                    urgent=bool(step.get("urgent", False)),
                 )
                 for step in phase["steps"]
             ),
+            not_before=as_date(phase.get("not_before")),
         )
         for phase in data
     )
@@ -119,6 +127,7 @@ def _acceptance_from_dict(data: Mapping[str, Any]) -> Acceptance:
         version=data["version"],
         quote_number=data["quote_number"],
         step_ids=tuple(data["step_ids"]),
+        estimate=json_copy(data["estimate"]) if data.get("estimate") else None,
     )
 
 

@@ -141,9 +141,11 @@ def accept(
     signed_version: int,
     now: datetime,
     step_ids: Sequence[str] | None = None,
+    signed_estimate: Mapping[str, Any] | None = None,
 ) -> Plan:
     """Record the patient's signature on the presented version: all steps (`step_ids` None) make the plan
-    accepted, some make it partially_accepted and the others declined."""
+    accepted, some make it partially_accepted and the others declined. `signed_estimate` is the estimate
+    of exactly the accepted steps (re-estimated alone): the figures signed, which the ledger charges."""
     now = to_millis(now)
     status = require_allowed(plan, Operation.ACCEPT, now)
     _require_signature_covers(plan, signed_version)
@@ -162,6 +164,7 @@ def accept(
         version=signed_version,
         quote_number=plan.quotes[-1].number,
         step_ids=tuple(s.id for s in plan.steps if s.id in accepted),
+        estimate=_checked_signed_estimate(signed_estimate, accepted),
     )
     return transition(
         plan,
@@ -172,6 +175,15 @@ def accept(
         phases=phases,
         acceptance=acceptance,
     )
+
+
+def _checked_signed_estimate(estimate: Mapping[str, Any] | None, accepted: set[str]) -> Mapping[str, Any] | None:
+    if estimate is None:
+        return None
+    lines = estimate.get("lines") if isinstance(estimate, Mapping) else None
+    if not isinstance(lines, list) or {line.get("line_id") for line in lines} != accepted:
+        raise ValueError("the signed estimate must be the estimate of exactly the accepted steps")
+    return json_copy(estimate)
 
 
 def decline(plan: Plan, *, reason: str, now: datetime, note: str = "") -> Plan:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -98,12 +98,14 @@ class Step:
     id: str
     status: StepStatus
     procedures: tuple[PlannedProcedure, ...]
+    urgent: bool = False  # phasing never defers it
 
 
 @dataclass(frozen=True)
 class Phase:
     name: str
     steps: tuple[Step, ...]
+    not_before: date | None = None  # set by applying a phasing: the phase waits for the next benefit year
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ class Acceptance:
     version: int
     quote_number: int
     step_ids: tuple[str, ...]
+    estimate: Mapping[str, Any] | None = None  # the accepted steps re-estimated alone: the signed figures
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,14 @@ class Plan:
         if self.status in (PlanStatus.PRESENTED, PlanStatus.EXPIRED) and unedited:
             return self.quotes[-1]
         return None
+
+    def signed_estimate(self) -> Mapping[str, Any] | None:
+        """The figures the patient signed: the accepted steps' own estimate once accepted (None for an
+        acceptance recorded before the benefits engine), else the covering quote's estimate."""
+        if self.status in COMMITTED_STATUSES and self.acceptance is not None and self.acceptance.estimate:
+            return self.acceptance.estimate
+        quote = self.covering_quote()
+        return quote.estimate if quote else None
 
     def accepted_procedures(self) -> tuple[PlannedProcedure, ...]:
         """Procedures of the steps the patient accepted (cancelled ones left out), in plan order."""

@@ -24,7 +24,7 @@ from shared.domain.followup_rules import MissedAppointmentCode, classify_cancell
 from shared.domain.plans import Plan, StepStatus
 from shared.errors import InvalidInput, RuleViolation, StaleVersion
 from shared.ids import new_id
-from shared.services import followups, kpis, ledger, locations, outbox, patients, plans, settings
+from shared.services import benefits, followups, kpis, ledger, locations, outbox, patients, plans, settings
 from shared.services.visibility import Kind, get_visible, visible
 from shared.store import appointments as store
 from shared.store import plans as plan_store
@@ -245,6 +245,10 @@ def complete(principal: Principal, appointment_id: str) -> dict[str, Any]:
     completed, plan_change = _plan_steps(principal, doc, plan_lifecycle.mark_step_completed, StepStatus.SCHEDULED,
                                          now)
     charges = step_charges(principal.org, plan_change[1], completed, now) if plan_change else None
+    if plan_change:  # the completed procedures join the patient's history (frequency limits count them)
+        day = clock.local_date(clock.parse_instant(doc["start"]), doc["timezone"])
+        charges = kpis.combine(charges, lambda uow: benefits.completed_step_history(
+            uow, principal.org, plan_change[1], completed, day))
     book = Book.load(principal.org, doc["patient_id"], now)
     book.remove(doc["id"])
     written = _write(principal.org, {**doc, "status": status, "completed_at": iso(now), "updated_at": iso(now)},

@@ -10,11 +10,14 @@ afterwards posts nothing more; a cancelled treatment is refunded through the pay
 Claims (`clm_`), kind `claim`: submitted -> paid | denied | closed; denied -> submitted (appeal) | closed.
 Kind `predetermination` (an insurer's estimate, never money): submitted -> approved | denied | closed;
 approved | denied -> closed.
-- A submitted claim holds its expected amount in the coverage's `pending_cents` (when its service date
-  is in the current benefit year); leaving submitted releases the hold.
+- A claim is filed with one coverage (`rank`, default 1; its expected amount defaults to what that
+  coverage's share of the signed estimate lines of its steps). Its usage entry (shared/store/benefits.py)
+  books the expected amount as pending in the benefit year of its service date while submitted; paid, it
+  books what the insurer paid, spread over its lines: orthodontics to the lifetime maximum, the rest to
+  the annual maximum, and the deductibles those lines applied as met; leaving submitted unpaid releases it.
 - Paid: the insurer's payment (method `insurance`), its ledger entry `led_{claim_id}_insurance_payment`,
-  an insurance shortfall `led_{claim_id}_shortfall` when it paid less than expected, and the coverage's
-  `used_cents` + paid for the benefit year, all in one transaction with the claim.
+  an insurance shortfall `led_{claim_id}_shortfall` when it paid less than expected, and the usage entry,
+  all in one transaction with the claim.
 - Closing a denied claim moves its expected amount to the patient (the same shortfall entry).
 Every PATCH needs If-Match; the same PATCH twice is 412 the second time, and the deterministic ledger ids
 refuse a double posting even between racing requests.
@@ -28,17 +31,17 @@ from typing import Any
 from shared import clock
 from shared.auth import Principal
 from shared.domain import claim_lifecycle, financing_lifecycle
-from shared.domain.coverage import benefit_year_start
+from shared.domain.benefits.usage import expected_of
 from shared.domain.ledger import AdjustmentType, EntryKind, LedgerEntry, Party
 from shared.domain.payment_options import financing_label
 from shared.errors import InvalidInput, RuleViolation
 from shared.ids import new_id
-from shared.services import kpis, ledger, locations, payments, plans
+from shared.services import benefits, kpis, ledger, locations, payments, plans
 from shared.services.documents import require_version, view
 from shared.services.payment_plans import local_today, policy_of
 from shared.services.visibility import Kind, get_visible
+from shared.store import benefits as benefit_store
 from shared.store import financing as store
-from shared.store import patients as patient_store
 from shared.store.table import Record
 from shared.store.unit_of_work import UnitOfWork
 
@@ -134,45 +137,47 @@ def load_claim(principal: Principal, claim_id: str) -> Record:
     return get_visible(principal, Kind.CLAIM, claim_id)
 
 
-def _coverage(org: str, patient_id: str) -> Record | None:
-    return patient_store.get_coverage(org, patient_id, consistent=True)
+def _claim_lines(plan: Any, step_ids: Any) -> list[dict[str, Any]]:
+    """The signed (or quoted) estimate lines of the claimed steps: what the claim books usage over."""
+    wanted = set(step_ids)
+    return [line for line in ledger.quote_lines(plan) if line["line_id"] in wanted]
 
 
-def _in_benefit_year(coverage: dict[str, Any], service_date: str, today: date) -> bool:
-    return date.fromisoformat(service_date) >= benefit_year_start(int(coverage["renewal_month"]), today)
-
-
-def _change_coverage(uow: UnitOfWork, org: str, coverage: Record, *, pending_delta: int, used_delta: int) -> None:
-    doc = coverage.data()
-    doc.update(pending_cents=max(0, int(doc.get("pending_cents", 0)) + pending_delta),
-               used_cents=int(doc.get("used_cents", 0)) + used_delta, updated_at=clock.now_iso())
-    patient_store.put_coverage(uow, org, doc["patient_id"], doc, int(coverage.version),
-                               concurrent_message="the patient's coverage changed at the same time; retry")
+def _book_usage(uow: UnitOfWork, principal: Principal, claim: dict[str, Any]) -> None:
+    """A claim's usage entry against its coverage: pending while submitted (expected), paid (what the insurer
+    paid), released otherwise. Predeterminations are never money and book nothing."""
+    if claim["kind"] != "claim":
+        return
+    status = {"submitted": "pending", "paid": "paid"}.get(claim["status"], benefits.RELEASED)
+    amount = claim["paid_cents"] if status == "paid" else claim["expected_cents"]
+    lines = _claim_lines(plans.load(principal, claim["plan_id"]), claim["step_ids"])
+    benefits.book_claim(uow, principal.org, claim, lines, status, amount)
 
 
 def file_claim(principal: Principal, plan_id: str, fields: dict[str, Any]) -> dict[str, Any]:
     """`POST /plans/{plan_id}/claims`: record a claim or predetermination sent to the patient's insurer."""
     plan = plans.load(principal, plan_id)
-    coverage = _coverage(principal.org, plan.patient_id)
-    if coverage is None:
-        raise RuleViolation("claims: the patient has no coverage on file")
+    rank = fields.get("rank") or 1
+    if rank not in benefit_store.coverages(principal.org, plan.patient_id, consistent=True):
+        raise RuleViolation("claims: the patient has no coverage on file" + (f" of rank {rank}" if rank > 1 else ""))
     portion = ledger.portions(plan, fields.get("step_ids"))
     today = local_today(locations.load(principal.org, plan.location_id).data())
     service_date = fields.get("service_date") or today.isoformat()
     if date.fromisoformat(service_date) > today:
         raise InvalidInput("the service date cannot be in the future", [{"field": "service_date"}])
-    expected = portion.insurance_cents if fields.get("expected_cents") is None else fields["expected_cents"]
-    held = expected if fields["kind"] == "claim" and _in_benefit_year(coverage.data(), service_date, today) else 0
+    lines = _claim_lines(plan, portion.step_ids)
+    expected = expected_of(lines, rank) if fields.get("expected_cents") is None else fields["expected_cents"]
+    held = expected if fields["kind"] == "claim" else 0
     stamp = clock.now_iso()
     doc = {"id": new_id("clm"), "kind": fields["kind"], "plan_id": plan.id, "patient_id": plan.patient_id,
-           "location_id": plan.location_id, "step_ids": list(portion.step_ids), "expected_cents": expected,
+           "location_id": plan.location_id, "step_ids": list(portion.step_ids), "rank": rank,
+           "expected_cents": expected,
            "paid_cents": 0, "status": "submitted", "service_date": service_date, "reference": fields.get("reference"),
            "note": fields.get("note") or "", "pending_held_cents": held, "payment_id": None, "created_at": stamp,
            "updated_at": stamp, "history": [{"status": "submitted", "at": stamp, "by": principal.sub}]}
     uow = UnitOfWork()
     store.put_claim(uow, principal.org, doc, None)
-    if held:
-        _change_coverage(uow, principal.org, coverage, pending_delta=held, used_delta=0)
+    _book_usage(uow, principal, doc)
     uow.commit()
     return {**doc, "version": 1}
 
@@ -192,10 +197,7 @@ def update_claim(principal: Principal, claim_id: str, changes: dict[str, Any], e
     stamp = clock.now_iso()
     updated = {**doc, "status": status, "updated_at": stamp, "history": _history(doc, status, principal.sub, stamp),
                **{k: changes[k] for k in ("reference", "note", "expected_cents") if changes.get(k) is not None}}
-    coverage = _coverage(principal.org, doc["patient_id"])
-    today = local_today(locations.load(principal.org, doc["location_id"]).data())
-    in_year = coverage is not None and _in_benefit_year(coverage.data(), doc["service_date"], today)
-    held = updated["expected_cents"] if doc["kind"] == "claim" and status == "submitted" and in_year else 0
+    held = updated["expected_cents"] if doc["kind"] == "claim" and status == "submitted" else 0
     updated["pending_held_cents"] = held
     if moved and status == "paid":
         updated["paid_cents"] = changes["paid_cents"]
@@ -204,10 +206,9 @@ def update_claim(principal: Principal, claim_id: str, changes: dict[str, Any], e
     updated["payment_id"] = payment["id"] if payment else doc.get("payment_id")
     uow = UnitOfWork()
     store.put_claim(uow, principal.org, updated, version)
-    used = _claim_postings(uow, principal.org, doc, updated, moved, stamp, payment)
-    if coverage is not None and (held != doc["pending_held_cents"] or (used and in_year)):
-        _change_coverage(uow, principal.org, coverage, pending_delta=held - doc["pending_held_cents"],
-                         used_delta=used if in_year else 0)
+    _claim_postings(uow, principal.org, doc, updated, moved, stamp, payment)
+    if moved or updated["expected_cents"] != doc["expected_cents"]:
+        _book_usage(uow, principal, updated)
     uow.commit()
     return {**updated, "version": version + 1}
 

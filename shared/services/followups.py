@@ -17,6 +17,7 @@ from typing import Any
 from shared import clock
 from shared.auth import Principal
 from shared.clock import iso
+from shared.domain.benefits.usage import remaining_benefits_cents
 from shared.domain.followup_rules import (
     FollowUpKind,
     MissedAppointmentCode,
@@ -31,9 +32,8 @@ from shared.domain.messaging_settings import MessagingSettings, next_working_day
 from shared.domain.plans import Plan, PlanStatus, StepStatus, effective_status
 from shared.domain.reminders import AppointmentRef, PlannedMessage, message_id
 from shared.errors import InvalidInput, RuleViolation, StaleVersion
-from shared.services import locations, outbox, settings
+from shared.services import benefits, locations, outbox, settings
 from shared.services.documents import require_version
-from shared.services.patients import coverage_of as patient_coverage
 from shared.services.visibility import Kind, get_visible
 from shared.store import followups as followup_store
 from shared.store import patients as patient_store
@@ -283,12 +283,12 @@ def _unused_benefits(org: str, location: Mapping[str, Any], patient_id: str, now
                      profiles: dict[str, dict[str, Any] | None]) -> None:
     """The once-a-benefit-year message to a patient with pending treatment (signed and not scheduled, or
     presented and not answered) in the last quarter of the benefit year, with annual maximum unused."""
-    coverage = patient_coverage(org, patient_id)
+    insured = benefits.insured(org, patient_id, location, now=now)
     patient = _profile(org, patient_id, profiles)
-    if coverage is None or patient is None:
+    if not insured.coverages or patient is None:
         return
-    unused = coverage.annual_max_cents - coverage.used_cents - coverage.pending_cents
+    unused = remaining_benefits_cents(insured.coverages, insured.patient.claims, insured.today)
     ctx, stored = outbox.patient_context(org, location, patient, now, now, now + timedelta(days=1))
     rules = plan_unused_benefits(ctx, has_pending_treatment=True, unused_max_cents=unused,
-                                 renewal_month=coverage.renewal_month)
+                                 renewal_month=insured.coverages[0].renewal_month)
     store_messages(org, location["timezone"], rules.messages, {}, stored, now)

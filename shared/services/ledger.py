@@ -4,16 +4,17 @@ For the appointments work (completing a step charges it):
 
     add_step_charges(uow: UnitOfWork, org: str, plan: Plan, step_ids: Sequence[str], now: datetime) -> None
 
-adds the ledger charge entries of the named steps from the plan's covering (frozen) quote: per
+adds the ledger charge entries of the named steps from the plan's signed figures (the accepted steps
+re-estimated alone at acceptance; the covering quote's for acceptances recorded before that): per
 estimate line of a step, a patient charge, an insurance charge and the PPO write-off
 (`shared.domain.ledger.charge_entries`, zero parts post nothing). Entry ids are deterministic
 (`led_{step_id}_{line index within the step}_{part}`) and each put is conditional on the entry not
 existing, so completing the same step twice fails the second transaction instead of charging twice.
 RuleViolation when the plan has no covering quote; InvalidInput for a step without a line in it.
 
-Quote portions: a plan's patient and insurance portions come from its covering quote's estimate lines
-(`line_id` is the step id): the accepted steps once the plan is accepted (steps cancelled since are left
-out), every step of the quote before that.
+Quote portions: a plan's patient and insurance portions come from its signed estimate lines once it is
+accepted (steps cancelled since are left out), from its covering quote's lines before that (`line_id` is
+the step id).
 """
 
 from __future__ import annotations
@@ -48,12 +49,13 @@ class Portions:
 
 
 def quote_lines(plan: Plan) -> list[dict[str, Any]]:
-    """The frozen estimate lines of the plan's covering quote; RuleViolation when none covers it."""
-    quote = plan.covering_quote()
-    if quote is None:
+    """The signed estimate lines (the accepted steps re-estimated alone at acceptance), or before acceptance
+    those of the covering quote; RuleViolation when no quote covers the plan."""
+    signed = plan.signed_estimate() if plan.covering_quote() is not None else None
+    if signed is None:
         raise RuleViolation("payments: the plan has no quote; present it first (an edited plan must be "
                             "presented again)")
-    return list(quote.estimate["lines"])
+    return list(signed["lines"])
 
 
 def payable_step_ids(plan: Plan) -> tuple[str, ...]:

@@ -7,9 +7,10 @@ remaining benefits this year, the last contact and its owner, largest value firs
 Reads, all by key or index (no Scan): one Query page series per stored plan status that can hold an
 opportunity (gsi2 by location and status); the plans' follow-up tasks and follow-up messages by their
 deterministic ids (BatchGetItem): a task's owner is the opportunity's owner once reassigned, and the
-latest message sent or task resolved is the last contact; each patient's coverage (GetItem, once per
-patient). Sorting by value needs every candidate, so a page is cut from the sorted list (the cursor
-holds the offset, shaped as a store key); the work grows with the location's open opportunities, not with its history.
+latest message sent or task resolved is the last contact; each patient's benefits file (one Query of
+the patient's partition, once per patient on the page: coverages and their usage ledger). Sorting by
+value needs every candidate, so a page is cut from the sorted list (the cursor holds the offset, shaped
+as a store key); the work grows with the location's open opportunities, not with its history.
 """
 
 from __future__ import annotations
@@ -25,8 +26,7 @@ from shared.domain.followup_rules import FollowUpKind, followup_id
 from shared.domain.opportunities import STORED_STATUSES, Opportunity, OpportunityKind, opportunity_of, worklist
 from shared.domain.plans import Plan
 from shared.domain.reminders import message_id
-from shared.services import locations
-from shared.services.patients import coverage_of
+from shared.services import benefits, locations
 from shared.store import followups as followup_store
 from shared.store import outbox as outbox_store
 from shared.store import plans as plan_store
@@ -42,7 +42,7 @@ PAGE_READ = 100
 def list_opportunities(principal: Principal, location_id: str, kind: str | None, owner: str | None,
                        min_value_cents: int, limit: int, start_key: dict | None,
                        now: datetime) -> tuple[list[dict[str, Any]], dict | None]:
-    locations.load_visible(principal, location_id)
+    location = locations.load_visible(principal, location_id).data()
     org = principal.org
     found = [o for plan in _candidate_plans(org, location_id) if (o := opportunity_of(plan, now)) is not None]
     tasks = followup_store.get_many(org, [_task_id(o) for o in found if o.kind in RULES])
@@ -52,7 +52,7 @@ def list_opportunities(principal: Principal, location_id: str, kind: str | None,
     page = listed[offset:offset + limit]
     sent = outbox_store.get_many(org, [ident for o in page for ident in _message_ids(o)])
     coverage: dict[str, int | None] = {}
-    items = [_view(o, tasks, sent, coverage, org) for o in page]
+    items = [_view(o, tasks, sent, coverage, org, location, now) for o in page]
     more = offset + limit < len(listed)
     return items, records.offset_key(org, f"OPPORTUNITIES#{location_id}", offset + limit) if more else None
 
@@ -90,16 +90,14 @@ def _owned(opportunity: Opportunity, tasks: dict) -> Opportunity:
 
 
 def _view(opportunity: Opportunity, tasks: dict, sent: dict, coverage: dict[str, int | None],
-          org: str) -> dict[str, Any]:
+          org: str, location: dict[str, Any], now: datetime) -> dict[str, Any]:
     contacts = [record.data()["sent_at"] for ident in _message_ids(opportunity)
                 if (record := sent.get(ident)) is not None and record.data().get("sent_at")]
     task = tasks.get(_task_id(opportunity)) if opportunity.kind in RULES else None
     if task is not None and task.data().get("resolved_at"):
         contacts.append(task.data()["resolved_at"])
     if opportunity.patient_id not in coverage:
-        plan_coverage = coverage_of(org, opportunity.patient_id)
-        coverage[opportunity.patient_id] = None if plan_coverage is None else max(
-            0, plan_coverage.annual_max_cents - plan_coverage.used_cents - plan_coverage.pending_cents)
+        coverage[opportunity.patient_id] = benefits.remaining_benefits(org, opportunity.patient_id, location, now)
     return {"id": opportunity.plan_id, "kind": str(opportunity.kind), "plan_id": opportunity.plan_id,
             "patient_id": opportunity.patient_id,
             "location_id": opportunity.location_id, "value_cents": opportunity.value_cents,

@@ -6,8 +6,6 @@ from typing import Any
 
 from shared import clock
 from shared.auth import Principal
-from shared.domain.coverage import Coverage
-from shared.errors import NotFound
 from shared.ids import new_id
 from shared.services import locations
 from shared.services.documents import apply_patch, require_version, view
@@ -56,37 +54,3 @@ def list_for_location(principal: Principal, location_id: str, q: str | None, lim
     prefix = store.search_key(q) if q else None
     page = store.page_for_location(principal.org, location_id, prefix, limit, start_key)
     return [view(r) for r in page.records], page.last_key
-
-
-def get_coverage(principal: Principal, patient_id: str) -> dict[str, Any]:
-    load(principal, patient_id)
-    record = store.get_coverage(principal.org, patient_id)
-    if record is None:
-        raise NotFound("patient has no coverage on file")
-    return view(record)
-
-
-def put_coverage(principal: Principal, patient_id: str, fields: dict[str, Any],
-                 expected_version: int | None) -> dict[str, Any]:
-    """Replace the coverage. With If-Match the replacement is conditional on that version."""
-    load(principal, patient_id)
-    doc = {**Coverage.from_dict(fields).to_dict(), "patient_id": patient_id, "updated_at": clock.now_iso()}
-    current = store.get_coverage(principal.org, patient_id, consistent=True)
-    if current is None and expected_version is not None:
-        raise NotFound("patient has no coverage on file to match If-Match against")
-    if current is not None and expected_version is not None:
-        require_version(current, expected_version)
-    uow = UnitOfWork()
-    record = store.put_coverage(uow, principal.org, patient_id, doc,
-                                None if current is None else expected_version or int(current.version))
-    uow.commit()
-    return view(record)
-
-
-def coverage_of(org: str, patient_id: str) -> Coverage | None:
-    """The patient's coverage for estimates (no access check: callers have loaded the patient)."""
-    record = store.get_coverage(org, patient_id)
-    if record is None:
-        return None
-    data = {k: v for k, v in record.data().items() if k not in ("patient_id", "updated_at")}
-    return Coverage.from_dict(data)

@@ -23,12 +23,14 @@ from typing import Any
 from shared import clock
 from shared.auth import Principal
 from shared.domain.installments import Frequency, build_schedule
-from shared.domain.payment_options import PaymentPolicy, first_due_date, payment_options
-from shared.domain.plans import PlanStatus, effective_status
+from shared.domain.ledger import balances
+from shared.domain.payment_options import PaymentPolicy, first_due_date, pay_in_full, payment_options
+from shared.domain.plans import Plan, PlanStatus, effective_status
 from shared.errors import InvalidInput, RuleViolation
 from shared.services import ledger, locations, plans, settings
 from shared.services.documents import view
 from shared.store import payment_plans as store
+from shared.store.table import Record
 from shared.store.unit_of_work import UnitOfWork
 
 
@@ -48,17 +50,31 @@ def options(principal: Principal, plan_id: str) -> dict[str, Any]:
     plan = plans.load(principal, plan_id)
     location = locations.load(principal.org, plan.location_id).data()
     portion = ledger.portions(plan)
-    body = payment_options(portion.patient_cents, portion.insurance_cents, policy_of(principal.org, location),
-                           local_today(location))
     current = store.load_payment_plan(principal.org, plan.id)
+    body = payment_options(portion.patient_cents, portion.insurance_cents, policy_of(principal.org, location),
+                           local_today(location), paid_cents=patient_paid_cents(principal.org, plan.id),
+                           in_house_signed=in_house_signed(current))
     return {"plan_id": plan.id, "quote_number": portion.quote_number, "step_ids": list(portion.step_ids), **body,
             "payment_plan": view(current) if current else None}
 
 
-def pay_in_full_offer(org: str, location: dict[str, Any], patient_cents: int) -> dict[str, int]:
-    """The pay-in-full discount and discounted amount of a patient portion under the location's policy."""
-    offer = payment_options(patient_cents, 0, policy_of(org, location), local_today(location))["pay_in_full"]
-    return {"discount_cents": offer["discount_cents"], "amount_cents": offer["amount_cents"]}
+def patient_paid_cents(org: str, plan_id: str) -> int:
+    """What the patient has paid on the plan so far, net of refunds (from the ledger)."""
+    so_far = balances(ledger.entries_of(org, plan_id))
+    return so_far.paid_cents - so_far.refunded_cents
+
+
+def in_house_signed(payment_plan: Record | None) -> bool:
+    return payment_plan is not None and payment_plan.data().get("signature") is not None
+
+
+def pay_in_full_offer(org: str, plan: Plan, location: dict[str, Any]) -> dict[str, Any]:
+    """The pay-in-full offer of a plan under the location's policy: a discount off the REMAINING patient
+    balance (the patient portion less what the patient paid, net of refunds), and none while a signed
+    in-house payment plan covers the plan (DESIGN "Pay in full"; docs/BENEFITS.md)."""
+    remaining = max(0, ledger.portions(plan).patient_cents - patient_paid_cents(org, plan.id))
+    signed = in_house_signed(store.load_payment_plan(org, plan.id))
+    return pay_in_full(remaining, policy_of(org, location).pay_in_full_discount_pct, signed)
 
 
 def put_payment_plan(principal: Principal, plan_id: str, terms: dict[str, Any]) -> tuple[dict[str, Any], bool]:

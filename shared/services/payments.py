@@ -102,17 +102,17 @@ def create(principal: Principal, key: str, fields: dict[str, Any]) -> Outcome:
 
 
 def _pay_in_full_discount(org: str, plan: Plan, payment: dict[str, Any]) -> LedgerEntry:
-    """The discount adjustment of a pay-in-full payment, which must settle the discounted patient portion
-    less what the patient has already paid (net of refunds) on this plan."""
+    """The discount adjustment of a pay-in-full payment, which must settle the remaining patient balance
+    less its discount; refused while a signed in-house payment plan covers the plan."""
     location = locations.load(org, plan.location_id).data()
-    offer = payment_plans.pay_in_full_offer(org, location, ledger.portions(plan).patient_cents)
-    so_far = balances(ledger.entries_of(org, plan.id))
-    if so_far.discount_cents:
+    if balances(ledger.entries_of(org, plan.id)).discount_cents:
         raise RuleViolation("pay in full: this plan's pay-in-full discount was already given")
-    due = offer["amount_cents"] - (so_far.paid_cents - so_far.refunded_cents)
-    if offer["discount_cents"] == 0 or payment["amount_cents"] != due:
-        raise RuleViolation(f"pay in full: the payment must be the discounted balance of {due} cents "
-                            f"(discount {offer['discount_cents']} cents)")
+    offer = payment_plans.pay_in_full_offer(org, plan, location)
+    if not offer["available"]:
+        raise RuleViolation("pay in full: not offered here: " + offer.get("reason", "no discount to give"))
+    if payment["amount_cents"] != offer["amount_cents"]:
+        raise RuleViolation(f"pay in full: the payment must be the discounted balance of {offer['amount_cents']} "
+                            f"cents (discount {offer['discount_cents']} cents)")
     return LedgerEntry(f"led_{plan.id}_pay_in_full_discount", EntryKind.ADJUSTMENT, offer["discount_cents"],
                        Party.PATIENT, payment["created_at"], AdjustmentType.DISCOUNT, plan_id=plan.id,
                        payment_id=payment["id"], memo="pay-in-full discount")

@@ -14,11 +14,11 @@ from shared import clock
 from shared.auth import Principal
 from shared.domain import catalog, plan_building, plan_codec, plan_lifecycle
 from shared.domain import plans as plan_model
-from shared.domain.estimate import Estimate, EstimateInput, estimate
+from shared.domain.benefits.engine import Estimate
 from shared.domain.plans import Plan, PlanStatus
 from shared.errors import InvalidInput, RuleViolation, StaleVersion
 from shared.ids import new_id
-from shared.services import kpis, locations, patients
+from shared.services import benefits, kpis, locations, patients
 from shared.services.visibility import Kind, get_visible, visible
 from shared.store import plans as plan_store
 from shared.store.unit_of_work import UnitOfWork
@@ -54,18 +54,17 @@ def price_phases(raw_phases: Sequence[Mapping[str, Any]], fee_schedule: Mapping[
                     continue
                 procedures.append({"code": code, "tooth": tooth, "surfaces": surfaces, "fee_cents": fee,
                                    "category": catalog.category_for(code).value})
-            steps.append({**({"id": step["id"]} if step.get("id") else {}), "procedures": procedures})
-        priced_phases.append({"name": phase["name"], "steps": steps})
+            steps.append({**({"id": step["id"]} if step.get("id") else {}), "procedures": procedures,
+                          "urgent": bool(step.get("urgent", False))})
+        priced_phases.append({"name": phase["name"], "steps": steps, "not_before": phase.get("not_before")})
     if problems:
         raise InvalidInput("invalid procedures", problems)
     return priced_phases
 
 
-def estimate_of(org: str, plan: Plan) -> Estimate:
-    """A fresh estimate of the plan's procedures against the patient's coverage on file."""
-    lines = [EstimateInput(proc.code, proc.fee_cents, proc.category, line_id=step.id)
-             for step in plan.steps for proc in step.procedures]
-    return estimate(lines, patients.coverage_of(org, plan.patient_id))
+def estimate_of(org: str, plan: Plan, step_ids: Sequence[str] | None = None) -> Estimate:
+    """A fresh estimate of the plan (or of `step_ids` alone) by the benefits engine, both coverages."""
+    return benefits.estimate_plan(org, plan, step_ids)
 
 
 def render(org: str, plan: Plan) -> dict[str, Any]:
@@ -129,12 +128,15 @@ def get(principal: Principal, plan_id: str) -> dict[str, Any]:
     return render(principal.org, load(principal, plan_id))
 
 
-def plan_estimate(principal: Principal, plan_id: str) -> dict[str, Any]:
+def plan_estimate(principal: Principal, plan_id: str, fresh: bool = False) -> dict[str, Any]:
+    """The signed figures once accepted, the quote's while one covers the plan, else (or with `fresh`) a
+    fresh estimate: appointment dates, history and usage as they are now."""
     plan = load(principal, plan_id)
     quote = plan.covering_quote()
-    if quote is not None:
+    signed = plan.signed_estimate()
+    if quote is not None and signed is not None and not fresh:
         return {"plan_id": plan.id, "version": plan.version, "frozen": True, "quote_number": quote.number,
-                **quote.estimate}
+                **signed}
     return {"plan_id": plan.id, "version": plan.version, "frozen": False, "quote_number": None,
             **estimate_of(principal.org, plan).to_dict()}
 
@@ -169,8 +171,9 @@ def accept(principal: Principal, plan_id: str, signer_name: str, version: int,
     adds writes to the same transaction (the patient's signature and its link)."""
     plan = load(principal, plan_id)
     now = clock.now()
+    signed = estimate_of(principal.org, plan, step_ids or [step.id for step in plan.steps]).to_dict()
     accepted = plan_lifecycle.accept(plan, signer_name=signer_name, signed_version=version, now=now,
-                                     step_ids=step_ids)
+                                     step_ids=step_ids, signed_estimate=signed)
     changes: list[tuple[Plan, Plan]] = [(plan, accepted)]
     if plan.option_group:
         group = [p for p in plan_store.in_option_group(principal.org, plan.option_group) if p.id != plan.id]

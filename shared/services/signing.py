@@ -30,7 +30,7 @@ from shared.domain.signing import (
 )
 from shared.errors import Conflict, Gone, InvalidInput, NotFound, RuleViolation
 from shared.ids import new_id
-from shared.services import locations, outbox, patients, payment_plans, plans
+from shared.services import benefits, locations, outbox, patients, payment_plans, plans
 from shared.store import outbox as outbox_store
 from shared.store import plans as plan_store
 from shared.store import signing as store
@@ -133,7 +133,7 @@ def _shown(link: dict[str, Any], plan: Plan) -> dict[str, Any]:
     quote = _latest_quote(plan)
     location = locations.load(org, plan.location_id).data()
     patient = patients.load(_patient_principal(link), plan.patient_id).data()
-    insured = patients.coverage_of(org, plan.patient_id) is not None
+    insured = bool(benefits.insured(org, plan.patient_id, location).coverages)
     lines = {(line["line_id"], line["code"]): line for line in quote["estimate"]["lines"]}
     phases = []
     for phase in quote["phases"]:

@@ -128,8 +128,11 @@ class Book:
             if other_id != appointment["id"] and appointment["start"] < slot["end"] and slot["start"] < end:
                 raise Conflict("double booking: the patient already has an appointment at an overlapping time",
                                [{"field": "start", "message": f"overlaps {other_id}"}])
+        # The steps it carries out: an estimate dates a scheduled step by its appointment (one Query of the
+        # patient's partition reads the book with the coverages).
         self.slots[appointment["id"]] = {"start": appointment["start"], "end": end, "status": appointment["status"],
-                                         "location_id": appointment["location_id"]}
+                                         "location_id": appointment["location_id"],
+                                         "step_ids": list(appointment.get("step_ids") or [])}
 
     def remove(self, appointment_id: str) -> None:
         self.slots.pop(appointment_id, None)

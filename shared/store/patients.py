@@ -3,7 +3,7 @@
 Profile (`kind` "patient"): pk `{org}#PAT#{patient_id}`, sk `PROFILE`; gsi1
 `{org}#LOC#{location_id}#PATIENTS` / `{search key of 'last first'}#{id}` (a location's patients by
 name, and a search by the start of the name as one Query).
-Coverage (`kind` "coverage"): pk `{org}#PAT#{patient_id}`, sk `COVERAGE`.
+Coverages, history and claim usage are items of the same partition: see shared/store/benefits.py.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 
 from shared.store import records
 from shared.store.table import Record
-from shared.store.unit_of_work import UnitOfWork, conflict
+from shared.store.unit_of_work import UnitOfWork
 
-PROFILE, COVERAGE = "PROFILE", "COVERAGE"
+PROFILE = "PROFILE"
 BATCH_GET_LIMIT = 100
 
 
@@ -64,19 +64,3 @@ def page_for_location(org: str, location_id: str, name_prefix: str | None, limit
                       start_key: dict | None) -> records.Page:
     return records.query(by_location(org, location_id), index="gsi1", sk_prefix=name_prefix or None, limit=limit,
                          start_key=start_key)
-
-
-def get_coverage(org: str, patient_id: str, consistent: bool = False) -> Record | None:
-    return records.get(pk(org, patient_id), COVERAGE, consistent)
-
-
-def coverage_record(org: str, patient_id: str, doc: dict[str, Any]) -> Record:
-    return Record(pk=pk(org, patient_id), sk=COVERAGE, kind="coverage", doc=doc)
-
-
-def put_coverage(uow: UnitOfWork, org: str, patient_id: str, doc: dict[str, Any], read_version: int | None,
-                 concurrent_message: str | None = None) -> Record:
-    """The coverage, new or replacing the one read at `read_version`; `concurrent_message` makes a lost
-    race a 409 with that message instead of the default 412."""
-    on_fail = conflict(concurrent_message) if concurrent_message else None
-    return uow.put_at(coverage_record(org, patient_id, doc), read_version, on_fail)

@@ -33,7 +33,8 @@ def test_options_for_the_whole_quote_before_acceptance(admin, patient):
     assert response.status_code == 200, response.data
     body = response.data
     assert body["patient_portion_cents"] == 202000 and body["insurance_estimate_cents"] == 60000
-    assert body["pay_in_full"] == {"discount_pct": 5, "discount_cents": 10100, "amount_cents": 191900}
+    assert body["pay_in_full"] == {"available": True, "discount_pct": 5, "remaining_cents": 202000,
+                                   "discount_cents": 10100, "amount_cents": 191900}
     assert len(body["step_ids"]) == 3 and body["quote_number"] == 1 and body["payment_plan"] is None
     for option in body["in_house"]:
         assert option["down_payment_cents"] + option["financed_cents"] == 202000
@@ -54,7 +55,8 @@ def test_options_count_only_the_accepted_steps(admin, patient):
 def test_the_location_sets_the_discount(admin):
     _, patient = insured_patient(admin, pay_in_full_discount_pct=0)
     body = options(admin, quoted_plan(admin, patient["id"])).data
-    assert body["pay_in_full"] == {"discount_pct": 0, "discount_cents": 0, "amount_cents": 202000}
+    assert body["pay_in_full"] == {"available": False, "discount_pct": 0, "remaining_cents": 202000,
+                                   "discount_cents": 0, "amount_cents": 202000}
 
 
 def test_no_quote_no_options_and_no_payment_plan(admin, patient):

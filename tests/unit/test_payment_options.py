@@ -30,13 +30,22 @@ class TestPayInFull:
     def test_default_discount_is_five_percent(self):
         options = payment_options(123450, 40000, PaymentPolicy(), TODAY)
 
-        assert options["pay_in_full"] == {"discount_pct": 5, "discount_cents": 6173, "amount_cents": 117277}
+        assert options["pay_in_full"] == {"available": True, "discount_pct": 5, "remaining_cents": 123450,
+                                          "discount_cents": 6173, "amount_cents": 117277}
         assert options["insurance_estimate_cents"] == 40000
         assert options["patient_portion_cents"] == 123450
 
     def test_configured_discount(self):
         options = payment_options(10000, 0, PaymentPolicy(pay_in_full_discount_pct=0), TODAY)
-        assert options["pay_in_full"] == {"discount_pct": 0, "discount_cents": 0, "amount_cents": 10000}
+        assert options["pay_in_full"] == {"available": False, "discount_pct": 0, "remaining_cents": 10000,
+                                          "discount_cents": 0, "amount_cents": 10000}
+
+    def test_the_discount_is_on_the_remaining_balance_and_never_beside_a_signed_in_house_plan(self):
+        """Portion 1,234.50, 300.00 already paid: 5% of 934.50 = 46.73 (half up), not 5% of 1,234.50."""
+        options = payment_options(123450, 0, PaymentPolicy(), TODAY, paid_cents=30000)
+        assert (options["pay_in_full"]["discount_cents"], options["pay_in_full"]["amount_cents"]) == (4673, 88777)
+        signed = payment_options(123450, 0, PaymentPolicy(), TODAY, paid_cents=30000, in_house_signed=True)
+        assert signed["pay_in_full"]["available"] is False and signed["pay_in_full"]["discount_cents"] == 0
 
 
 class TestInHouse:

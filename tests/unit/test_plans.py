@@ -175,7 +175,8 @@ def test_to_dict_has_the_contract_shape() -> None:
     assert contract <= data.keys()
     assert data["status"] == "draft" and data["version"] == 1
     step = data["phases"][0]["steps"][0]
-    assert step.keys() == {"id", "status", "procedures"}
+    assert step.keys() == {"id", "status", "procedures", "urgent"} and step["urgent"] is False
+    assert data["phases"][0]["not_before"] is None
     assert step["status"] == "pending"
     assert step["procedures"][0] == {
         "code": "D2391",

@@ -153,6 +153,7 @@ class ClaimOut(Stamped):
     patient_id: str
     location_id: str
     step_ids: list[str]
+    rank: int = 1
     expected_cents: int
     paid_cents: int
     status: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from functions.schemas.out import Out, Stamped, Versioned
+from functions.schemas.out import Out, Stamped
 
 
 class QuietHoursOut(Out):
@@ -51,22 +51,3 @@ class PatientOut(Stamped):
     notes: str | None = None
     sms_opted_out: bool = False
     email_suppressed: bool = False
-
-
-class CoverageOut(Versioned):
-    patient_id: str
-    carrier: str
-    member_id: str
-    renewal_month: int
-    annual_max_cents: int
-    used_cents: int
-    pending_cents: int
-    deductible_cents: int
-    deductible_met_cents: int
-    coverage_pct: dict[str, int]
-    ortho_lifetime_max_cents: int = 0
-    ortho_used_cents: int = 0
-    allowed_fees: dict[str, int] = {}
-    copays: dict[str, int] = {}
-    excluded_codes: list[str] = []
-    updated_at: str | None = None

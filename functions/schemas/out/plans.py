@@ -19,11 +19,14 @@ class ProcedureOut(Out):
 class StepOut(Out):
     id: str
     status: StepStatus
+    urgent: bool = Field(False, description="Never deferred by phasing")
     procedures: list[ProcedureOut]
 
 
 class PhaseOut(Out):
     name: str
+    not_before: str | None = Field(None, description="Set by applying a phasing: the phase waits for this "
+                                                     "date (the next benefit year)")
     steps: list[StepOut]
 
 
@@ -34,20 +37,50 @@ class PlanTotals(Out):
     patient_cents: int
 
 
+class CoverageShareOut(Out):
+    rank: int
+    carrier: str | None = None
+    allowed_cents: int
+    writeoff_cents: int
+    deductible_cents: int
+    normal_benefit_cents: int | None = Field(None, description="What it would pay alone (before COB)")
+    insurance_cents: int
+    limits: list[str]
+    reasons: list[str]
+
+
 class EstimateLine(Out):
     line_id: str | None = None
     code: str
+    tooth: str | None = None
     category: str | None = None
+    service_date: str | None = Field(None, description="The step's appointment date when scheduled, else today")
     fee_cents: int
+    allowed_cents: int | None = None
     writeoff_cents: int
     deductible_cents: int
     insurance_cents: int
     patient_cents: int
-    limits: list[str] = Field(description="Which limits bit: excluded, deductible, annual_max, ...")
+    limits: list[str] = Field(description="Which limits applied: excluded, age, waiting_period, frequency, "
+                                          "alternate_benefit, copay, deductible, code_max, annual_max, ortho_max, cob")
+    reasons: list[str] = Field([], description="Each limit as a sentence a patient understands")
+    by_coverage: list[CoverageShareOut] = []
+
+
+class CoverageTotalsOut(Out):
+    rank: int
+    carrier: str | None = None
+    insurance_cents: int
+    deductible_cents: int
+    remaining_annual_max_cents: int
+    remaining_deductible_cents: int
+    remaining_ortho_max_cents: int
 
 
 class EstimateTotals(PlanTotals):
+    deductible_cents: int | None = None
     limits: list[str] = []
+    by_coverage: list[CoverageTotalsOut] = []
 
 
 class FrozenEstimate(Out):
@@ -71,6 +104,8 @@ class AcceptanceOut(Out):
     version: int
     quote_number: int | None = None
     step_ids: list[str]
+    estimate: FrozenEstimate | None = Field(None, description="The accepted steps re-estimated alone: the "
+                                                             "signed figures the ledger charges")
 
 
 class DeclineOut(Out):

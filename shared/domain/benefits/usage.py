@@ -207,3 +207,9 @@ def _share_of(line: Mapping[str, Any], rank: int) -> Mapping[str, Any] | None:
     if "by_coverage" not in line:
         return line if rank == 1 else None
     return next((share for share in line["by_coverage"] if share["rank"] == rank), None)
+
+
+def expected_of(lines: Sequence[Mapping[str, Any]], rank: int) -> int:
+    """What coverage `rank` is expected to pay for these estimate lines (a claim's default amount)."""
+    shares = (_share_of(line, rank) for line in lines)
+    return sum(int(share["insurance_cents"]) for share in shares if share is not None)

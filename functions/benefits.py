@@ -1,0 +1,84 @@
+"""HTTP routes of the benefits engine: a patient's coverages (primary and secondary) and procedure history,
+and a plan's phasing across benefit years. Every one leaves an audit record."""
+
+from __future__ import annotations
+
+from functions.api import Reply, Request, Router, list_page
+from functions.schemas.coverage import CoverageIn, HistoryIn, HistoryList, PhasingApply
+from functions.schemas.out import page_of
+from functions.schemas.out.benefits import (
+    CoverageDeleted,
+    CoverageList,
+    CoverageOut,
+    HistoryCreated,
+    HistoryItemOut,
+    PhasingOut,
+)
+from functions.schemas.out.plans import PlanOut
+from shared.services import benefits, benefits_plans
+
+router = Router("benefits")
+
+
+def _optional_if_match(request: Request) -> int | None:
+    return request.if_match() if "if-match" in request.headers else None
+
+
+@router.route("GET", "/patients/{patient_id}/coverages", permission="patients:read",
+              summary="A patient's coverages: rank 1 (primary) and 2 (secondary)", audit="coverage.read",
+              response=CoverageList)
+def list_ranked_coverages(request: Request) -> dict:
+    return benefits.list_coverages(request.principal, request.params["patient_id"])
+
+
+@router.route("PUT", "/patients/{patient_id}/coverages/{rank}", permission="patients:write",
+              summary="Create or replace the coverage of a rank (If-Match optional)", body=CoverageIn,
+              audit="coverage.write", response=CoverageOut, if_match="optional")
+def put_ranked_coverage(request: Request) -> Reply:
+    params = request.params
+    coverage = benefits.put_coverage(request.principal, params["patient_id"], params["rank"], request.body.root,
+                                     _optional_if_match(request))
+    return Reply(coverage, version=coverage["version"])
+
+
+@router.route("DELETE", "/patients/{patient_id}/coverages/{rank}", permission="patients:write",
+              summary="Remove the coverage of a rank (the primary only when there is no secondary)",
+              audit="coverage.delete", response=CoverageDeleted, if_match="optional")
+def delete_ranked_coverage(request: Request) -> dict:
+    params = request.params
+    benefits.delete_coverage(request.principal, params["patient_id"], params["rank"], _optional_if_match(request))
+    return {"patient_id": params["patient_id"], "rank": int(params["rank"]), "deleted": True}
+
+
+@router.route("POST", "/patients/{patient_id}/history", permission="patients:write",
+              summary="Import prior treatment (for frequency limits)", body=HistoryIn, status=201,
+              audit="history.write", response=HistoryCreated)
+def add_history(request: Request) -> Reply:
+    items = [item.model_dump(mode="json") for item in request.body.items]
+    created = benefits.add_history(request.principal, request.params["patient_id"], items)
+    request.audit(*(item["id"] for item in created["items"]))
+    return Reply(created, 201)
+
+
+@router.route("GET", "/patients/{patient_id}/history", permission="patients:read",
+              summary="A patient's procedure history, newest first (imported and completed)", query=HistoryList,
+              audit="history.read", response=page_of(HistoryItemOut))
+def list_history(request: Request) -> dict:
+    patient_id = request.params["patient_id"]
+    return list_page(request, {"route": "history", "patient_id": patient_id},
+                     lambda start: benefits.history_page(request.principal, patient_id, request.query.limit, start))
+
+
+@router.route("GET", "/plans/{plan_id}/phasing", permission="plans:read",
+              summary="Propose phases for this benefit year and the next so that insurance pays the most",
+              audit="plan.read", response=PhasingOut)
+def get_phasing(request: Request) -> dict:
+    return benefits_plans.phasing(request.principal, request.params["plan_id"])
+
+
+@router.route("POST", "/plans/{plan_id}/phasing", permission="plans:write",
+              summary="Apply the phasing proposal as a new plan version (deferred phases wait for the renewal)",
+              body=PhasingApply, audit="plan.update", response=PlanOut)
+def apply_phasing(request: Request) -> Reply:
+    plan = benefits_plans.apply_phasing(request.principal, request.params["plan_id"], request.body.version)
+    return Reply(plan, version=plan["version"])
