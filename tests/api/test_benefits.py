@@ -4,7 +4,7 @@ docstring; each of the six defects of issue 10 has its test here (they failed be
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -185,8 +185,9 @@ def test_accepting_some_steps_re_estimates_exactly_those(admin, patient):
                                        "patient_cents": 0}
     options = admin.get(f"/plans/{plan['id']}/payment-options").data
     assert (options["patient_portion_cents"], options["insurance_estimate_cents"]) == (0, 10000)
+    soon = (datetime.now(UTC) + timedelta(days=5)).isoformat()
     booked = admin.post("/appointments", {"patient_id": patient["id"], "plan_id": plan["id"], "step_ids": [cleaning],
-                                          "start": "2030-01-07T10:00:00-05:00", "duration_minutes": 30}).data
+                                          "start": soon, "duration_minutes": 30}).data
     assert admin.post(f"/appointments/{booked['id']}/complete", {}).status_code == 200
     charges = admin.get(f"/plans/{plan['id']}/ledger").data["entries"]
     assert sorted((e["party"], e["amount_cents"]) for e in charges) == [("insurance", 10000)]
