@@ -15,7 +15,7 @@ from functions.schemas.out.benefits import (
     PhasingOut,
 )
 from functions.schemas.out.plans import PlanOut
-from shared.services import benefits, benefits_plans
+from shared.services import benefits_plans, coverages
 
 router = Router("benefits")
 
@@ -28,7 +28,7 @@ def _optional_if_match(request: Request) -> int | None:
               summary="A patient's coverages: rank 1 (primary) and 2 (secondary)", audit="coverage.read",
               response=CoverageList)
 def list_ranked_coverages(request: Request) -> dict:
-    return benefits.list_coverages(request.principal, request.params["patient_id"])
+    return coverages.list_coverages(request.principal, request.params["patient_id"])
 
 
 @router.route("PUT", "/patients/{patient_id}/coverages/{rank}", permission="patients:write",
@@ -36,7 +36,7 @@ def list_ranked_coverages(request: Request) -> dict:
               audit="coverage.write", response=CoverageOut, if_match="optional")
 def put_ranked_coverage(request: Request) -> Reply:
     params = request.params
-    coverage = benefits.put_coverage(request.principal, params["patient_id"], params["rank"], request.body.root,
+    coverage = coverages.put_coverage(request.principal, params["patient_id"], params["rank"], request.body.root,
                                      _optional_if_match(request))
     return Reply(coverage, version=coverage["version"])
 
@@ -46,7 +46,7 @@ def put_ranked_coverage(request: Request) -> Reply:
               audit="coverage.delete", response=CoverageDeleted, if_match="optional")
 def delete_ranked_coverage(request: Request) -> dict:
     params = request.params
-    benefits.delete_coverage(request.principal, params["patient_id"], params["rank"], _optional_if_match(request))
+    coverages.delete_coverage(request.principal, params["patient_id"], params["rank"], _optional_if_match(request))
     return {"patient_id": params["patient_id"], "rank": int(params["rank"]), "deleted": True}
 
 
@@ -55,7 +55,7 @@ def delete_ranked_coverage(request: Request) -> dict:
               audit="history.write", response=HistoryCreated)
 def add_history(request: Request) -> Reply:
     items = [item.model_dump(mode="json") for item in request.body.items]
-    created = benefits.add_history(request.principal, request.params["patient_id"], items)
+    created = coverages.add_history(request.principal, request.params["patient_id"], items)
     request.audit(*(item["id"] for item in created["items"]))
     return Reply(created, 201)
 
@@ -66,7 +66,7 @@ def add_history(request: Request) -> Reply:
 def list_history(request: Request) -> dict:
     patient_id = request.params["patient_id"]
     return list_page(request, {"route": "history", "patient_id": patient_id},
-                     lambda start: benefits.history_page(request.principal, patient_id, request.query.limit, start))
+                     lambda start: coverages.history_page(request.principal, patient_id, request.query.limit, start))
 
 
 @router.route("GET", "/plans/{plan_id}/phasing", permission="plans:read",

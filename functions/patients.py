@@ -8,7 +8,7 @@ from functions.schemas.out import page_of
 from functions.schemas.out.benefits import CoverageOut
 from functions.schemas.out.people import PatientOut
 from functions.schemas.patients import PatientCreate, PatientList, PatientPatch
-from shared.services import benefits, patients
+from shared.services import coverages, patients
 
 router = Router("patients")
 
@@ -51,12 +51,12 @@ def patch_patient(request: Request) -> Reply:
               response=CoverageOut, if_match="optional")
 def put_coverage(request: Request) -> Reply:
     expected = request.if_match() if "if-match" in request.headers else None
-    coverage = benefits.put_coverage(request.principal, request.params["patient_id"], 1, request.body.root, expected)
+    coverage = coverages.put_coverage(request.principal, request.params["patient_id"], 1, request.body.root, expected)
     return Reply(coverage, version=coverage["version"])
 
 
 @router.route("GET", "/patients/{patient_id}/coverage", permission="patients:read",
               summary="Get a patient's primary coverage (rank 1)", audit="coverage.read", response=CoverageOut)
 def get_coverage(request: Request) -> Reply:
-    coverage = benefits.get_coverage(request.principal, request.params["patient_id"], 1)
+    coverage = coverages.get_coverage(request.principal, request.params["patient_id"], 1)
     return Reply(coverage, version=coverage["version"])

@@ -9,7 +9,7 @@ from functions.schemas.locations import LocationCreate
 from functions.schemas.patients import PatientCreate
 from shared import clock
 from shared.auth import Principal
-from shared.services import appointments, benefits, locations, patients
+from shared.services import appointments, coverages, locations, patients
 from shared.store import records
 
 DEMO_ORG = "org_demo"
@@ -52,7 +52,7 @@ def seed_demo() -> dict[str, list[str]]:
                             "sms": {"appointment": True, "billing": False, "treatment": False}},
             }).model_dump(mode="json", exclude_none=True))
             made["patients"].append(patient["id"])
-            benefits.put_coverage(DEMO_ADMIN, patient["id"], 1, dict(_COVERAGE), None)
+            coverages.put_coverage(DEMO_ADMIN, patient["id"], 1, dict(_COVERAGE), None)
         _missed_visit(location, made["patients"][-len(_PATIENTS) + 1])
     return made
 

@@ -17,7 +17,6 @@ from typing import Any
 from shared import clock
 from shared.auth import Principal
 from shared.clock import iso
-from shared.domain.benefits.usage import remaining_benefits_cents
 from shared.domain.followup_rules import (
     FollowUpKind,
     MissedAppointmentCode,
@@ -287,7 +286,7 @@ def _unused_benefits(org: str, location: Mapping[str, Any], patient_id: str, now
     patient = _profile(org, patient_id, profiles)
     if not insured.coverages or patient is None:
         return
-    unused = remaining_benefits_cents(insured.coverages, insured.patient.claims, insured.today)
+    unused = insured.remaining_benefits_cents()
     ctx, stored = outbox.patient_context(org, location, patient, now, now, now + timedelta(days=1))
     rules = plan_unused_benefits(ctx, has_pending_treatment=True, unused_max_cents=unused,
                                  renewal_month=insured.coverages[0].renewal_month)

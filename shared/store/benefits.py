@@ -16,8 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pynamodb.exceptions import DeleteError
-
 from shared.store import records
 from shared.store.table import Record
 from shared.store.unit_of_work import Failure, UnitOfWork
@@ -81,35 +79,6 @@ def _file(found: PatientFile, record: Record) -> None:
 def coverages(org: str, patient_id: str, consistent: bool = False) -> dict[int, Record]:
     page = records.query(pk(org, patient_id), sk_prefix=COVERAGE, limit=10, consistent=consistent)
     return {rank_of(record.sk): record for record in page.records}
-
-
-def coverage_record(org: str, patient_id: str, rank: int, doc: dict[str, Any]) -> Record:
-    return Record(pk=pk(org, patient_id), sk=coverage_sk(rank), kind="coverage", doc=doc)
-
-
-def put_coverage(uow: UnitOfWork, org: str, patient_id: str, rank: int, doc: dict[str, Any],
-                 read_version: int | None, on_fail: Failure | None = None) -> Record:
-    """The coverage of `rank`, new or replacing the one read at `read_version`."""
-    return uow.put_at(coverage_record(org, patient_id, rank, doc), read_version, on_fail)
-
-
-def check_coverage(uow: UnitOfWork, record: Record, on_fail: Failure) -> None:
-    """Commit only if the coverage is still the version read (another rank's write depends on it)."""
-    uow.check(record, Record.version == int(record.version), on_fail)
-
-
-def check_no_coverage(uow: UnitOfWork, org: str, patient_id: str, rank: int, on_fail: Failure) -> None:
-    uow.check(coverage_record(org, patient_id, rank, {}), Record.pk.does_not_exist(), on_fail)
-
-
-def delete_coverage(record: Record, on_fail: Failure) -> None:
-    """Delete the coverage read, only if nobody changed it since (one conditional DeleteItem)."""
-    try:
-        record.delete(condition=Record.version == int(record.version))
-    except DeleteError as exc:
-        if records.is_conditional_failure(exc):
-            raise on_fail() from exc
-        raise
 
 
 def history_record(org: str, patient_id: str, doc: dict[str, Any]) -> Record:
