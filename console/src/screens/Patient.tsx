@@ -62,9 +62,11 @@ function Coverages({ patientId }: { patientId: string }) {
                       <td>{(c.rank ?? 1) === 1 ? "Primary" : "Secondary"}</td>
                       <td>{c.carrier}</td><td>{c.member_id}</td>
                       <td class="num">{money(c.annual_max_cents)}</td>
-                      <td class="num">{money(c.used_cents + c.pending_cents)}</td>
-                      <td class="num">{money(Math.max(0, c.annual_max_cents - c.used_cents - c.pending_cents))}</td>
-                      <td class="num">{money(Math.max(0, c.deductible_cents - c.deductible_met_cents))}</td>
+                      <td class="num">{c.usage ? money(c.usage.used_cents + c.usage.pending_cents) : "—"}</td>
+                      <td class="num">{c.usage ? money(c.usage.remaining_annual_max_cents) : "—"}</td>
+                      <td class="num">
+                        {c.usage ? money(Math.max(0, (c.deductible_cents ?? 0) - c.usage.deductible_met_cents)) : "—"}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
