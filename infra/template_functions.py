@@ -131,8 +131,7 @@ def _topic(stack: Stack, topic: str) -> str:
     stack.add(f"{logical}Policy", {"Type": "AWS::SNS::TopicPolicy", "Properties": {
         "Topics": [Ref(logical)], "PolicyDocument": {"Version": "2012-10-17", "Statement": [publish]},
     }})
-    stack.environment[env_name(topic, "TOPIC_ARN")] = Ref(logical)
-    return logical
+    return logical  # no function publishes to it: its ARN is in no function's environment
 
 
 def _async_config(stack: Stack, max_age: int, retries: int) -> dict[str, Any]:

@@ -94,15 +94,12 @@ def parameters() -> dict[str, Any]:
 
 
 def environment() -> dict[str, Any]:
-    """What shared/config.py reads, the same for every function."""
+    """What shared/config.py reads in AWS, the same for every function. No token settings: API Gateway's
+    Cognito authorizer verifies tokens there (the JWKS, issuer and audience are the local gateway's)."""
     from infra import template_console as console  # (it builds on this module's intrinsics)
 
-    issuer = "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"
     return {
         "CHAIRSIDE_TABLE": Ref("Table"),
-        "CHAIRSIDE_JWKS_URL": Sub(issuer + "/.well-known/jwks.json"),
-        "CHAIRSIDE_ISSUER": Sub(issuer),
-        "CHAIRSIDE_AUDIENCE": Ref("UserPoolClient"),
         "CHAIRSIDE_SENDER_EMAIL": Ref("SenderEmail"),
         "CHAIRSIDE_ALLOWED_ORIGIN": console.allowed_origin(),
         "CHAIRSIDE_CONSOLE_URL": console.console_url(),
