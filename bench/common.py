@@ -253,11 +253,46 @@ class Phase:
                 f"max {latency.max:6.1f} ms  in ddb {share:3.0f}%  ddb/call {per_call(self.ddb_calls, n)}")
 
 
-class Api:
-    """Timed JSON calls through the Chalice test client, with one bearer token."""
+class _LambdaContext:
+    """What the Lambda runtime passes the handler, as far as the app reads it."""
 
-    def __init__(self, client: Any, token: str, counter: DynamoDBCounter) -> None:
+    aws_request_id = "bench-invocation"
+    function_name = "chairside-bench-ApiFunction"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:chairside-bench-ApiFunction"
+
+
+class Api:
+    """Timed JSON calls through the Chalice test client, with one bearer token; or straight into the Lambda
+    handler with the event API Gateway delivers after its Cognito authorizer verified that token."""
+
+    def __init__(self, client: Any, token: str, counter: DynamoDBCounter, claims: dict[str, Any] | None = None,
+                 handler: Any = None) -> None:
         self.client, self.token, self.counter = client, token, counter
+        self.claims, self.handler = claims, handler
+
+    def invoke(self, phase: Phase, resource: str, params: dict[str, str], expect: int = 200) -> Any:
+        """GET `resource` (a route template such as /patients/{patient_id}) as Lambda runs it in AWS: the
+        handler gets API Gateway's proxy event with the authorizer's claims; no local token check."""
+        path = resource.format(**params)
+        event = {"resource": resource, "path": path, "httpMethod": "GET",
+                 "headers": {"Authorization": f"Bearer {self.token}", "Accept": "application/json"},
+                 "multiValueHeaders": {}, "queryStringParameters": None, "multiValueQueryStringParameters": None,
+                 "pathParameters": params, "stageVariables": None, "body": None, "isBase64Encoded": False,
+                 "requestContext": {"resourcePath": resource, "httpMethod": "GET", "path": path,
+                                    "requestId": "bench-request", "authorizer": {"claims": self.claims},
+                                    "identity": {"sourceIp": "127.0.0.1"}}}
+        self.counter.take()
+        started = time.perf_counter()
+        response = self.handler(event, _LambdaContext())
+        phase.seconds.append(time.perf_counter() - started)
+        calls, ddb_seconds = self.counter.take()
+        phase.ddb_calls.update(calls)
+        phase.ddb_seconds += ddb_seconds
+        if response["statusCode"] != expect:
+            raise RuntimeError(f"GET {path} answered {response['statusCode']}, not {expect}: "
+                               f"{response['body'][:500]!r}")
+        return json.loads(response["body"])
 
     def call(self, phase: Phase, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
         headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
@@ -302,7 +337,7 @@ def api_session(endpoint: str | None, role: str = "admin") -> Iterator[tuple[Api
         from chalice.test import Client
 
         from app import app
-        from infra.local_gateway import with_gateway
+        from infra.local_gateway import verifier, with_gateway
         from infra.local_keys import mint_token
         from shared.store import table
 
@@ -313,8 +348,9 @@ def api_session(endpoint: str | None, role: str = "admin") -> Iterator[tuple[Api
             table.bind(table_name=f"chairside-bench-{uuid.uuid4().hex[:8]}", host=url)
             table.ensure_table()
             try:
+                claims = verifier().verified_claims(token)  # what the authorizer hands the function in AWS
                 with Client(with_gateway(app)) as client, DynamoDBCounter() as counter:
-                    yield Api(client, token, counter), where
+                    yield Api(client, token, counter, claims, app), where
             finally:
                 table.Record.delete_table()
                 table.bind()
