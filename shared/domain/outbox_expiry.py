@@ -27,6 +27,8 @@ class ExpiryReason(StrEnum):
     APPOINTMENT_PASSED = "appointment_passed"
     SUPERSEDED = "superseded"
     LATE = "late"
+    PASSED_BEFORE_PLANNED = "passed_before_planned"  # booked after its moment (a 7-day reminder 5 days ahead)
+    QUIET_UNTIL_APPOINTMENT = "quiet_until_appointment"  # a late run in quiet hours that last until the visit
 
 
 GRACE_BY_KIND: dict[str, timedelta] = {

@@ -1,7 +1,8 @@
 """How an outbox row moves, from the planner's decision to the sender's result.
 
 planned | suppressed are written by planning (and re-planning, which may overwrite them and cancelled
-rows, never a row a sender has taken). A sender claims a planned row (planned -> sending, under a lease; a
+rows, never a row a sender has taken); a message whose moment had passed when it was planned is written
+expired. A sender claims a planned row (planned -> sending, under a lease; a
 row whose lease ran out may be claimed again), then records sent or failed, or gives it back (planned,
 due again later: a retry after a transient error, or quiet hours because the run is late). At send time
 the sender may still drop it (suppressed or cancelled). Cancelling (the appointment moved, was cancelled
@@ -39,6 +40,7 @@ class MessageOperation(StrEnum):
     SUPPRESS = "suppress"  # the patient opted out, bounced or complained
     CANCEL = "cancel"
     EXPIRE = "expire"  # superseded by a later reminder, past its kind's grace, or its visit began
+    EXPIRE_PLANNED = "expire-planned"  # planned after its moment had passed (a booking made after it)
 
 
 M = MessageStatus
@@ -52,6 +54,8 @@ OUTBOX = Lifecycle[MessageStatus, MessageOperation](
     subject="a message",
     table={
         MessageOperation.PLAN: {status: frozenset({M.PLANNED, M.SUPPRESSED}) for status in REPLANNABLE},
+        # a row an older planner left suppressed as `past` is re-planned as what it is: expired
+        MessageOperation.EXPIRE_PLANNED: {M.SUPPRESSED: frozenset({M.EXPIRED})},
         MessageOperation.CLAIM: {status: frozenset({M.SENDING}) for status in WAITING},
         MessageOperation.REQUEUE: {status: frozenset({M.PLANNED}) for status in WAITING},
         MessageOperation.RECORD_SENT: {M.SENDING: frozenset({M.SENT})},

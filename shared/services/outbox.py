@@ -24,6 +24,7 @@ from shared.domain import outbox_lifecycle
 from shared.domain.contact import PURPOSES
 from shared.domain.messaging_settings import DEFAULT_REMINDERS, MessagingSettings, ReminderStep
 from shared.domain.outbox_expiry import MAX_GRACE, ExpiryReason, expiry_reason
+from shared.domain.outbox_lifecycle import MessageStatus
 from shared.domain.quiet_hours import allowed_send_time
 from shared.domain.reminders import (
     Channel,
@@ -162,12 +163,14 @@ def reminder_ids(location_id: str, appointment_id: str, start: datetime) -> list
 class PlanOutcome:
     planned: int = 0  # rows planned to go out
     suppressed: int = 0  # rows recorded as suppressed, with their reason
+    expired: int = 0  # rows whose moment had passed when they were planned: expired at once, never sent
     written: int = 0  # rows actually written (new or changed)
     pending: list[Record] = dataclasses.field(default_factory=list)  # rows to write (`defer`red)
 
     def add(self, other: PlanOutcome) -> None:
         self.planned += other.planned
         self.suppressed += other.suppressed
+        self.expired += other.expired
         self.written += other.written
         self.pending += other.pending
 
@@ -262,11 +265,16 @@ def row_doc(message: PlannedMessage, now: datetime, extras: Mapping[str, Any],
 def store_planned(org: str, tz_name: str, messages: Sequence[tuple[PlannedMessage, Mapping[str, Any]]],
                   stored: Mapping[str, Record], now: datetime, defer: bool = False) -> PlanOutcome:
     """Write each planned or suppressed message unless the stored row already says the same, or a
-    sender has it. A row already planned is never turned into a `past` suppression: the send time
-    passed while it waited, and the sender, not the planner, decides what happens to it now."""
+    sender has it. A message whose moment had already passed when it was planned (booked after it) is
+    written `expired` (never sent late, never left waiting). A row already stored is not expired by a
+    re-plan: the send time passed while it waited, and the sender (or the location job's sweep of rows it
+    missed) decides what happens to it now; only a row an older planner left suppressed as `past` is."""
     outcome = PlanOutcome()
     for message, extras in messages:
-        if message.reason is None:
+        passed = message.reason == SuppressionReason.PAST
+        if passed:
+            outcome.expired += 1
+        elif message.reason is None:
             outcome.planned += 1
         else:
             outcome.suppressed += 1
@@ -275,9 +283,11 @@ def store_planned(org: str, tz_name: str, messages: Sequence[tuple[PlannedMessag
         if old is not None:
             if not outbox_lifecycle.is_replannable(old["status"]):
                 continue
-            if message.reason == SuppressionReason.PAST:
+            if passed and (old["status"], old.get("reason")) != ("suppressed", str(SuppressionReason.PAST)):
                 continue
         doc = row_doc(message, now, extras, old)
+        if passed:
+            doc.update(status=str(MessageStatus.EXPIRED), reason=str(ExpiryReason.PASSED_BEFORE_PLANNED))
         if old is not None and all(old.get(name) == doc.get(name) for name in PLAN_FIELDS):
             continue
         version = int(record.version) + 1 if record is not None else 1
@@ -288,10 +298,10 @@ def store_planned(org: str, tz_name: str, messages: Sequence[tuple[PlannedMessag
     return outcome
 
 
-def set_status(record: Record, status: str, reason: str | None, now: datetime, also: Record | None = None,
+def set_status(record: Record, status: str, reason: str | None, now: datetime, also: Sequence[Record] = (),
                **fields: Any) -> bool:
     """Move a row to `status` (with `reason`), conditional on the version read; False if it changed.
-    `also` is an item written in the same request (a transaction), whatever it held before."""
+    `also` are items written in the same request (a transaction), whatever they held before."""
     outbox_lifecycle.require_move(record.data()["status"], status)
     doc = {**record.data(), "status": status, "updated_at": iso(now), **fields}
     if reason is None:

@@ -87,5 +87,6 @@ def run_location_job(org: str, location_id: str, now: datetime) -> dict[str, int
     missed = outbox.requeue_missed(org, location, now, sender.LOOKBACK)
     kpis.close_day(org, location_id, kpis.day_to_close(location["timezone"], now), timezone=location["timezone"])
     return {"appointments": appointments, "planned": totals.planned,
-            "suppressed": totals.suppressed, "written": totals.written, **missed, **tasks,
+            "suppressed": totals.suppressed, "expired_when_planned": totals.expired, "written": totals.written,
+            **missed, **tasks,
             "installment_followups": installment_tasks}

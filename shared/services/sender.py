@@ -39,6 +39,7 @@ from shared.adapters.notifier import Notifier, SendError
 from shared.clock import iso
 from shared.domain import appointment_lifecycle, signing_message
 from shared.domain.messaging_settings import MessagingSettings
+from shared.domain.outbox_expiry import ExpiryReason
 from shared.domain.quiet_hours import utc_at_local
 from shared.domain.reminders import Channel, SuppressionReason, sms_cap_reason, suppression_reason
 from shared.domain.templates import RenderContext, render
@@ -50,6 +51,7 @@ from shared.store import locations as location_store
 from shared.store import outbox as outbox_store
 from shared.store import patients as patient_store
 from shared.store import records
+from shared.store import settings as settings_store
 from shared.store.table import Record
 
 LOOKBACK = outbox_store.BUCKET  # 3 hours: rows missed for longer are put back by the nightly job
@@ -85,56 +87,73 @@ class SendSummary:
         return asdict(self)
 
 
-class _Loaded:
-    """A value computed once, shaped like a record for the lookups' cache."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def data(self) -> Any:
-        return self.value
-
-
 class Lookups:
-    """What one run reads more than once: locations, patients and appointments, by group and id, fetched
-    a page of rows at a time with BatchGetItem."""
+    """What one run reads more than once, by item key: locations and their two settings items, patients,
+    appointments, and the group's SMS log of each phone number. Fetched a page of rows at a time: one
+    BatchGetItem for the rows' records, one more for the SMS logs of the page's phone numbers."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, str, str], Any] = {}
+        self._items: dict[tuple[str, str], dict[str, Any] | None] = {}  # None: no such item
+        self._settings: dict[tuple[str, str], MessagingSettings] = {}
 
     @staticmethod
-    def _keys(org: str, doc: dict[str, Any]) -> Iterator[tuple[tuple[str, str, str], tuple[str, str]]]:
-        yield ("loc", org, doc["location_id"]), (location_store.pk(org), doc["location_id"])
-        yield ("pat", org, doc["patient_id"]), (patient_store.pk(org, doc["patient_id"]), patient_store.PROFILE)
+    def _keys(org: str, doc: dict[str, Any]) -> Iterator[tuple[str, str]]:
+        yield location_store.pk(org), doc["location_id"]
+        yield from settings_store.layer_keys(org, doc["location_id"])
+        yield patient_store.pk(org, doc["patient_id"]), patient_store.PROFILE
         if doc.get("appointment_id"):
-            appointment = doc["appointment_id"]
-            yield ("apt", org, appointment), (appointment_store.pk(org, appointment), appointment_store.APPOINTMENT)
+            yield appointment_store.pk(org, doc["appointment_id"]), appointment_store.APPOINTMENT
+
+    def _fetch(self, keys: Iterable[tuple[str, str]]) -> None:
+        missing = [key for key in dict.fromkeys(keys) if key not in self._items]
+        found = records.get_many(missing)
+        for key in missing:
+            self._items[key] = found[key].data() if key in found else None
 
     def prefetch(self, rows: Iterable[Record]) -> None:
-        missing = {name: key for record in rows for name, key in self._keys(outbox.org_of(record), record.data())
-                   if name not in self._cache}
-        found = records.get_many(missing.values())
-        for name, key in missing.items():
-            self._cache[name] = found[key].data() if key in found else None
+        rows = list(rows)
+        self._fetch(key for record in rows for key in self._keys(outbox.org_of(record), record.data()))
+        phones = {(org, patient["phone"]) for org, doc in ((outbox.org_of(r), r.data()) for r in rows)
+                  if doc["channel"] == Channel.SMS
+                  and (patient := self._items.get((patient_store.pk(org, doc["patient_id"]), patient_store.PROFILE)))
+                  and patient.get("phone")}
+        self._fetch(outbox_store.sms_log_key(org, phone) for org, phone in sorted(phones))
 
-    def _get(self, kind: str, org: str, key: str, load: Any) -> Any:
-        if (kind, org, key) not in self._cache:
+    def _get(self, key: tuple[str, str], load: Callable[[], Record | None]) -> dict[str, Any] | None:
+        if key not in self._items:
             record = load()
-            self._cache[(kind, org, key)] = record.data() if record is not None else None
-        return self._cache[(kind, org, key)]
+            self._items[key] = record.data() if record is not None else None
+        return self._items[key]
 
     def location(self, org: str, location_id: str) -> dict[str, Any] | None:
-        return self._get("loc", org, location_id, lambda: location_store.get(org, location_id))
+        return self._get((location_store.pk(org), location_id), lambda: location_store.get(org, location_id))
 
     def patient(self, org: str, patient_id: str) -> dict[str, Any] | None:
-        return self._get("pat", org, patient_id, lambda: patient_store.get(org, patient_id))
-
-    def settings(self, org: str, location: dict[str, Any]) -> MessagingSettings:
-        """The location's effective settings, read once a run."""
-        return self._get("set", org, location["id"], lambda: _Loaded(settings.effective_for(org, location)))
+        return self._get((patient_store.pk(org, patient_id), patient_store.PROFILE),
+                         lambda: patient_store.get(org, patient_id))
 
     def appointment(self, org: str, appointment_id: str) -> dict[str, Any] | None:
-        return self._get("apt", org, appointment_id, lambda: appointment_store.load(org, appointment_id))
+        return self._get((appointment_store.pk(org, appointment_id), appointment_store.APPOINTMENT),
+                         lambda: appointment_store.load(org, appointment_id))
+
+    def settings(self, org: str, location: dict[str, Any]) -> MessagingSettings:
+        """The location's effective settings, from its settings items as prefetched (read once a run)."""
+        if (org, location["id"]) not in self._settings:
+            group_key, own_key = settings_store.layer_keys(org, location["id"])
+            self._fetch((group_key, own_key))
+            self._settings[(org, location["id"])] = settings.of_layers(location, self._items[group_key],
+                                                                       self._items[own_key])
+        return self._settings[(org, location["id"])]
+
+    def sms_log(self, org: str, phone: str) -> list[dict[str, str]]:
+        """The group's SMS sent to `phone` lately ({at, patient_id, message_id}), as this run knows them."""
+        key = outbox_store.sms_log_key(org, phone)
+        self._fetch((key,))
+        return list((self._items[key] or {}).get("sent", []))
+
+    def logged(self, log: Record) -> None:
+        """The run wrote `log`: later rows of this run count the SMS it added."""
+        self._items[(log.pk, log.sk)] = log.data()
 
 
 def _pages(rows: Iterator[Record], size: int) -> Iterator[list[Record]]:
@@ -245,19 +264,34 @@ def send_row(org: str, record: Record, now: datetime, notifier: Notifier, lookup
     except SendError as exc:
         _after_send_error(org, record, exc, now, summary)
         return
-    address = patient["email"] if doc["channel"] == Channel.EMAIL else patient["phone"]
-    identity = getattr(notifier, "sms_sender", None) or outbox_store.SHARED_SENDER
-    contact = outbox_store.contact_record(doc["channel"], address, org, doc["patient_id"], doc["location_id"],
-                                          iso(now), identity)
-    # One request: the row's status and the contact directory (who last got a message at this address).
-    if not _record(lambda: outbox.set_status(record, "sent", None, now, also=contact,
+    directory = _directory_items(org, doc, patient, now, notifier, lookups)
+    # One request: the row's status and the contact directory (who last got a message at this address; for
+    # an SMS the number's log for the caps, and which appointment a reminder was about).
+    if not _record(lambda: outbox.set_status(record, "sent", None, now, also=directory,
                                              provider_message_id=provider_id, sent_at=iso(now))):
         logger.error("sent, but the row changed meanwhile", extra={"message_id": doc["id"]})
-        outbox_store.remember(contact)
+        outbox_store.remember(*directory)
+    for item in directory:
+        if item.kind == "sms_log":
+            lookups.logged(item)
     summary.sent += 1
-    if doc["channel"] == Channel.SMS and doc["kind"].startswith("reminder_") and doc.get("appointment_id"):
-        outbox_store.remember_reminder(address, org, doc["patient_id"], doc["location_id"], doc["appointment_id"],
-                                       iso(now), identity)
+
+
+def _directory_items(org: str, doc: dict[str, Any], patient: dict[str, Any], now: datetime, notifier: Notifier,
+                     lookups: Lookups) -> list[Record]:
+    """The directory items a sent message updates: who got it at that address, and for an SMS the group's
+    log of that number (the caps per phone number) and, for a reminder, the appointment it was about."""
+    address = patient["email"] if doc["channel"] == Channel.EMAIL else patient["phone"]
+    identity = getattr(notifier, "sms_sender", None) or outbox_store.SHARED_SENDER
+    items = [outbox_store.contact_record(doc["channel"], address, org, doc["patient_id"], doc["location_id"],
+                                         iso(now), identity)]
+    if doc["channel"] == Channel.SMS:
+        entry = {"at": iso(now), "patient_id": doc["patient_id"], "message_id": doc["id"]}
+        items.append(outbox_store.sms_log_record(org, address, [*lookups.sms_log(org, address), entry], now))
+        if doc["kind"].startswith("reminder_") and doc.get("appointment_id"):
+            items.append(outbox_store.last_reminder_record(address, org, doc["patient_id"], doc["location_id"],
+                                                           doc["appointment_id"], iso(now), identity))
+    return items
 
 
 def _render_context(doc: dict[str, Any], location: dict[str, Any]) -> RenderContext:
@@ -280,7 +314,7 @@ def _deferred(record: Record, location: dict[str, Any], messaging: MessagingSett
     doc = record.data()
     start = doc.get("appointment_start")
     if doc["kind"].startswith("reminder_") and start and clock.parse_instant(start) <= resume:
-        _finish(record, "suppressed", str(SuppressionReason.PAST), now, summary)
+        _finish(record, "expired", str(ExpiryReason.QUIET_UNTIL_APPOINTMENT), now, summary)
         return True
     if outbox.set_status(record, "planned", doc.get("reason"), now, due_at=iso(resume)):
         summary.deferred += 1
@@ -308,23 +342,28 @@ def _still_wanted(org: str, doc: dict[str, Any], patient: dict[str, Any] | None,
         if appointment["start"] != doc.get("appointment_start"):
             return "cancelled", "rescheduled"
         if clock.parse_instant(appointment["start"]) <= now:
-            return "suppressed", str(SuppressionReason.PAST)  # a reminder after the visit began helps nobody
+            return "expired", str(ExpiryReason.APPOINTMENT_PASSED)  # a reminder after the visit began helps nobody
     if channel == Channel.SMS:
-        reason = _sms_cap_now(org, doc, location, now, messaging)
+        reason = _sms_cap_now(org, doc, patient, location, now, messaging, lookups)
         if reason is not None:
             return "suppressed", str(reason)
     return None
 
 
-def _sms_cap_now(org: str, doc: dict[str, Any], location: dict[str, Any], now: datetime,
-                 messaging: MessagingSettings) -> SuppressionReason | None:
-    """The caps against the SMS actually sent around now (a last check: planning already counted them)."""
+def _sms_cap_now(org: str, doc: dict[str, Any], patient: dict[str, Any], location: dict[str, Any], now: datetime,
+                 messaging: MessagingSettings, lookups: Lookups) -> SuppressionReason | None:
+    """The caps against the SMS actually sent around now, per patient (the patient's rows) and per phone
+    number (the group's log of the number: a family on one phone, whose rows were planned apart, at booking
+    time, may not get several texts a day). A last check: planning already counted what it could see."""
     settings = outbox.location_settings(location, messaging)
+    today = clock.local_date(now, settings.tz_name)
     rows = outbox_store.for_patient_between(org, doc["patient_id"], now - outbox.CAP_WINDOW, now + outbox.CAP_WINDOW)
-    sent_days = [clock.local_date(clock.parse_instant(r.data()["sent_at"]), settings.tz_name) for r in rows
-                 if r.data()["status"] == "sent" and r.data()["channel"] == Channel.SMS and not r.data().get("reply")
-                 and r.data()["id"] != doc["id"] and r.data().get("sent_at")]
-    return sms_cap_reason(clock.local_date(now, settings.tz_name), sent_days, settings)
+    patient_days = [clock.local_date(clock.parse_instant(r.data()["sent_at"]), settings.tz_name) for r in rows
+                    if r.data()["status"] == "sent" and r.data()["channel"] == Channel.SMS
+                    and not r.data().get("reply") and r.data()["id"] != doc["id"] and r.data().get("sent_at")]
+    phone_days = [clock.local_date(clock.parse_instant(entry["at"]), settings.tz_name)
+                  for entry in lookups.sms_log(org, patient["phone"]) if entry["message_id"] != doc["id"]]
+    return sms_cap_reason(today, patient_days, settings) or sms_cap_reason(today, phone_days, settings)
 
 
 def _after_send_error(org: str, record: Record, error: SendError, now: datetime, summary: SendSummary) -> None:

@@ -41,13 +41,20 @@ def legacy_layer(location: Mapping[str, Any]) -> dict[str, Any]:
 def effective_for(org: str, location: Mapping[str, Any]) -> MessagingSettings:
     """The settings the location runs on (one BatchGetItem for the two settings items)."""
     group, own = store.layers(org, location["id"])
-    return effective(_doc(group), legacy_layer(location), _doc(own))
+    return of_layers(location, _doc(group), _doc(own))
+
+
+def of_layers(location: Mapping[str, Any], group: Mapping[str, Any] | None,
+              own: Mapping[str, Any] | None) -> MessagingSettings:
+    """The location's effective settings from the documents of its two settings items (None: never
+    written); for callers that fetch them with other items (`store.layer_keys`)."""
+    return effective(group or {}, legacy_layer(location), own or {})
 
 
 def effective_for_many(org: str, locations_: list[Mapping[str, Any]]) -> dict[str, MessagingSettings]:
     """Each location's effective settings, by location id (one BatchGetItem per 99 locations)."""
     group, own = store.layers_of_locations(org, [location["id"] for location in locations_])
-    return {location["id"]: effective(_doc(group), legacy_layer(location), _doc(own.get(location["id"])))
+    return {location["id"]: of_layers(location, _doc(group), _doc(own.get(location["id"])))
             for location in locations_}
 
 

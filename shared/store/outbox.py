@@ -16,8 +16,10 @@ Message rows (`kind` "message"): pk `{org}#MSG#{message_id}`, sk `MESSAGE`, and 
 Directory items map an address we sent to back to the patients who have it, for inbound SMS and SES
 feedback, which name an address but no group: pk `SYSTEM#CONTACT#{sha256 of channel and address}`,
 sk `{org}#{patient_id}` (with the sending identity used), and per group sk `{org}#LAST_REMINDER`: the
-appointment of the group's latest reminder SMS to that number. The address itself is hashed: no phone
-number or email sits in a key.
+appointment of the group's latest reminder SMS to that number, and sk `{org}#SMS_LOG`: the group's SMS
+sent to that number in the last `SMS_LOG_SPAN` (instants, patient and message ids), which the sender's
+last check counts against the caps per phone number (a family on one phone). The address itself is
+hashed: no phone number or email sits in a key.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ WAITING_STATUSES = tuple(map(str, outbox_lifecycle.WAITING))  # rows in the send
 REPLANNABLE_STATUSES = tuple(map(str, outbox_lifecycle.REPLANNABLE))  # rows a re-plan may overwrite
 BATCH_GET_LIMIT = 100
 LAST_REMINDER = "LAST_REMINDER"
+SMS_LOG = "SMS_LOG"
+SMS_LOG_SPAN = timedelta(days=8)  # the caps look back a week of local days: a day more covers every zone
 SHARED_SENDER = "shared"  # every group sends from the same number (or pool): the deployment's default
 
 
@@ -151,14 +155,14 @@ def put_all_if_replannable(rows: Sequence[Record]) -> int:
     return written
 
 
-def replace_if_unchanged(record: Record, expected_version: int, also: Record | None = None) -> bool:
-    """Write a new state of a row read at `expected_version`, and `also` (any other item, unconditionally)
+def replace_if_unchanged(record: Record, expected_version: int, also: Sequence[Record] = ()) -> bool:
+    """Write a new state of a row read at `expected_version`, and `also` (other items, unconditionally)
     in the same request; False when someone changed the row meanwhile (then nothing is written)."""
     uow = UnitOfWork()
     uow.put(record, Record.version == expected_version, _changed)
     record.version = expected_version + 1
-    if also is not None:
-        uow.put(also, None, _changed)
+    for item in also:
+        uow.put(item, None, _changed)
     try:
         uow.commit()
     except _Changed:
@@ -228,17 +232,31 @@ def contact_record(channel: str, address: str, org: str, patient_id: str, locati
                        "last_sent_at": at, "sender": sender})
 
 
-def remember(contact: Record) -> None:
-    contact.save()
+def remember(*items: Record) -> None:
+    """Write directory items on their own (when the row's status write could not carry them)."""
+    for item in items:
+        item.save()
 
 
-def remember_reminder(phone: str, org: str, patient_id: str, location_id: str, appointment_id: str, at: str,
-                      sender: str) -> None:
-    """Record which appointment the group's latest reminder SMS to `phone` was about (one item per number
-    and group, overwritten by each reminder): the appointment a "C" reply from that number confirms."""
-    Record(pk=directory_pk("sms", phone), sk=f"{org}#{LAST_REMINDER}", kind="last_reminder",
-           doc={"org": org, "patient_id": patient_id, "location_id": location_id, "appointment_id": appointment_id,
-                "sent_at": at, "sender": sender}).save()
+def last_reminder_record(phone: str, org: str, patient_id: str, location_id: str, appointment_id: str, at: str,
+                         sender: str) -> Record:
+    """The item saying which appointment the group's latest reminder SMS to `phone` was about (one item per
+    number and group, overwritten by each reminder): the appointment a "C" reply from that number confirms."""
+    return Record(pk=directory_pk("sms", phone), sk=f"{org}#{LAST_REMINDER}", kind="last_reminder",
+                  doc={"org": org, "patient_id": patient_id, "location_id": location_id,
+                       "appointment_id": appointment_id, "sent_at": at, "sender": sender})
+
+
+def sms_log_key(org: str, phone: str) -> tuple[str, str]:
+    return directory_pk("sms", phone), f"{org}#{SMS_LOG}"
+
+
+def sms_log_record(org: str, phone: str, sent: Sequence[dict[str, str]], now: datetime) -> Record:
+    """The group's SMS to `phone` (each {at, patient_id, message_id}), those of the last SMS_LOG_SPAN kept."""
+    since = iso(now - SMS_LOG_SPAN)
+    key_pk, key_sk = sms_log_key(org, phone)
+    return Record(pk=key_pk, sk=key_sk, kind="sms_log",
+                  doc={"org": org, "sent": [entry for entry in sent if entry["at"] >= since]})
 
 
 def directory(channel: str, address: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -246,7 +264,10 @@ def directory(channel: str, address: str) -> tuple[list[dict[str, Any]], list[di
     first), and each group's last reminder to it (newest first); one Query."""
     people, reminders = [], []
     for record in _query_all(Record, directory_pk(channel, address), None):
-        (reminders if record.kind == "last_reminder" else people).append(record.data())
+        if record.kind == "contact":
+            people.append(record.data())
+        elif record.kind == "last_reminder":
+            reminders.append(record.data())
     return (sorted(people, key=lambda doc: doc.get("last_sent_at", ""), reverse=True),
             sorted(reminders, key=lambda doc: doc.get("sent_at", ""), reverse=True))
 

@@ -24,6 +24,11 @@ def location_sk(location_id: str) -> str:
     return f"LOC#{location_id}"
 
 
+def layer_keys(org: str, location_id: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The keys of (the group's item, the location's item), to fetch with other items in one BatchGetItem."""
+    return (pk(org), GROUP), (pk(org), location_sk(location_id))
+
+
 def layers(org: str, location_id: str | None) -> tuple[Record | None, Record | None]:
     """(the group's item, the location's item), each None when never written; one BatchGetItem."""
     keys = [(pk(org), GROUP)] + ([(pk(org), location_sk(location_id))] if location_id else [])

@@ -35,7 +35,7 @@ def test_nightly_then_send_as_chairside_job_does(moto_store, make_clinic, monkey
             sent.append(invoke("send_due_messages", due)["sent"])
     assert sent == [2, 1]
     rows = {(r["kind"], r["channel"]): r["status"] for r in clinic.rows(appointment_id=appointment["id"])}
-    assert rows == {("reminder_7d", "email"): "suppressed", ("reminder_2d", "email"): "sent",
+    assert rows == {("reminder_7d", "email"): "expired", ("reminder_2d", "email"): "sent",
                     ("reminder_2d", "sms"): "sent", ("reminder_2h", "sms"): "sent"}
     assert len(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages) == 1
 

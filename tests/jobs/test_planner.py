@@ -106,8 +106,8 @@ def test_planner_run_twice_and_by_concurrent_workers_leaves_one_row_per_message(
     assert {result["appointments"] for result in results} == {8}
     rows = [row for appointment in booked for row in clinic.rows(appointment_id=appointment["id"])]
     assert len(rows) == len({row["id"] for row in rows}) == 8 * 4
-    # 7-day reminders of appointments 4 to 7 days after "now" were already past when planned: suppressed.
-    assert {row["status"] for row in rows} == {"planned", "suppressed"}
+    # 7-day reminders of appointments 4 to 7 days after "now" were already past when planned: expired.
+    assert {row["status"] for row in rows} == {"planned", "expired"}
     with frozen_at(NIGHT):
         again = planner.run_location_job(clinic.org, clinic.location["id"], NIGHT)
     assert again["written"] == 0

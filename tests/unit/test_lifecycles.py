@@ -138,7 +138,7 @@ def test_a_claim_appeal_and_a_predetermination_that_pays_nothing():
 M = MessageStatus
 OUTBOX_MOVES = {  # status -> statuses a row can be written with next
     M.PLANNED: {M.PLANNED, M.SUPPRESSED, M.CANCELLED, M.SENDING, M.FAILED, M.EXPIRED},
-    M.SUPPRESSED: {M.PLANNED, M.SUPPRESSED, M.CANCELLED},
+    M.SUPPRESSED: {M.PLANNED, M.SUPPRESSED, M.CANCELLED, M.EXPIRED},  # expired: a legacy `past` suppression
     M.CANCELLED: {M.PLANNED, M.SUPPRESSED},
     M.SENDING: {M.SENDING, M.SENT, M.FAILED, M.PLANNED, M.SUPPRESSED, M.CANCELLED, M.EXPIRED, M.UNCONFIRMED},
     M.SENT: set(),
