@@ -4,11 +4,13 @@ It reads the rows of every group due in the last `RECENT` minutes, or the last `
 quarter hour (one send queue across groups, sharded by 3-hour buckets: an idle run is at most 2 Queries
 whatever the number of groups, usually 1; rows the sender missed for longer are put back by the nightly
 job), a page at a time, fetching the page's locations, patients and appointments
-with BatchGetItem before sending any of them. Each row is claimed with a conditional write
-(planned -> sending, with a lease, conditional on the version read), so two overlapping senders never
-both send it. Then, at send time, the rules are checked again against what is true now: the patient
-may have replied STOP, bounced, withdrawn consent, the appointment may have moved, the SMS caps may
-have filled (counted on sent SMS), the location may be in its quiet hours because this run is late.
+with BatchGetItem before sending any of them. At send time the rules are checked again against what is
+true now: the patient may have replied STOP, bounced, withdrawn consent, the appointment may have moved,
+the SMS caps may have filled (counted on sent SMS, per patient and per phone number), the location may be
+in its quiet hours because this run is late. A row that must not go out is dropped with one write; one
+that goes is claimed with a conditional write (planned -> sending, with a lease, conditional on the
+version read), so two overlapping senders never both send it, and its status after the provider's
+answer is one more write (with the contact directory in the same transaction).
 
 What can fail:
 - the provider refuses for a reason that will not go away (bad address, rejected): failed at once;
@@ -231,6 +233,13 @@ def send_row(org: str, record: Record, now: datetime, notifier: Notifier, lookup
         return
     if not doc.get("reply") and _deferred(record, location, messaging, now, summary):
         return
+    patient = lookups.patient(org, doc["patient_id"])
+    verdict = _still_wanted(org, doc, patient, location, now, lookups, messaging)
+    if verdict is not None:  # dropped without a claim: one write, conditional on the version read, as a claim is
+        status, reason = verdict
+        _finish(record, status, reason, now, summary)
+        return
+    assert patient is not None
     marks = {"resent_after_unknown_outcome": True} if resend else {}
     claimed = outbox.set_status(record, "sending", None, now, lease_until=iso(now + LEASE),
                                 attempts=int(doc.get("attempts", 0)) + 1, **marks)
@@ -238,13 +247,6 @@ def send_row(org: str, record: Record, now: datetime, notifier: Notifier, lookup
         summary.skipped += 1
         return
     doc = record.data()
-    patient = lookups.patient(org, doc["patient_id"])
-    verdict = _still_wanted(org, doc, patient, location, now, lookups, messaging)
-    if verdict is not None:
-        status, reason = verdict
-        _finish(record, status, reason, now, summary)
-        return
-    assert patient is not None
     try:
         language = outbox.language_for(patient, location)
         if doc["kind"] == SIGNING_LINK:  # the link is in the row; see shared/domain/signing_message.py
@@ -394,3 +396,5 @@ def _finish(record: Record, status: str, reason: str, now: datetime, summary: Se
             summary.expired += 1
         else:
             summary.failed += 1
+    else:
+        summary.skipped += 1  # changed since the query read it (another sender took it)
