@@ -1,12 +1,16 @@
-"""GET /kpis over 30 days x 200 locations: latency, DynamoDB requests, items and read capacity per call.
+"""GET /kpis for a group of 200 locations: latency, DynamoDB requests, items and read capacity per call.
 
-The KPI aggregates are seeded directly (batch writes of the items the KPI write path makes: a day item
-per location and day, coordinators' day items, each location's running levels), since what is measured
-is the read: a KPI request reads O(days x locations) items whatever the number of plans behind them.
+The KPI items are seeded directly (batch writes of the day items the KPI write path makes: a day item
+per location and day, coordinators' day items, each location's running levels), then the month
+roll-ups are built from them by the backfill (infra/kpi_backfill.py, which tests show builds what the
+write path keeps). What is measured is the read: a report reads each location's month roll-ups and the
+days at the edges of its range, by key. Ranges: the 30 days to today (the issue's figure; how many
+edge days it needs depends on today's date), 30 days at the worst alignment (half in each of two
+months), a calendar month, and a calendar year over fewer locations.
 Calls go through Chalice's in-process test client (JWT verification, validation, the service, the
-pynamodb store) against a fresh in-memory DynamoDB Local, or an endpoint given with --endpoint (a table
-of its own, deleted after). Every read is sent with ReturnConsumedCapacity=TOTAL, so the read capacity
-units DynamoDB Local reports are summed per call (eventually consistent reads: 0.5 RCU per 4 KB).
+store) against a fresh in-memory DynamoDB Local, or an endpoint given with --endpoint (a table of its
+own, deleted after). Every read is sent with ReturnConsumedCapacity=TOTAL, so the read capacity units
+DynamoDB Local reports are summed per call (eventually consistent reads: 0.5 RCU per 4 KB).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ DEFAULT_LOCATIONS = 200
 DEFAULT_DAYS = 30
 DEFAULT_COORDINATORS = 3  # per location; each closes on about half the days
 DEFAULT_REPEATS = 5
+DEFAULT_YEAR_LOCATIONS = 20  # a year of day items for 200 locations takes minutes to seed
 READS = frozenset({"Query", "GetItem", "BatchGetItem", "TransactGetItems"})
 
 
@@ -137,7 +142,9 @@ class Api:
 
 
 def seed(org: str, locations: int, days: list[date], coordinators: int) -> tuple[list[str], int]:
-    """Locations through the location service; KPI items by batch writes, four writers at once."""
+    """Locations through the location service; day items by batch writes, four writers at once; then the
+    month roll-ups by the backfill, four locations at once."""
+    from infra.kpi_backfill import backfill
     from shared.auth import Principal
     from shared.services import locations as location_service
     from shared.store.kpis import KpiItem, coordinator_sk, day_sk, pk
@@ -177,35 +184,71 @@ def seed(org: str, locations: int, days: list[date], coordinators: int) -> tuple
     numbered = list(enumerate(ids))
     with ThreadPoolExecutor(max_workers=4) as pool:
         written = sum(pool.map(write, [numbered[k::4] for k in range(4)]))
+        written += sum(pool.map(lambda location_id: backfill(org, [location_id])[location_id], ids))
     return ids, written
 
 
-def scenario(api: Api, ids: list[str], first: date, last: date, repeats: int) -> list[Phase]:
-    from shared.services import kpis
+def spans(today: date, days: int) -> dict[str, tuple[date, date]]:
+    """The ranges timed: the issue's (the `days` days to today), the same length at its worst alignment
+    (ending on the 15th: about half in each of two months), and the last whole calendar month."""
+    fifteenth = today.replace(day=15) if today.day >= 15 else (today.replace(day=1) - timedelta(days=1)).replace(day=15)
+    month_end = today.replace(day=1) - timedelta(days=1)
+    return {"to today": (today - timedelta(days=days - 1), today),
+            "to the 15th": (fifteenth - timedelta(days=days - 1), fifteenth),
+            "calendar month": (month_end.replace(day=1), month_end)}
 
+
+def scenario(api: Api, ids: list[str], ranges: dict[str, tuple[date, date]], repeats: int) -> list[Phase]:
+    phases = []
+    for name, (first, last) in ranges.items():
+        span = f"from={first.isoformat()}&to={last.isoformat()}"
+        group = Phase(f"group {len(ids)}, {name} ({first:%m-%d}..{last:%m-%d}, {_plan_text(first, last)})")
+        for _ in range(repeats):
+            report = json.loads(api.get(group, f"/kpis?{span}"))
+        if len(report["locations"]) != len(ids) or report["group"]["location_count"] != len(ids):
+            raise RuntimeError(f"the report shows {len(report['locations'])} locations, not {len(ids)}")
+        phases.append(group)
+    first, last = ranges["to today"]
     span = f"from={first.isoformat()}&to={last.isoformat()}"
-    group = Phase(f"group, {len(ids)} locations")
-    for _ in range(repeats):
-        report = json.loads(api.get(group, f"/kpis?{span}"))
-    if len(report["locations"]) != len(ids) or report["group"]["location_count"] != len(ids):
-        raise RuntimeError(f"the report shows {len(report['locations'])} locations, not {len(ids)}")
-    sequential = Phase("group, one query at a time")
-    kpis.READ_CONCURRENCY, default = 1, kpis.READ_CONCURRENCY
-    try:
-        for _ in range(max(1, repeats // 2)):
-            api.get(sequential, f"/kpis?{span}")
-    finally:
-        kpis.READ_CONCURRENCY = default
-    as_csv = Phase("group as CSV")
+    as_csv = Phase("group, to today, as CSV")
     for _ in range(max(1, repeats // 2)):
         api.get(as_csv, f"/kpis?{span}", accept="text/csv")
-    one = Phase("one location")
+    one = Phase("one location, to today")
     for location_id in ids[: repeats * 4]:
         api.get(one, f"/kpis?location_id={location_id}&{span}")
-    return [group, sequential, as_csv, one]
+    return [*phases, as_csv, one]
 
 
-def report(locations: int, days: int, coordinators: int, repeats: int, endpoint: str | None) -> str:
+def _plan_text(first: date, last: date) -> str:
+    from shared.domain.kpi_months import day_items_read, plan
+
+    return f"{len(plan(first, last))} roll-ups + {day_items_read(first, last)} edge days a location"
+
+
+def _timed(api: Api, org: str, locations: int, days: int, coordinators: int, repeats: int,
+           today: date) -> tuple[list[Phase], int, float]:
+    seeded = time.perf_counter()
+    month_start = today.replace(day=1)
+    first_day = min(today - timedelta(days=days + 45), (month_start - timedelta(days=1)).replace(day=1))
+    span = [first_day + timedelta(days=d) for d in range((today - first_day).days + 1)]
+    ids, written = seed(org, locations, span, coordinators)
+    seeded = time.perf_counter() - seeded
+    return scenario(api, ids, spans(today, days), repeats), written, seeded
+
+
+def _year(api: Api, org: str, locations: int, coordinators: int, repeats: int, today: date) -> Phase:
+    """The last 12 calendar months over `locations` locations with a day item every day."""
+    first = today.replace(year=today.year - 1, day=1)
+    last = today.replace(day=1) - timedelta(days=1)
+    ids, _ = seed(org, locations, [first + timedelta(days=d) for d in range((last - first).days + 1)], coordinators)
+    year = Phase(f"year, {len(ids)} locations ({first:%Y-%m}..{last:%Y-%m}, {_plan_text(first, last)})")
+    for _ in range(repeats):
+        api.get(year, f"/kpis?from={first.isoformat()}&to={last.isoformat()}")
+    return year
+
+
+def report(locations: int, days: int, coordinators: int, repeats: int, year_locations: int,
+           endpoint: str | None) -> str:
     keys_dir = Path(tempfile.mkdtemp(prefix="chairside-bench-keys-"))
     try:
         prepare_in_process(keys_dir)
@@ -220,22 +263,21 @@ def report(locations: int, days: int, coordinators: int, repeats: int, endpoint:
         from shared.store import table
 
         quiet_request_logs()
-        org = f"org_bench{uuid.uuid4().hex[:8]}"
-        token = mint_token(keys_dir, org=org, role="admin", locations=["*"], sub="bench-user")
-        last = local_date(clock.now(), "America/New_York")
-        span = [last - timedelta(days=days - 1 - d) for d in range(days)]
+        org, year_org = (f"org_bench{uuid.uuid4().hex[:8]}" for _ in range(2))
+        today = local_date(clock.now(), "America/New_York")
         started = time.perf_counter()
         with dynamodb_endpoint(endpoint) as (url, where):
             table.bind(table_name=f"chairside-bench-{uuid.uuid4().hex[:8]}", host=url)
             table.ensure_table()
             try:
-                seeded = time.perf_counter()
-                ids, written = seed(org, locations, span, coordinators)
-                seeded = time.perf_counter() - seeded
                 with Client(with_gateway(app)) as client, DynamoDBCounter() as counter:
                     meter = ReadMeter().install()
                     try:
-                        phases = scenario(Api(client, token, counter, meter), ids, span[0], span[-1], repeats)
+                        api = Api(client, mint_token(keys_dir, org=org, role="admin", locations=["*"],
+                                                     sub="bench-user"), counter, meter)
+                        phases, written, seeded = _timed(api, org, locations, days, coordinators, repeats, today)
+                        api.token = mint_token(keys_dir, org=year_org, role="admin", locations=["*"], sub="bench-user")
+                        phases.append(_year(api, year_org, year_locations, coordinators, repeats, today))
                     finally:
                         meter.uninstall()
             finally:
@@ -245,18 +287,26 @@ def report(locations: int, days: int, coordinators: int, repeats: int, endpoint:
     finally:
         shutil.rmtree(keys_dir, ignore_errors=True)
 
+    from bench import summary
     from shared.services.kpis import READ_CONCURRENCY
 
+    issue, year = phases[0], phases[-1]
+    summary.record("KPI report 200 locations x 30 days, p50 s", Latency.of_seconds(issue.seconds).p50 / 1000)
+    summary.record("KPI report 200 x 30: requests", sum(issue.ddb_calls.values()) / len(issue.seconds))
+    summary.record("KPI report 200 x 30: items read", issue.items / len(issue.seconds))
+    summary.record("KPI year report: items per location", year.items / len(year.seconds) / year_locations)
     width = max(len(p.name) for p in phases)
     return "\n".join([
-        heading(f"GET /kpis over {days} days x {locations} locations"),
+        heading(f"GET /kpis over {days} days x {locations} locations, and a year x {year_locations} locations"),
         machine_line(),
         where,
-        f"seeded {written} KPI items in {seeded:.1f} s: per location {days} day items, {coordinators} coordinators "
-        f"with a day item on about half the days, and the running levels; the range ends today, so the",
-        f"report also reads each location's levels (BatchGetItem, 100 keys a request). Location queries run "
-        f"{READ_CONCURRENCY} at a time unless stated. 'ddb' is the time spent in DynamoDB calls per request,",
-        "summed over the threads (so above the wall time when queries overlap); RCU as DynamoDB Local reports them.",
+        f"seeded {written} KPI items (day items, then month roll-ups by the backfill) in {seeded:.1f} s: per location "
+        f"a day item every day, {coordinators} coordinators",
+        "with a day item on about half the days, and the running levels. A report reads each location's roll-ups "
+        f"and edge days by key (BatchGetItem, {READ_CONCURRENCY} requests",
+        "at a time), the locations (Query) and their settings (BatchGetItem). 'ddb' is the time spent in DynamoDB "
+        "calls per request, summed over the threads;",
+        "items and RCU per call as DynamoDB Local reports them.",
         "",
         *(p.line(width) for p in phases),
         "",
@@ -272,14 +322,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"coordinators per location (default {DEFAULT_COORDINATORS})")
     parser.add_argument("--repeats", type=int, default=DEFAULT_REPEATS,
                         help=f"group reports timed (default {DEFAULT_REPEATS})")
+    parser.add_argument("--year-locations", type=int, default=DEFAULT_YEAR_LOCATIONS,
+                        help=f"locations of the year report (default {DEFAULT_YEAR_LOCATIONS})")
     parser.add_argument("--endpoint", default=None,
                         help="a running DynamoDB endpoint to use instead of starting DynamoDB Local")
 
 
 def run(args: argparse.Namespace) -> None:
-    if args.locations < 1 or not 1 <= args.days <= 366 or args.coordinators < 0 or args.repeats < 1:
-        raise SystemExit("--locations and --repeats at least 1, --days 1 to 366, --coordinators at least 0")
-    print(report(args.locations, args.days, args.coordinators, args.repeats, args.endpoint), flush=True)
+    if (args.locations < 1 or not 1 <= args.days <= 366 or args.coordinators < 0 or args.repeats < 1
+            or args.year_locations < 1):
+        raise SystemExit("--locations, --year-locations and --repeats at least 1, --days 1 to 366, "
+                         "--coordinators at least 0")
+    print(report(args.locations, args.days, args.coordinators, args.repeats, args.year_locations, args.endpoint),
+          flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:

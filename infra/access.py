@@ -50,7 +50,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("dynamodb:DeleteItem", ("delete",)),
     Capability("dynamodb:ConditionCheckItem", ("condition_check",)),
     Capability("dynamodb:Query", ("query", "count")),
-    Capability("dynamodb:BatchGetItem", ("batch_get",)),
+    Capability("dynamodb:BatchGetItem", ("batch_get", "batch_get_item")),
     Capability("dynamodb:BatchWriteItem", ("batch_write",)),
     Capability("dynamodb:Scan", ("scan",)),  # never granted: tests fail if code reachable by a function scans
     Capability("sqs:SendMessage", ("send_message", "send_message_batch")),

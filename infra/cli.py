@@ -1,5 +1,5 @@
-"""The `chairside` command: run the local stack, mint local tokens, seed, run scheduled jobs, check the
-template before a deploy."""
+"""The `chairside` command: run the local stack, mint local tokens, seed, run scheduled jobs, build KPI
+month roll-ups, check the template before a deploy."""
 
 from __future__ import annotations
 
@@ -67,6 +67,13 @@ def _audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kpi_roll_ups(args: argparse.Namespace) -> int:
+    from infra.kpi_backfill import report
+
+    _attach()
+    return report(args.org, args.location)
+
+
 def _run(args: argparse.Namespace) -> int:
     from infra.console_build import ConsoleBuildFailed
     from infra.ddb_local import MissingTool
@@ -108,6 +115,11 @@ def parser() -> argparse.ArgumentParser:
     which.add_argument("--patient", help="a patient's id (or any resource id: plan, payment, ...)")
     which.add_argument("--actor", help="a user's sub")
     audit.set_defaults(func=_audit)
+    roll_ups = commands.add_parser("kpi-roll-ups", help="build the KPI month roll-ups of day items written before "
+                                   "them, in the running stack (docs/RUNBOOK.md)")
+    roll_ups.add_argument("--org", required=True)
+    roll_ups.add_argument("--location", action="append", default=[], help="only this location (repeatable)")
+    roll_ups.set_defaults(func=_kpi_roll_ups)
     check = commands.add_parser("deploy-check", help="validate template.yaml offline: cfn-lint, SAM transform, "
                                 "failure destinations, alarms, roles, policy sizes")
     check.add_argument("--template", help="another template than template.yaml")

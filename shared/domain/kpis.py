@@ -179,7 +179,8 @@ class Summary:
 
 def summarize(days: int, records: Iterable[DayRecord], live: Level | None, today: date,
               working_days: int | None = None) -> Summary:
-    """Sum a location's day items of one range. `live` is the running level, given when the range
+    """Sum a location's day items of one range (or the records of its month roll-ups and edge days, whose
+    sum is the same: shared.store.kpi_ranges). `live` is the running level, given when the range
     reaches `today` (then it is the incomplete-treatment figure); otherwise that figure is the one
     recorded by the latest closed day of the range, and absent when no day of it was closed."""
     summary = Summary(days, working_days=working_days)
@@ -196,6 +197,11 @@ def summarize(days: int, records: Iterable[DayRecord], live: Level | None, today
         if closed:
             summary.closed_by_day[record.day] += closed
             summary.coordinator_closed_by_day.setdefault(record.coordinator_id, Counter())[record.day] += closed
+    # A coordinator is shown when something of theirs moved in the range: the same whether the range was
+    # summed from its days or from month roll-ups with days taken back.
+    for coordinator in [c for c, counts in summary.coordinators.items() if not any(counts.values())]:
+        del summary.coordinators[coordinator]
+        summary.coordinator_closed_by_day.pop(coordinator, None)
     if live is not None:
         summary.incomplete = Snapshot(live, today)
     elif latest_close is not None:

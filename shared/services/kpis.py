@@ -4,13 +4,12 @@ a location's day, and the figures of a date range per location, per coordinator 
 Writing (call inside the transaction of the change that moves the figure; see docs/KPIS.md):
   kpi_writes_for_plan_change(org, before, after, location_tz)  -> `extra` for shared.store.plans.commit
   add_payment / add_refund / add_financing_funded / add_appointment_outcome (uow, org, location_id, day, ...)
-Reading: `report` reads O(days x locations) items, whatever the number of plans.
+Reading: `report` reads, per location, its month roll-ups and the days at the range's edges, by key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -24,11 +23,12 @@ from shared.domain.messaging_settings import count_working_days
 from shared.domain.plans import Plan
 from shared.money import require_cents
 from shared.services import locations, settings
+from shared.store import kpi_ranges
 from shared.store import kpis as kpi_store
 from shared.store.unit_of_work import Failure, UnitOfWork
 
 ExtraWrites = Callable[[UnitOfWork], None]  # writes added to the unit of work of the change
-READ_CONCURRENCY = 8  # location partitions queried at once by a group report
+READ_CONCURRENCY = 8  # BatchGetItem requests of a report sent at once
 LOCATION_PAGE = 100
 
 
@@ -177,28 +177,21 @@ def _visible_locations(principal: Principal, location_id: str | None) -> list[di
 def report(principal: Principal, location_id: str | None, first: date, last: date,
            concurrency: int | None = None) -> dict[str, Any]:
     """The figures of [first, last] (local dates) for one location, or for every location the caller
-    may see with a group total. Reads one Query per location, plus the running levels (one BatchGet per
-    100 locations) when the range reaches a location's today, and the locations' settings (their working
-    days: "per day" figures are per working day; one BatchGet per 99 locations)."""
+    may see with a group total. Reads by key only (shared.store.kpi_ranges): each location's month
+    roll-ups and the days at the edges of the range (BatchGetItem, 100 keys a request), plus the running
+    levels when the range reaches a location's today, and the locations' settings (their working days:
+    "per day" figures are per working day; one BatchGet per 99 locations)."""
     days = kpi.check_range(first, last)
     shown = _visible_locations(principal, location_id)
     now = clock.now()
     today = {loc["id"]: clock.local_date(now, loc["timezone"]) for loc in shown}
     live_ids = [loc["id"] for loc in shown if last >= today[loc["id"]]]
-    live = kpi_store.levels(principal.org, live_ids)
     working = {location_id: count_working_days(first, last, each.working_days)
                for location_id, each in settings.effective_for_many(principal.org, shown).items()}
-
-    def read(loc: dict[str, Any]) -> kpi.Summary:
-        records = kpi_store.days(principal.org, loc["id"], first, last)
-        return kpi.summarize(days, records, live.get(loc["id"]), today[loc["id"]], working[loc["id"]])
-
-    concurrency = concurrency or READ_CONCURRENCY
-    if len(shown) > 1 and concurrency > 1:
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            summaries = list(pool.map(read, shown))
-    else:
-        summaries = [read(loc) for loc in shown]
+    read = kpi_ranges.read_range(principal.org, [loc["id"] for loc in shown], first, last, live_ids,
+                                 concurrency or READ_CONCURRENCY)
+    summaries = [kpi.summarize(days, read.records[loc["id"]], read.levels.get(loc["id"]), today[loc["id"]],
+                               working[loc["id"]]) for loc in shown]
     body: dict[str, Any] = {
         "from": first.isoformat(), "to": last.isoformat(), "days": days,
         "locations": [{"location_id": loc["id"], "name": loc.get("name"), "timezone": loc["timezone"],

@@ -5,6 +5,10 @@ Keys (all under one partition per location, so a range of days is one Query):
   pk `{org}#KPI#{location_id}`
     sk `DAY#{yyyy-mm-dd}`                     the location's day (local date of the location)
     sk `DAY#{yyyy-mm-dd}#COORD#{coordinator}` a coordinator's day at the location
+    sk `MONTH#{yyyy-mm}`                      the month's roll-up: the sum of its location and coordinator
+                                              days (coordinators' counters as `c#{coordinator}#{counter}`,
+                                              their closes per day as `c#{coordinator}#patients_closed#{dd}`)
+                                              and the month's latest close
     sk `LEVEL`                                running levels (patients with signed / open plans)
     sk `PAT#{patient_id}`                     the patient's signed and open plans (versioned Record)
 
@@ -14,7 +18,8 @@ a missing attribute: a nested `doc.x` path cannot be added to on an item that do
 
 A transaction may not hold two operations on one item, yet a payment, an appointment outcome and a
 plan change may all move the same day item in one transaction: the unit of work merges the counts
-added to one item into one update (`UnitOfWork.add_counts`).
+added to one item into one update (`UnitOfWork.add_counts`). The month roll-up is added to in the same
+unit of work as its day items, so it always equals their sum (shared/store/kpi_ranges.py reads it).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from datetime import date
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.operand import Path
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet
 
@@ -39,6 +46,12 @@ DAY = "DAY#"
 COORDINATOR = "#COORD#"
 LEVEL = "LEVEL"
 PATIENT = "PAT#"
+MONTH = "MONTH#"
+COORDINATOR_ATTRIBUTE = "c#"  # a month roll-up's coordinator counters: c#{coordinator}#{counter}
+CLOSED = "patients_closed"  # a coordinator's closes are kept per day in the roll-up: ...#patients_closed#{dd}
+MONTH_WRITES = "writes"  # transactions that added to a roll-up: lets the backfill write one conditionally
+MONTH_KIND = "kpi_month"
+MONTH_CLOSE_DAY = "close_day"  # the roll-up's latest closed day (its close fields are that day's)
 MAX_TRANSACT_GET = 100  # DynamoDB's limit of items in one TransactGetItems
 
 ITEM_KINDS = {kpi.Scope.LOCATION: "kpi_day", kpi.Scope.COORDINATOR: "kpi_coordinator_day",
@@ -55,6 +68,20 @@ def day_sk(day: date) -> str:
 
 def coordinator_sk(day: date, coordinator_id: str) -> str:
     return f"{day_sk(day)}{COORDINATOR}{coordinator_id}"
+
+
+def month_sk(day: date) -> str:
+    return f"{MONTH}{day.isoformat()[:7]}"
+
+
+def coordinator_attribute(coordinator_id: str, counter: str, day: date | None = None) -> str:
+    """A coordinator's counter in a month roll-up; `patients_closed` is kept per day (`day`)."""
+    name = f"{COORDINATOR_ATTRIBUTE}{coordinator_id}#{counter}"
+    if counter == CLOSED:
+        if day is None:
+            raise ValueError("a coordinator's closes are kept per day")
+        return f"{name}#{day.day:02d}"
+    return name
 
 
 def item_sk(scope: kpi.Scope, day: date | None, coordinator_id: str | None) -> str:
@@ -111,6 +138,23 @@ def add_counts(uow: UnitOfWork, org: str, location_id: str, scope: kpi.Scope, co
         raise ValueError(f"not counters of a {scope} item: {sorted(unknown)}")
     item = KpiItem(pk=pk(org, location_id), sk=item_sk(scope, day, coordinator_id))
     uow.add_counts(item, counts, _actions(ITEM_KINDS[scope]))
+    if scope is not kpi.Scope.LEVEL and day is not None:
+        month = KpiItem(pk=pk(org, location_id), sk=month_sk(day))
+        uow.add_counts(month, month_counts(counts, day, coordinator_id), _month_actions)
+
+
+def month_counts(counts: Mapping[str, int], day: date, coordinator_id: str | None) -> dict[str, int]:
+    """What a day item's counts add to its month roll-up (a coordinator's under their own names)."""
+    if coordinator_id is None:
+        return dict(counts)
+    return {coordinator_attribute(coordinator_id, name, day): amount for name, amount in counts.items()}
+
+
+def _month_actions(counts: Mapping[str, int]) -> list:
+    """ADD to the roll-up's counters, named at run time (a coordinator's), and count the write. Zeros
+    are left out: a roll-up holds only the counters that moved, so it stays small to read."""
+    actions = [KpiItem.kind.set(KpiItem.kind | MONTH_KIND), Path([MONTH_WRITES]).add({"N": "1"})]
+    return actions + [Path([name]).add({"N": str(amount)}) for name, amount in sorted(counts.items()) if amount]
 
 
 def add_deltas(uow: UnitOfWork, org: str, location_id: str, deltas: Iterable[kpi.Delta]) -> None:
@@ -142,32 +186,39 @@ def save_treatment(uow: UnitOfWork, org: str, location_id: str, patient_id: str,
 # ---- reading -------------------------------------------------------------------------------------------
 
 
-def _record(raw: Mapping[str, Mapping[str, str]]) -> DayRecord:
+def number_of(raw: Mapping[str, Mapping[str, str]], name: str) -> int:
+    """A counter of an item as DynamoDB returned it (0 when absent)."""
+    value = raw.get(name)
+    return int(value["N"]) if value else 0
+
+
+def close_of(raw: Mapping[str, Mapping[str, str]]) -> DayClose:
+    """The close fields of a day item or a month roll-up, in their wire form."""
+    return DayClose(number_of(raw, "followups_overdue"),
+                    Level(number_of(raw, "end_patients_accepted"), number_of(raw, "end_patients_incomplete")))
+
+
+def day_record(raw: Mapping[str, Mapping[str, str]]) -> DayRecord:
     """A day item as DynamoDB returned it: numbers read straight from their wire form (building pynamodb
     models for thousands of items costs as much CPU as botocore's parsing)."""
-    def number(name: str) -> int:
-        value = raw.get(name)
-        return int(value["N"]) if value else 0
-
     day_text, _, coordinator_id = raw["sk"]["S"].removeprefix(DAY).partition(COORDINATOR)
     names = kpi.COORDINATOR_COUNTERS if coordinator_id else kpi.LOCATION_COUNTERS
-    close = None
-    if "closed_at" in raw:
-        close = DayClose(number("followups_overdue"),
-                         Level(number("end_patients_accepted"), number("end_patients_incomplete")))
-    return DayRecord(date.fromisoformat(day_text), {n: number(n) for n in names}, coordinator_id or None, close)
+    close = close_of(raw) if "closed_at" in raw else None
+    return DayRecord(date.fromisoformat(day_text), {n: number_of(raw, n) for n in names}, coordinator_id or None,
+                     close)
 
 
-def days(org: str, location_id: str, first: date, last: date) -> list[DayRecord]:
+def days(org: str, location_id: str, first: date, last: date, consistent: bool = False) -> list[DayRecord]:
     """Every day item of the location from `first` to `last` (both local dates), coordinators' included:
-    one Query, paged by DynamoDB beyond 1 MB."""
+    one Query, paged by DynamoDB beyond 1 MB. (Reports read month roll-ups instead: kpi_ranges.)"""
     condition = KpiItem.sk.between(day_sk(first), f"{day_sk(last)}~")  # '~' sorts after '#COORD#...'
-    table = Record._get_connection()  # raw items: see _record
+    table = Record._get_connection()  # raw items: see day_record
     found: list[DayRecord] = []
     start: dict | None = None
     while True:
-        page = table.query(pk(org, location_id), range_key_condition=condition, exclusive_start_key=start)
-        found += [_record(raw) for raw in page.get("Items", [])]
+        page = table.query(pk(org, location_id), range_key_condition=condition, exclusive_start_key=start,
+                           consistent_read=consistent)
+        found += [day_record(raw) for raw in page.get("Items", [])]
         start = page.get("LastEvaluatedKey")
         if not start:
             return found
@@ -219,12 +270,21 @@ def overdue_followups(org: str, location_id: str, day: date) -> int:
 
 
 def record_close(org: str, location_id: str, day: date, close: DayClose, closed_at: str) -> None:
-    """SET (not ADD) the day's close on its item: running it again writes the same values."""
+    """SET (not ADD) the day's close on its item, then on its month roll-up unless the roll-up holds a
+    later day's close: running it again, or closing days out of order, writes the same values."""
     item = KpiItem(pk=pk(org, location_id), sk=day_sk(day))
-    item.update(actions=[
-        KpiItem.kind.set(KpiItem.kind | ITEM_KINDS[kpi.Scope.LOCATION]),
+    fields = [
         KpiItem.followups_overdue.set(close.followups_overdue),
         KpiItem.end_patients_accepted.set(close.level.patients_accepted),
         KpiItem.end_patients_incomplete.set(close.level.patients_incomplete),
-        KpiItem.closed_at.set(closed_at),
-    ])
+    ]
+    item.update(actions=[KpiItem.kind.set(KpiItem.kind | ITEM_KINDS[kpi.Scope.LOCATION]),
+                         KpiItem.closed_at.set(closed_at), *fields])
+    month = KpiItem(pk=pk(org, location_id), sk=month_sk(day))
+    close_day = Path([MONTH_CLOSE_DAY])
+    try:
+        month.update(actions=[KpiItem.kind.set(KpiItem.kind | MONTH_KIND), close_day.set(day.isoformat()), *fields],
+                     condition=close_day.does_not_exist() | (close_day <= day.isoformat()))
+    except UpdateError as exc:
+        if not records.is_conditional_failure(exc):
+            raise

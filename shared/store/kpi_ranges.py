@@ -1,0 +1,246 @@
+"""Reading a date range of KPI items for many locations at once: month roll-ups and edge days, by key.
+
+`shared.domain.kpi_months.plan` says which items a range needs. Their keys are known, except the
+coordinators' day items of the edge days, whose coordinators the month roll-ups name. So a report reads
+in two rounds of BatchGetItem (100 keys a request, several requests at once): the roll-ups, the
+location's edge days and the running levels; then the coordinators' edge days. No Query, no Scan.
+
+What is read becomes `DayRecord`s whose sum over the range equals the sum of the range's day items:
+a roll-up as one location record and one per coordinator (their closes per day as records of that
+day), edge days added or taken back (negated), the latest close inside the range as a record of its
+day. `shared.domain.kpis.summarize` adds them up as it would add the days.
+
+Lean parsing: botocore checks every attribute value of an answer against the service model, which
+costs more CPU than everything else a report does. The answers of these reads are handed over as
+DynamoDB's JSON (attribute values stay in their wire form, which is what the code below reads), and
+botocore parses only the rest of the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from shared.domain import kpis as kpi
+from shared.domain.kpi_months import MonthPart, plan
+from shared.domain.kpis import DayRecord, Level
+from shared.store import kpis as items
+from shared.store.table import Record
+
+BATCH_KEYS = 100  # DynamoDB's limit of keys in one BatchGetItem
+Raw = Mapping[str, Mapping[str, Any]]
+Key = tuple[str, str]
+
+# ---- lean answers -------------------------------------------------------------------------------------
+
+_lean = threading.local()
+_LEAN_HANDLER = "chairside-kpi-raw-items"
+
+
+def _hand_over_items(response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any) -> None:
+    """botocore's before-parse hook: while this thread reads KPI items, take the items out of the answer
+    before botocore parses it and give them back as they came (the JSON of DynamoDB's wire form)."""
+    if not getattr(_lean, "active", False) or response_dict.get("status_code") != 200:
+        return
+    body = json.loads(response_dict["body"])
+    if "Responses" in body:
+        customized_response_dict["Responses"] = body.pop("Responses")
+        response_dict["body"] = json.dumps(body).encode()
+
+
+def _install_lean_answers() -> None:
+    """Register the hook on the table's client (once per client: a unique id), before any thread reads."""
+    client = Record._get_connection().connection.client
+    client.meta.events.register("before-parse.dynamodb.BatchGetItem", _hand_over_items, unique_id=_LEAN_HANDLER)
+
+
+@contextmanager
+def _lean_answers() -> Iterator[None]:
+    _lean.active = True
+    try:
+        yield
+    finally:
+        _lean.active = False
+
+
+def batch_get(keys: Sequence[Key], concurrency: int = 8) -> dict[Key, Raw]:
+    """The items of these keys (absent ones left out), as DynamoDB's wire-form attribute maps: requests
+    of 100 keys, `concurrency` at a time, unprocessed keys asked again."""
+    chunks = [keys[i:i + BATCH_KEYS] for i in range(0, len(keys), BATCH_KEYS)]
+    found: dict[Key, Raw] = {}
+    if not chunks:
+        return found
+    _install_lean_answers()
+    if len(chunks) == 1 or concurrency <= 1:
+        pages = [_get_chunk(chunk) for chunk in chunks]
+    else:
+        with ThreadPoolExecutor(max_workers=min(concurrency, len(chunks))) as pool:
+            pages = list(pool.map(_get_chunk, chunks))
+    for page in pages:
+        for raw in page:
+            found[(raw["pk"]["S"], raw["sk"]["S"])] = raw
+    return found
+
+
+def _get_chunk(keys: Sequence[Key]) -> list[Raw]:
+    table = Record._get_connection()
+    wanted = [{"pk": pk, "sk": sk} for pk, sk in keys]
+    found: list[Raw] = []
+    with _lean_answers():
+        for attempt in range(8):
+            answer = table.batch_get_item(wanted)
+            found += answer.get("Responses", {}).get(Record.Meta.table_name, [])
+            unprocessed = answer.get("UnprocessedKeys", {}).get(Record.Meta.table_name, {}).get("Keys", [])
+            if not unprocessed:
+                return found
+            wanted = [{"pk": key["pk"]["S"], "sk": key["sk"]["S"]} for key in unprocessed]
+            time.sleep(0.05 * 2 ** attempt)  # DynamoDB's advice for unprocessed keys: back off, then ask again
+    raise RuntimeError(f"DynamoDB left {len(wanted)} keys unprocessed after 8 attempts")
+
+
+# ---- items as records -----------------------------------------------------------------------------------
+
+
+@dataclass
+class RollUp:
+    """A month roll-up as read: the location's counters, each coordinator's, their closes per day, the
+    month's latest close."""
+
+    location: dict[str, int] = field(default_factory=dict)
+    coordinators: dict[str, dict[str, int]] = field(default_factory=dict)
+    closes: list[DayRecord] = field(default_factory=list)  # patients_closed per coordinator and day
+    latest_close: DayRecord | None = None
+
+
+def roll_up(raw: Raw | None, month: date) -> RollUp:
+    found = RollUp()
+    if raw is None:
+        return found
+    for name, value in raw.items():
+        if name.startswith(items.COORDINATOR_ATTRIBUTE):
+            coordinator, _, counter = name[len(items.COORDINATOR_ATTRIBUTE):].rpartition("#")
+            if counter.isdigit():  # c#{coordinator}#patients_closed#{dd}
+                coordinator = coordinator.rpartition("#")[0]
+                found.closes.append(DayRecord(month.replace(day=int(counter)), {items.CLOSED: int(value["N"])},
+                                              coordinator))
+                found.coordinators.setdefault(coordinator, {})
+            else:
+                found.coordinators.setdefault(coordinator, {})[counter] = int(value["N"])
+        elif name in _LOCATION_NAMES:
+            found.location[name] = int(value["N"])
+    if items.MONTH_CLOSE_DAY in raw:
+        found.latest_close = DayRecord(date.fromisoformat(raw[items.MONTH_CLOSE_DAY]["S"]), {}, None,
+                                       items.close_of(raw))
+    return found
+
+
+_LOCATION_NAMES = frozenset(kpi.LOCATION_COUNTERS)
+
+
+def _taken_back(record: DayRecord) -> DayRecord:
+    """A day outside the range, to take from its month's roll-up (closes per day are picked by day
+    from the roll-up, so they are left out here)."""
+    return DayRecord(record.day, {name: -amount for name, amount in record.counts.items() if name != items.CLOSED},
+                     record.coordinator_id)
+
+
+# ---- a range for many locations -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RangeRead:
+    """What a range read found per location, and how many items it read."""
+
+    records: dict[str, list[DayRecord]]
+    levels: dict[str, Level]
+    items_read: int
+
+
+def read_range(org: str, location_ids: Sequence[str], first: date, last: date, live_ids: Sequence[str] = (),
+               concurrency: int = 8) -> RangeRead:
+    """The records of [first, last] (local dates) of each location, and the running levels of `live_ids`
+    (the locations whose range reaches their today)."""
+    parts = plan(first, last)
+    keys: list[Key] = []
+    for location_id in location_ids:
+        key = items.pk(org, location_id)
+        keys += [(key, items.month_sk(part.month)) for part in parts]
+        keys += [(key, items.day_sk(day)) for part in parts for day in part.edge_days]
+    keys += [(items.pk(org, location_id), items.LEVEL) for location_id in live_ids]
+    found = batch_get(keys, concurrency)
+    months = {(location_id, part.month): roll_up(found.get((items.pk(org, location_id), items.month_sk(part.month))),
+                                                 part.month)
+              for location_id in location_ids for part in parts}
+    second = [key for location_id in location_ids for key in _second_round(org, location_id, parts, months, found)]
+    found.update(batch_get(second, concurrency))
+    records = {location_id: _records(org, location_id, parts, months, found) for location_id in location_ids}
+    levels = {location_id: _level(found.get((items.pk(org, location_id), items.LEVEL))) for location_id in live_ids}
+    return RangeRead(records, levels, len(found))
+
+
+def _second_round(org: str, location_id: str, parts: Sequence[MonthPart], months: Mapping[tuple[str, date], RollUp],
+                  found: Mapping[Key, Raw]) -> Iterator[Key]:
+    """The coordinators' edge days (the roll-up names its coordinators), and the in-range days of a month
+    whose latest close is after the range (to find the latest close inside it)."""
+    key = items.pk(org, location_id)
+    for part in parts:
+        month = months[(location_id, part.month)]
+        for coordinator in month.coordinators:
+            yield from ((key, items.coordinator_sk(day, coordinator)) for day in part.edge_days)
+        if _close_unknown(part, month):
+            yield from ((key, items.day_sk(day)) for day in kpi.days_between(part.first, part.last))
+
+
+def _close_unknown(part: MonthPart, month: RollUp) -> bool:
+    """A roll-up's latest close is after the range: which in-range day closed last, only the days know."""
+    return part.from_roll_up and month.latest_close is not None and month.latest_close.day > part.last
+
+
+def _records(org: str, location_id: str, parts: Sequence[MonthPart], months: Mapping[tuple[str, date], RollUp],
+             found: Mapping[Key, Raw]) -> list[DayRecord]:
+    key = items.pk(org, location_id)
+    records: list[DayRecord] = []
+
+    def day_items(days: Sequence[date], coordinators: Sequence[str]) -> Iterator[DayRecord]:
+        for day in days:
+            for sk in (items.day_sk(day), *(items.coordinator_sk(day, c) for c in coordinators)):
+                if (key, sk) in found:
+                    yield items.day_record(found[(key, sk)])
+
+    for part in parts:
+        month = months[(location_id, part.month)]
+        coordinators = list(month.coordinators)
+        if not part.from_roll_up:
+            records += day_items(part.plus_days, coordinators)
+            continue
+        records.append(DayRecord(part.month, month.location))
+        records += [DayRecord(part.month, counts, coordinator) for coordinator, counts in month.coordinators.items()]
+        records += [close for close in month.closes if part.first <= close.day <= part.last]
+        records += [_taken_back(record) for record in day_items(part.minus_days, coordinators)]
+        records += _latest_close(part, month, lambda days: day_items(days, ()))
+    return records
+
+
+def _latest_close(part: MonthPart, month: RollUp,
+                  read_days: Callable[[Sequence[date]], Iterator[DayRecord]]) -> list[DayRecord]:
+    """The close of the roll-up's month inside the range, as a record with no counts (or none)."""
+    latest = month.latest_close
+    if latest is None or latest.day < part.first:
+        return []
+    if latest.day <= part.last:
+        return [latest]
+    closed = [record for record in read_days(kpi.days_between(part.first, part.last)) if record.close is not None]
+    return [DayRecord(record.day, {}, None, record.close) for record in closed[-1:]]
+
+
+def _level(raw: Raw | None) -> Level:
+    if raw is None:
+        return Level()
+    return Level(items.number_of(raw, "patients_accepted"), items.number_of(raw, "patients_incomplete"))
