@@ -138,12 +138,16 @@ class DayClose:
 
 @dataclass(frozen=True)
 class DayRecord:
-    """One stored day item: a location's (coordinator_id None) or a coordinator's."""
+    """One stored day item: a location's (coordinator_id None) or a coordinator's; or what a month
+    roll-up holds for one of them."""
 
     day: date
     counts: Mapping[str, int]
     coordinator_id: str | None = None
     close: DayClose | None = None
+    # A coordinator's month roll-up: its patients closed per day, limited to the range (its `counts` then
+    # leave patients_closed out). None for a day item, whose counts hold the day's patients_closed.
+    closes: Mapping[date, int] | None = None
 
 
 def end_of_day_level(current: Level, changes_after: Iterable[Mapping[str, int]]) -> Level:
@@ -187,16 +191,24 @@ def summarize(days: int, records: Iterable[DayRecord], live: Level | None, today
     latest_close: tuple[date, DayClose] | None = None
     for record in records:
         if record.coordinator_id is None:
-            summary.counts.update(_known(record.counts, LOCATION_COUNTERS))
+            _add_known(summary.counts, record.counts, _LOCATION_NAMES)
             if record.close is not None and (latest_close is None or record.day > latest_close[0]):
                 latest_close = (record.day, record.close)
             continue
-        counts = _known(record.counts, COORDINATOR_COUNTERS)
-        summary.coordinators.setdefault(record.coordinator_id, Counter()).update(counts)
-        closed = counts.get("patients_closed", 0)
-        if closed:
-            summary.closed_by_day[record.day] += closed
-            summary.coordinator_closed_by_day.setdefault(record.coordinator_id, Counter())[record.day] += closed
+        coordinator = summary.coordinators.get(record.coordinator_id)
+        if coordinator is None:
+            coordinator = summary.coordinators[record.coordinator_id] = Counter()
+        closes = record.closes
+        if closes is None:
+            _add_known(coordinator, record.counts, _COORDINATOR_NAMES)
+            closes = {record.day: record.counts.get("patients_closed") or 0}
+        else:  # a roll-up: its closes per day inside the range, apart from its other counters
+            _add_known(coordinator, record.counts, _COORDINATOR_NAMES - {"patients_closed"})
+            coordinator["patients_closed"] += sum(closes.values())
+        for day, closed in closes.items():
+            if closed:
+                summary.closed_by_day[day] += closed
+                summary.coordinator_closed_by_day.setdefault(record.coordinator_id, Counter())[day] += closed
     # A coordinator is shown when something of theirs moved in the range: the same whether the range was
     # summed from its days or from month roll-ups with days taken back.
     for coordinator in [c for c, counts in summary.coordinators.items() if not any(counts.values())]:
@@ -211,8 +223,15 @@ def summarize(days: int, records: Iterable[DayRecord], live: Level | None, today
     return summary
 
 
-def _known(counts: Mapping[str, int], names: Sequence[str]) -> dict[str, int]:
-    return {name: int(counts.get(name) or 0) for name in names}
+_LOCATION_NAMES = frozenset(LOCATION_COUNTERS)
+_COORDINATOR_NAMES = frozenset(COORDINATOR_COUNTERS)
+
+
+def _add_known(total: Counter[str], counts: Mapping[str, int], names: frozenset[str]) -> None:
+    """Add the counters of `names` (other keys ignored; zeros skipped: a report sums thousands of records)."""
+    for name, amount in counts.items():
+        if amount and name in names:
+            total[name] += amount
 
 
 def roll_up(summaries: Sequence[Summary], days: int) -> Summary:

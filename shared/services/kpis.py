@@ -10,6 +10,7 @@ Reading: `report` reads, per location, its month roll-ups and the days at the ra
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,13 +24,13 @@ from shared.domain.messaging_settings import count_working_days
 from shared.domain.plans import Plan
 from shared.money import require_cents
 from shared.services import locations, settings
+from shared.services.visibility import Kind, visible
 from shared.store import kpi_ranges
 from shared.store import kpis as kpi_store
 from shared.store.unit_of_work import Failure, UnitOfWork
 
 ExtraWrites = Callable[[UnitOfWork], None]  # writes added to the unit of work of the change
 READ_CONCURRENCY = 8  # BatchGetItem requests of a report sent at once
-LOCATION_PAGE = 100
 
 
 # ---- writing: plan changes -------------------------------------------------------------------------
@@ -165,13 +166,7 @@ def close_day(org: str, location_id: str, local_date: date, *, timezone: str | N
 def _visible_locations(principal: Principal, location_id: str | None) -> list[dict[str, Any]]:
     if location_id:
         return [locations.load_visible(principal, location_id).data()]
-    found: list[dict[str, Any]] = []
-    start: dict | None = None
-    while True:
-        items, start = locations.list_visible(principal, LOCATION_PAGE, start)
-        found += items
-        if not start:
-            return found
+    return visible(principal, kpi_ranges.locations(principal.org), Kind.LOCATION)
 
 
 def report(principal: Principal, location_id: str | None, first: date, last: date,
@@ -186,10 +181,12 @@ def report(principal: Principal, location_id: str | None, first: date, last: dat
     now = clock.now()
     today = {loc["id"]: clock.local_date(now, loc["timezone"]) for loc in shown}
     live_ids = [loc["id"] for loc in shown if last >= today[loc["id"]]]
-    working = {location_id: count_working_days(first, last, each.working_days)
-               for location_id, each in settings.effective_for_many(principal.org, shown).items()}
-    read = kpi_ranges.read_range(principal.org, [loc["id"] for loc in shown], first, last, live_ids,
-                                 concurrency or READ_CONCURRENCY)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the settings' read overlaps the KPI items'
+        settings_read = pool.submit(settings.effective_for_many, principal.org, shown)
+        read = kpi_ranges.read_range(principal.org, [loc["id"] for loc in shown], first, last, live_ids,
+                                     concurrency or READ_CONCURRENCY)
+        working = {location_id: count_working_days(first, last, each.working_days)
+                   for location_id, each in settings_read.result().items()}
     summaries = [kpi.summarize(days, read.records[loc["id"]], read.levels.get(loc["id"]), today[loc["id"]],
                                working[loc["id"]]) for loc in shown]
     body: dict[str, Any] = {

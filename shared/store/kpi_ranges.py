@@ -1,4 +1,5 @@
-"""Reading a date range of KPI items for many locations at once: month roll-ups and edge days, by key.
+"""Reading a date range of KPI items for many locations at once: month roll-ups and edge days, by key;
+and the group's locations as a report needs them.
 
 `shared.domain.kpi_months.plan` says which items a range needs. Their keys are known, except the
 coordinators' day items of the edge days, whose coordinators the month roll-ups name. So a report reads
@@ -50,15 +51,18 @@ def _hand_over_items(response_dict: dict[str, Any], customized_response_dict: di
     if not getattr(_lean, "active", False) or response_dict.get("status_code") != 200:
         return
     body = json.loads(response_dict["body"])
-    if "Responses" in body:
-        customized_response_dict["Responses"] = body.pop("Responses")
-        response_dict["body"] = json.dumps(body).encode()
+    for name in ("Responses", "Items"):  # BatchGetItem's, Query's
+        if name in body:
+            customized_response_dict[name] = body.pop(name)
+            response_dict["body"] = json.dumps(body).encode()
 
 
 def _install_lean_answers() -> None:
     """Register the hook on the table's client (once per client: a unique id), before any thread reads."""
     client = Record._get_connection().connection.client
-    client.meta.events.register("before-parse.dynamodb.BatchGetItem", _hand_over_items, unique_id=_LEAN_HANDLER)
+    for operation in ("BatchGetItem", "Query"):
+        client.meta.events.register(f"before-parse.dynamodb.{operation}", _hand_over_items,
+                                    unique_id=f"{_LEAN_HANDLER}-{operation}")
 
 
 @contextmanager
@@ -105,36 +109,64 @@ def _get_chunk(keys: Sequence[Key]) -> list[Raw]:
     raise RuntimeError(f"DynamoDB left {len(wanted)} keys unprocessed after 8 attempts")
 
 
+def locations(org: str) -> list[dict[str, str]]:
+    """The group's locations as a report shows them (id, name, time zone): one Query of the group's
+    location items (paged beyond 1 MB), projected to those fields, read lean."""
+    from shared.store import locations as location_store
+
+    table = Record._get_connection()
+    found: list[dict[str, str]] = []
+    start: dict | None = None
+    _install_lean_answers()
+    with _lean_answers():
+        while True:
+            page = table.query(location_store.pk(org), exclusive_start_key=start,
+                               attributes_to_get=["kind", "doc.id", "doc.name", "doc.timezone"])
+            found += [{name: value["S"] for name, value in raw["doc"]["M"].items()}
+                      for raw in page.get("Items", []) if raw.get("kind", {}).get("S") == "location"]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return found
+
+
 # ---- items as records -----------------------------------------------------------------------------------
 
 
 @dataclass
 class RollUp:
-    """A month roll-up as read: the location's counters, each coordinator's, their closes per day, the
-    month's latest close."""
+    """A month roll-up as read: the location's counters, each coordinator's (patients closed apart),
+    their patients closed per day inside the range, and the month's latest close."""
 
     location: dict[str, int] = field(default_factory=dict)
-    coordinators: dict[str, dict[str, int]] = field(default_factory=dict)
-    closes: list[DayRecord] = field(default_factory=list)  # patients_closed per coordinator and day
+    coordinators: dict[str, dict[str, int]] = field(default_factory=dict)  # every coordinator it names
+    closes: dict[str, dict[date, int]] = field(default_factory=dict)  # per coordinator, days inside the range
     latest_close: DayRecord | None = None
 
 
-def roll_up(raw: Raw | None, month: date) -> RollUp:
+def roll_up(raw: Raw | None, part: MonthPart) -> RollUp:
+    """Read straight from the wire form: a roll-up has an attribute per counter that moved, per
+    coordinator, and per coordinator and day with closes, so this loop is most of a report's CPU."""
     found = RollUp()
     if raw is None:
         return found
+    dates = kpi.days_between(part.month, part.last)  # day numbers to dates, the range's part only
+    first_day, last_day = part.first.day, len(dates)
+    location, coordinators, closes = found.location, found.coordinators, found.closes
     for name, value in raw.items():
-        if name.startswith(items.COORDINATOR_ATTRIBUTE):
-            coordinator, _, counter = name[len(items.COORDINATOR_ATTRIBUTE):].rpartition("#")
+        if name in _LOCATION_NAMES:
+            location[name] = int(value["N"])
+        elif name.startswith(items.COORDINATOR_ATTRIBUTE):
+            coordinator, _, counter = name[_PREFIX:].rpartition("#")
             if counter.isdigit():  # c#{coordinator}#patients_closed#{dd}
-                coordinator = coordinator.rpartition("#")[0]
-                found.closes.append(DayRecord(month.replace(day=int(counter)), {items.CLOSED: int(value["N"])},
-                                              coordinator))
-                found.coordinators.setdefault(coordinator, {})
+                coordinator = coordinator[:_CLOSED_CUT]
+                if coordinator not in coordinators:
+                    coordinators[coordinator] = {}
+                if first_day <= (day_number := int(counter)) <= last_day:
+                    closes.setdefault(coordinator, {})[dates[day_number - 1]] = int(value["N"])
+            elif coordinator in coordinators:
+                coordinators[coordinator][counter] = int(value["N"])
             else:
-                found.coordinators.setdefault(coordinator, {})[counter] = int(value["N"])
-        elif name in _LOCATION_NAMES:
-            found.location[name] = int(value["N"])
+                coordinators[coordinator] = {counter: int(value["N"])}
     if items.MONTH_CLOSE_DAY in raw:
         found.latest_close = DayRecord(date.fromisoformat(raw[items.MONTH_CLOSE_DAY]["S"]), {}, None,
                                        items.close_of(raw))
@@ -142,6 +174,8 @@ def roll_up(raw: Raw | None, month: date) -> RollUp:
 
 
 _LOCATION_NAMES = frozenset(kpi.LOCATION_COUNTERS)
+_PREFIX = len(items.COORDINATOR_ATTRIBUTE)
+_CLOSED_CUT = -len(items.CLOSED) - 1  # '{coordinator}#patients_closed' -> '{coordinator}'
 
 
 def _taken_back(record: DayRecord) -> DayRecord:
@@ -176,7 +210,7 @@ def read_range(org: str, location_ids: Sequence[str], first: date, last: date, l
     keys += [(items.pk(org, location_id), items.LEVEL) for location_id in live_ids]
     found = batch_get(keys, concurrency)
     months = {(location_id, part.month): roll_up(found.get((items.pk(org, location_id), items.month_sk(part.month))),
-                                                 part.month)
+                                                 part)
               for location_id in location_ids for part in parts}
     second = [key for location_id in location_ids for key in _second_round(org, location_id, parts, months, found)]
     found.update(batch_get(second, concurrency))
@@ -221,8 +255,8 @@ def _records(org: str, location_id: str, parts: Sequence[MonthPart], months: Map
             records += day_items(part.plus_days, coordinators)
             continue
         records.append(DayRecord(part.month, month.location))
-        records += [DayRecord(part.month, counts, coordinator) for coordinator, counts in month.coordinators.items()]
-        records += [close for close in month.closes if part.first <= close.day <= part.last]
+        records += [DayRecord(part.month, counts, coordinator, closes=month.closes.get(coordinator, {}))
+                    for coordinator, counts in month.coordinators.items()]
         records += [_taken_back(record) for record in day_items(part.minus_days, coordinators)]
         records += _latest_close(part, month, lambda days: day_items(days, ()))
     return records
