@@ -64,4 +64,7 @@ def test_a_plan_signed_moves_its_kpi_counters_in_the_same_commit(clinic, memory)
     commits = memory.commits
     accepted = plans.accept(ADMIN, plan["id"], "Ana Núñez", presented["version"], None)
     assert accepted["status"] == "accepted" and memory.commits == commits + 1
-    assert sum(counts["accepted"] for counts in memory.counters.values()) == 2  # the location and its coordinator
+    days = [counts for (_, sk), counts in memory.counters.items() if sk.startswith("DAY#")]
+    assert sum(counts["accepted"] for counts in days) == 2  # the location's day and its coordinator's
+    [month] = [counts for (_, sk), counts in memory.counters.items() if sk.startswith("MONTH#")]
+    assert month["accepted"] == 1 and sum(n for name, n in month.items() if name.endswith("#accepted")) == 1
