@@ -52,6 +52,7 @@ class ReadMeter:
 
     def __init__(self) -> None:
         self.items = 0
+        self.kpi_items = 0  # of which KPI items (the rest: locations, settings)
         self.capacity = 0.0
         self._original: Any = None
 
@@ -75,13 +76,15 @@ class ReadMeter:
 
     def _count(self, operation_name: str, answer: dict[str, Any]) -> None:
         if operation_name == "Query":
-            self.items += answer.get("Count", 0)
+            found = answer.get("Items", [])
         elif operation_name == "GetItem":
-            self.items += 1 if answer.get("Item") else 0
+            found = [answer["Item"]] if answer.get("Item") else []
         elif operation_name == "BatchGetItem":
-            self.items += sum(len(items) for items in answer.get("Responses", {}).values())
+            found = [item for items in answer.get("Responses", {}).values() for item in items]
         else:
-            self.items += sum(1 for response in answer.get("Responses", []) if response.get("Item"))
+            found = [response["Item"] for response in answer.get("Responses", []) if response.get("Item")]
+        self.items += len(found)
+        self.kpi_items += sum(1 for item in found if "#KPI#" in item.get("pk", {}).get("S", ""))
         consumed = answer.get("ConsumedCapacity") or []
         for entry in consumed if isinstance(consumed, list) else [consumed]:
             self.capacity += float(entry.get("CapacityUnits", 0))
@@ -93,9 +96,9 @@ class ReadMeter:
             Connection._make_api_call = self._original  # type: ignore[method-assign]
             self._original = None
 
-    def take(self) -> tuple[int, float]:
-        taken = self.items, self.capacity
-        self.items, self.capacity = 0, 0.0
+    def take(self) -> tuple[int, int, float]:
+        taken = self.items, self.kpi_items, self.capacity
+        self.items, self.kpi_items, self.capacity = 0, 0, 0.0
         return taken
 
 
@@ -106,6 +109,7 @@ class Phase:
     ddb_calls: Counter[str] = field(default_factory=Counter)
     ddb_seconds: float = 0.0
     items: int = 0
+    kpi_items: int = 0
     capacity: float = 0.0
     body_bytes: int = 0
 
@@ -114,7 +118,8 @@ class Phase:
         latency = Latency.of_seconds(self.seconds)
         ddb_ms = self.ddb_seconds / n * 1000
         return (f"{self.name:<{width}}  n {n:>2}  p50 {latency.p50:7.1f} ms  p95 {latency.p95:7.1f} ms  "
-                f"ddb {ddb_ms:7.1f} ms  items/call {self.items / n:6.0f}  RCU/call {self.capacity / n:6.1f}  "
+                f"ddb {ddb_ms:7.1f} ms  items/call {self.items / n:6.0f} (KPI {self.kpi_items / n:6.0f})  "
+                f"RCU/call {self.capacity / n:6.1f}  "
                 f"body {self.body_bytes / n / 1024:5.1f} KiB  ddb/call {per_call(self.ddb_calls, n)}")
 
 
@@ -130,10 +135,11 @@ class Api:
         response = self.client.http.get(path, headers=headers)
         phase.seconds.append(time.perf_counter() - started)
         calls, ddb_seconds = self.counter.take()
-        items, capacity = self.meter.take()
+        items, kpi_items, capacity = self.meter.take()
         phase.ddb_calls.update(calls)
         phase.ddb_seconds += ddb_seconds
         phase.items += items
+        phase.kpi_items += kpi_items
         phase.capacity += capacity
         phase.body_bytes += len(response.body)
         if response.status_code != 200:
@@ -294,7 +300,7 @@ def report(locations: int, days: int, coordinators: int, repeats: int, year_loca
     summary.record("KPI report 200 locations x 30 days, p50 s", Latency.of_seconds(issue.seconds).p50 / 1000)
     summary.record("KPI report 200 x 30: requests", sum(issue.ddb_calls.values()) / len(issue.seconds))
     summary.record("KPI report 200 x 30: items read", issue.items / len(issue.seconds))
-    summary.record("KPI year report: items per location", year.items / len(year.seconds) / year_locations)
+    summary.record("KPI year report: items per location", year.kpi_items / len(year.seconds) / year_locations)
     width = max(len(p.name) for p in phases)
     return "\n".join([
         heading(f"GET /kpis over {days} days x {locations} locations, and a year x {year_locations} locations"),

@@ -50,6 +50,18 @@ class MonthPart:
         """The day items this part reads besides the roll-up."""
         return self.plus_days or self.minus_days
 
+    @property
+    def edge_runs(self) -> list[tuple[date, date]]:
+        """The edge days as runs of consecutive days (two when the range is inside the month), each
+        (first, last): one Query each, when there are too many to read by key."""
+        runs: list[tuple[date, date]] = []
+        for day in self.edge_days:
+            if runs and runs[-1][1] + timedelta(days=1) == day:
+                runs[-1] = (runs[-1][0], day)
+            else:
+                runs.append((day, day))
+        return runs
+
 
 def plan(first: date, last: date) -> list[MonthPart]:
     """The months of [first, last] and how each is read, with the fewest day items: a month whose days

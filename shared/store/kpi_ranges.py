@@ -19,6 +19,7 @@ botocore parses only the rest of the answer.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -26,7 +27,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from shared.domain import kpis as kpi
@@ -74,19 +75,30 @@ def _lean_answers() -> Iterator[None]:
         _lean.active = False
 
 
+Read = Callable[[], list[Raw]]  # one request's worth of reading (a BatchGetItem of 100 keys, a Query)
+
+
 def batch_get(keys: Sequence[Key], concurrency: int = 8) -> dict[Key, Raw]:
     """The items of these keys (absent ones left out), as DynamoDB's wire-form attribute maps: requests
     of 100 keys, `concurrency` at a time, unprocessed keys asked again."""
-    chunks = [keys[i:i + BATCH_KEYS] for i in range(0, len(keys), BATCH_KEYS)]
+    return _gather(_key_reads(keys), concurrency)
+
+
+def _key_reads(keys: Sequence[Key]) -> list[Read]:
+    return [functools.partial(_get_chunk, keys[i:i + BATCH_KEYS]) for i in range(0, len(keys), BATCH_KEYS)]
+
+
+def _gather(reads: Sequence[Read], concurrency: int) -> dict[Key, Raw]:
+    """Run the reads, `concurrency` at a time; their items by key."""
     found: dict[Key, Raw] = {}
-    if not chunks:
+    if not reads:
         return found
     _install_lean_answers()
-    if len(chunks) == 1 or concurrency <= 1:
-        pages = [_get_chunk(chunk) for chunk in chunks]
+    if len(reads) == 1 or concurrency <= 1:
+        pages = [read() for read in reads]
     else:
-        with ThreadPoolExecutor(max_workers=min(concurrency, len(chunks))) as pool:
-            pages = list(pool.map(_get_chunk, chunks))
+        with ThreadPoolExecutor(max_workers=min(concurrency, len(reads))) as pool:
+            pages = list(pool.map(lambda read: read(), reads))
     for page in pages:
         for raw in page:
             found[(raw["pk"]["S"], raw["sk"]["S"])] = raw
@@ -107,6 +119,11 @@ def _get_chunk(keys: Sequence[Key]) -> list[Raw]:
             wanted = [{"pk": key["pk"]["S"], "sk": key["sk"]["S"]} for key in unprocessed]
             time.sleep(0.05 * 2 ** attempt)  # DynamoDB's advice for unprocessed keys: back off, then ask again
     raise RuntimeError(f"DynamoDB left {len(wanted)} keys unprocessed after 8 attempts")
+
+
+def _query_days(org: str, location_id: str, first: date, last: date) -> list[Raw]:
+    with _lean_answers():
+        return list(items.query_days(org, location_id, first, last))
 
 
 def locations(org: str) -> list[dict[str, str]]:
@@ -174,6 +191,7 @@ def roll_up(raw: Raw | None, part: MonthPart) -> RollUp:
 
 
 _LOCATION_NAMES = frozenset(kpi.LOCATION_COUNTERS)
+_NO_ROLL_UP = RollUp()  # a month not read, or with no roll-up (nothing counted in it)
 _PREFIX = len(items.COORDINATOR_ATTRIBUTE)
 _CLOSED_CUT = -len(items.CLOSED) - 1  # '{coordinator}#patients_closed' -> '{coordinator}'
 
@@ -197,37 +215,66 @@ class RangeRead:
     items_read: int
 
 
+KEY_EDGE_DAYS = 3  # a month's edge days read by key up to this many; more, by one Query per run of days
+
+
+def _by_key(part: MonthPart) -> bool:
+    """Edge days by key (the location's and, in a second round, its coordinators'), or by Query: a
+    Query returns a run of days with their coordinators' items in one request, where keys would need
+    one per coordinator and day, most of them for items that do not exist."""
+    return len(part.edge_days) <= KEY_EDGE_DAYS
+
+
 def read_range(org: str, location_ids: Sequence[str], first: date, last: date, live_ids: Sequence[str] = (),
                concurrency: int = 8) -> RangeRead:
     """The records of [first, last] (local dates) of each location, and the running levels of `live_ids`
     (the locations whose range reaches their today)."""
     parts = plan(first, last)
+    with_roll_up = [part for part in parts if part.from_roll_up or _by_key(part)]
+    runs = query_runs(parts)
     keys: list[Key] = []
+    queries: list[Read] = []
     for location_id in location_ids:
         key = items.pk(org, location_id)
-        keys += [(key, items.month_sk(part.month)) for part in parts]
-        keys += [(key, items.day_sk(day)) for part in parts for day in part.edge_days]
+        keys += [(key, items.month_sk(part.month)) for part in with_roll_up]
+        keys += [(key, items.day_sk(day)) for part in parts if _by_key(part) for day in part.edge_days]
+        queries += [functools.partial(_query_days, org, location_id, *run) for run in runs]
     keys += [(items.pk(org, location_id), items.LEVEL) for location_id in live_ids]
-    found = batch_get(keys, concurrency)
-    months = {(location_id, part.month): roll_up(found.get((items.pk(org, location_id), items.month_sk(part.month))),
-                                                 part)
-              for location_id in location_ids for part in parts}
-    second = [key for location_id in location_ids for key in _second_round(org, location_id, parts, months, found)]
+    found = _gather(_key_reads(keys) + queries, concurrency)
+    months = {location_id: {part.month: roll_up(found.get((items.pk(org, location_id), items.month_sk(part.month))),
+                                                 part) for part in with_roll_up}
+              for location_id in location_ids}
+    second = [key for location_id in location_ids
+              for key in _second_round(items.pk(org, location_id), parts, months[location_id])]
     found.update(batch_get(second, concurrency))
-    records = {location_id: _records(org, location_id, parts, months, found) for location_id in location_ids}
+    days = _days_by_location(found)
+    records = {location_id: _records(parts, months[location_id], days.get(items.pk(org, location_id), {}))
+               for location_id in location_ids}
     levels = {location_id: _level(found.get((items.pk(org, location_id), items.LEVEL))) for location_id in live_ids}
     return RangeRead(records, levels, len(found))
 
 
-def _second_round(org: str, location_id: str, parts: Sequence[MonthPart], months: Mapping[tuple[str, date], RollUp],
-                  found: Mapping[Key, Raw]) -> Iterator[Key]:
-    """The coordinators' edge days (the roll-up names its coordinators), and the in-range days of a month
-    whose latest close is after the range (to find the latest close inside it)."""
-    key = items.pk(org, location_id)
+def query_runs(parts: Sequence[MonthPart]) -> list[tuple[date, date]]:
+    """The runs of edge days read by Query, joined across months (30 days cut in the middle of two
+    months are read by one Query per location, not two)."""
+    runs: list[tuple[date, date]] = []
     for part in parts:
-        month = months[(location_id, part.month)]
-        for coordinator in month.coordinators:
-            yield from ((key, items.coordinator_sk(day, coordinator)) for day in part.edge_days)
+        for run_first, run_last in ([] if _by_key(part) else part.edge_runs):
+            if runs and runs[-1][1] + timedelta(days=1) == run_first:
+                runs[-1] = (runs[-1][0], run_last)
+            else:
+                runs.append((run_first, run_last))
+    return runs
+
+
+def _second_round(key: str, parts: Sequence[MonthPart], months: Mapping[date, RollUp]) -> Iterator[Key]:
+    """The coordinators' edge days read by key (the roll-up names its coordinators), and the in-range
+    days of a month whose latest close is after the range (to find the latest close inside it)."""
+    for part in parts:
+        month = months.get(part.month, _NO_ROLL_UP)
+        if _by_key(part):
+            for coordinator in month.coordinators:
+                yield from ((key, items.coordinator_sk(day, coordinator)) for day in part.edge_days)
         if _close_unknown(part, month):
             yield from ((key, items.day_sk(day)) for day in kpi.days_between(part.first, part.last))
 
@@ -237,40 +284,43 @@ def _close_unknown(part: MonthPart, month: RollUp) -> bool:
     return part.from_roll_up and month.latest_close is not None and month.latest_close.day > part.last
 
 
-def _records(org: str, location_id: str, parts: Sequence[MonthPart], months: Mapping[tuple[str, date], RollUp],
-             found: Mapping[Key, Raw]) -> list[DayRecord]:
-    key = items.pk(org, location_id)
+DaysFound = Mapping[date, Sequence[DayRecord]]
+
+
+def _days_by_location(found: Mapping[Key, Raw]) -> dict[str, dict[date, list[DayRecord]]]:
+    """The day items read (by key or by Query), as records by partition and day."""
+    days: dict[str, dict[date, list[DayRecord]]] = {}
+    for (pk, sk), raw in found.items():
+        if sk.startswith(items.DAY):
+            record = items.day_record(raw)
+            days.setdefault(pk, {}).setdefault(record.day, []).append(record)
+    return days
+
+
+def _records(parts: Sequence[MonthPart], months: Mapping[date, RollUp], days: DaysFound) -> list[DayRecord]:
     records: list[DayRecord] = []
-
-    def day_items(days: Sequence[date], coordinators: Sequence[str]) -> Iterator[DayRecord]:
-        for day in days:
-            for sk in (items.day_sk(day), *(items.coordinator_sk(day, c) for c in coordinators)):
-                if (key, sk) in found:
-                    yield items.day_record(found[(key, sk)])
-
     for part in parts:
-        month = months[(location_id, part.month)]
-        coordinators = list(month.coordinators)
         if not part.from_roll_up:
-            records += day_items(part.plus_days, coordinators)
+            records += [record for day in part.plus_days for record in days.get(day, ())]
             continue
+        month = months.get(part.month, _NO_ROLL_UP)
         records.append(DayRecord(part.month, month.location))
         records += [DayRecord(part.month, counts, coordinator, closes=month.closes.get(coordinator, {}))
                     for coordinator, counts in month.coordinators.items()]
-        records += [_taken_back(record) for record in day_items(part.minus_days, coordinators)]
-        records += _latest_close(part, month, lambda days: day_items(days, ()))
+        records += [_taken_back(record) for day in part.minus_days for record in days.get(day, ())]
+        records += _latest_close(part, month, days)
     return records
 
 
-def _latest_close(part: MonthPart, month: RollUp,
-                  read_days: Callable[[Sequence[date]], Iterator[DayRecord]]) -> list[DayRecord]:
+def _latest_close(part: MonthPart, month: RollUp, days: DaysFound) -> list[DayRecord]:
     """The close of the roll-up's month inside the range, as a record with no counts (or none)."""
     latest = month.latest_close
     if latest is None or latest.day < part.first:
         return []
     if latest.day <= part.last:
         return [latest]
-    closed = [record for record in read_days(kpi.days_between(part.first, part.last)) if record.close is not None]
+    closed = [record for day in kpi.days_between(part.first, part.last) for record in days.get(day, ())
+              if record.coordinator_id is None and record.close is not None]
     return [DayRecord(record.day, {}, None, record.close) for record in closed[-1:]]
 
 

@@ -210,15 +210,21 @@ def day_record(raw: Mapping[str, Mapping[str, str]]) -> DayRecord:
 
 def days(org: str, location_id: str, first: date, last: date, consistent: bool = False) -> list[DayRecord]:
     """Every day item of the location from `first` to `last` (both local dates), coordinators' included:
-    one Query, paged by DynamoDB beyond 1 MB. (Reports read month roll-ups instead: kpi_ranges.)"""
+    one Query, paged by DynamoDB beyond 1 MB."""
+    return [day_record(raw) for raw in query_days(org, location_id, first, last, consistent)]
+
+
+def query_days(org: str, location_id: str, first: date, last: date,
+               consistent: bool = False) -> list[Mapping[str, Mapping[str, str]]]:
+    """The day items of [first, last] as DynamoDB returned them (see day_record)."""
     condition = KpiItem.sk.between(day_sk(first), f"{day_sk(last)}~")  # '~' sorts after '#COORD#...'
-    table = Record._get_connection()  # raw items: see day_record
-    found: list[DayRecord] = []
+    table = Record._get_connection()
+    found: list[Mapping[str, Mapping[str, str]]] = []
     start: dict | None = None
     while True:
         page = table.query(pk(org, location_id), range_key_condition=condition, exclusive_start_key=start,
                            consistent_read=consistent)
-        found += [day_record(raw) for raw in page.get("Items", [])]
+        found += page.get("Items", [])
         start = page.get("LastEvaluatedKey")
         if not start:
             return found

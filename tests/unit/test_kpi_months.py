@@ -160,3 +160,15 @@ def Record_delete(org: str, sk: str) -> None:
     from shared.store.table import Record
 
     Record._get_connection().delete_item(kpi_store.pk(org, "loc_1"), sk)
+
+
+def test_many_edge_days_are_read_by_query_few_by_key():
+    """30 days cut in the middle of two months: their days, one Query a location (no roll-up needed);
+    a range ending a day before a month's end: the roll-up minus that day, by key."""
+    cut = kpi_months.plan(date(2025, 10, 17), date(2025, 11, 15))
+    assert [part.from_roll_up for part in cut] == [False, False]
+    assert kpi_ranges.query_runs(cut) == [(date(2025, 10, 17), date(2025, 11, 15))]
+    inside = kpi_months.plan(date(2025, 11, 3), date(2025, 11, 24))  # minus 1-2 and 25-30: two runs
+    assert kpi_ranges.query_runs(inside) == [(date(2025, 11, 1), date(2025, 11, 2)), (date(2025, 11, 25),
+                                                                                     date(2025, 11, 30))]
+    assert kpi_ranges.query_runs(kpi_months.plan(date(2025, 10, 31), date(2025, 11, 29))) == []  # 2 days, by key
