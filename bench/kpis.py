@@ -208,7 +208,7 @@ def scenario(api: Api, ids: list[str], ranges: dict[str, tuple[date, date]], rep
     phases = []
     for name, (first, last) in ranges.items():
         span = f"from={first.isoformat()}&to={last.isoformat()}"
-        group = Phase(f"group {len(ids)}, {name} ({first:%m-%d}..{last:%m-%d}, {_plan_text(first, last)})")
+        group = Phase(f"group {len(ids)}, {name} ({first:%m-%d}..{last:%m-%d}; {_plan_text(first, last)})")
         for _ in range(repeats):
             report = json.loads(api.get(group, f"/kpis?{span}"))
         if len(report["locations"]) != len(ids) or report["group"]["location_count"] != len(ids):
@@ -226,9 +226,10 @@ def scenario(api: Api, ids: list[str], ranges: dict[str, tuple[date, date]], rep
 
 
 def _plan_text(first: date, last: date) -> str:
-    from shared.domain.kpi_months import day_items_read, plan
+    from shared.store.kpi_ranges import reads_per_location
 
-    return f"{len(plan(first, last))} roll-ups + {day_items_read(first, last)} edge days a location"
+    roll_ups, by_key, queries = reads_per_location(first, last)
+    return f"a location: {roll_ups} roll-ups, {by_key} days by key, {queries} Queries"
 
 
 def _timed(api: Api, org: str, locations: int, days: int, coordinators: int, repeats: int,
@@ -247,7 +248,7 @@ def _year(api: Api, org: str, locations: int, coordinators: int, repeats: int, t
     first = today.replace(year=today.year - 1, day=1)
     last = today.replace(day=1) - timedelta(days=1)
     ids, _ = seed(org, locations, [first + timedelta(days=d) for d in range((last - first).days + 1)], coordinators)
-    year = Phase(f"year, {len(ids)} locations ({first:%Y-%m}..{last:%Y-%m}, {_plan_text(first, last)})")
+    year = Phase(f"year, {len(ids)} locations ({first:%Y-%m}..{last:%Y-%m}; {_plan_text(first, last)})")
     for _ in range(repeats):
         api.get(year, f"/kpis?from={first.isoformat()}&to={last.isoformat()}")
     return year
@@ -308,11 +309,12 @@ def report(locations: int, days: int, coordinators: int, repeats: int, year_loca
         where,
         f"seeded {written} KPI items (day items, then month roll-ups by the backfill) in {seeded:.1f} s: per location "
         f"a day item every day, {coordinators} coordinators",
-        "with a day item on about half the days, and the running levels. A report reads each location's roll-ups "
-        f"and edge days by key (BatchGetItem, {READ_CONCURRENCY} requests",
-        "at a time), the locations (Query) and their settings (BatchGetItem). 'ddb' is the time spent in DynamoDB "
-        "calls per request, summed over the threads;",
-        "items and RCU per call as DynamoDB Local reports them.",
+        "with a day item on about half the days, and the running levels. A report reads the locations (Query), their "
+        "settings (BatchGetItem), each location's",
+        "roll-ups and edge days (BatchGetItem by key; a run of more than 3 edge days by Query), "
+        f"{READ_CONCURRENCY} requests at a time. 'ddb' is the time spent",
+        "in DynamoDB calls per request, summed over the threads; items (KPI items apart) and RCU per call as "
+        "DynamoDB Local reports them.",
         "",
         *(p.line(width) for p in phases),
         "",

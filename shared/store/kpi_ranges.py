@@ -254,6 +254,13 @@ def read_range(org: str, location_ids: Sequence[str], first: date, last: date, l
     return RangeRead(records, levels, len(found))
 
 
+def reads_per_location(first: date, last: date) -> tuple[int, int, int]:
+    """(roll-ups, edge days by key, Queries) that a range reads per location, coordinators' items apart."""
+    parts = plan(first, last)
+    return (sum(1 for part in parts if part.from_roll_up or _by_key(part)),
+            sum(len(part.edge_days) for part in parts if _by_key(part)), len(query_runs(parts)))
+
+
 def query_runs(parts: Sequence[MonthPart]) -> list[tuple[date, date]]:
     """The runs of edge days read by Query, joined across months (30 days cut in the middle of two
     months are read by one Query per location, not two)."""
