@@ -172,21 +172,23 @@ def _visible_locations(principal: Principal, location_id: str | None) -> list[di
 def report(principal: Principal, location_id: str | None, first: date, last: date,
            concurrency: int | None = None) -> dict[str, Any]:
     """The figures of [first, last] (local dates) for one location, or for every location the caller
-    may see with a group total. Reads by key only (shared.store.kpi_ranges): each location's month
-    roll-ups and the days at the edges of the range (BatchGetItem, 100 keys a request), plus the running
-    levels when the range reaches a location's today, and the locations' settings (their working days:
-    "per day" figures are per working day; one BatchGet per 99 locations)."""
+    may see with a group total. Reads (shared.store.kpi_ranges) each location's month roll-ups and the
+    days at the edges of the range (BatchGetItem by key, 100 keys a request; a long run of edge days by
+    Query), plus the running levels when the range reaches a location's today, and the locations'
+    settings (their working days: "per day" figures are per working day; one BatchGet per 99 locations)."""
     days = kpi.check_range(first, last)
     shown = _visible_locations(principal, location_id)
     now = clock.now()
-    today = {loc["id"]: clock.local_date(now, loc["timezone"]) for loc in shown}
+    today_in = {zone: clock.local_date(now, zone) for zone in {loc["timezone"] for loc in shown}}
+    today = {loc["id"]: today_in[loc["timezone"]] for loc in shown}
     live_ids = [loc["id"] for loc in shown if last >= today[loc["id"]]]
     with ThreadPoolExecutor(max_workers=1) as pool:  # the settings' read overlaps the KPI items'
         settings_read = pool.submit(settings.effective_for_many, principal.org, shown)
         read = kpi_ranges.read_range(principal.org, [loc["id"] for loc in shown], first, last, live_ids,
                                      concurrency or READ_CONCURRENCY)
-        working = {location_id: count_working_days(first, last, each.working_days)
-                   for location_id, each in settings_read.result().items()}
+        working_days = {location_id: each.working_days for location_id, each in settings_read.result().items()}
+    counted = {week: count_working_days(first, last, week) for week in set(working_days.values())}
+    working = {location_id: counted[week] for location_id, week in working_days.items()}
     summaries = [kpi.summarize(days, read.records[loc["id"]], read.levels.get(loc["id"]), today[loc["id"]],
                                working[loc["id"]]) for loc in shown]
     body: dict[str, Any] = {
