@@ -27,9 +27,10 @@ ARTIFACTS = Path(os.environ.get("CHAIRSIDE_TEST_ARTIFACTS", REPO / "test-artifac
 AXE = REPO / "console" / "node_modules" / "axe-core" / "axe.min.js"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    """`chairside run` on free ports with its own home; yields the base URL; stopped with SIGTERM."""
+    """`chairside run` on free ports with its own home; yields the base URL; stopped with SIGTERM. One per test
+    process: the browser tests on a worker share it (none depends on another's data)."""
     home = tmp_path_factory.mktemp("stack-home")
     port = free_port()
     env = {**os.environ, "CHAIRSIDE_HOME": str(home), "CHAIRSIDE_CACHE": str(CACHE), "CHAIRSIDE_API_PORT": str(port),
@@ -58,7 +59,7 @@ def stack(tmp_path_factory):
             os.killpg(process.pid, signal.SIGKILL)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 
