@@ -60,7 +60,14 @@ def test_a_coordinators_day(stack, new_context, screens):
     violations["worklist"] = screens.check(page, "02-worklist")
     page.get_by_role("link", name="Garcia, Maria").click()
     page.get_by_role("heading", name="Maria Garcia").wait_for()
-    page.get_by_text("Demo Dental PPO").wait_for()
+    # Her coverage with this benefit year's usage (the benefits engine's ledger), and her past treatment.
+    coverage = page.locator("tr").filter(has_text="Demo Dental PPO")
+    expect(coverage.locator("td[data-remaining='1']")).to_have_text("$1,300.00")  # $1,500 maximum, $200 used
+    cleaned = (datetime.now(BROOKLYN) - timedelta(days=60)).date().isoformat()
+    page.get_by_label("CDT code", exact=True).fill("D1110")
+    page.get_by_label("Date done", exact=True).fill(cleaned)
+    page.get_by_role("button", name="Add past treatment").click()
+    page.locator("li").filter(has_text="D1110").get_by_text("(imported)").wait_for()
     violations["patient"] = screens.check(page, "03-patient")
 
     # Build a plan from the CDT catalog: an exam, then a crown on tooth 3 in a second phase.
@@ -86,6 +93,8 @@ def test_a_coordinators_day(stack, new_context, screens):
     page.get_by_text("Frozen with quote 1").wait_for()
     page.get_by_role("heading", name="Pay in full").wait_for()
     page.get_by_text("Deferred interest", exact=True).first.wait_for()
+    phasing = page.locator("table.phasing")  # the proposal across benefit years, phase by phase
+    expect(phasing.locator("tbody tr")).to_have_count(2)
     violations["plan"] = screens.check(page, "05-plan-presented")
 
     # The installment calculator asks the API for the schedule.

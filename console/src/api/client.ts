@@ -83,26 +83,3 @@ export function ifMatch(version: number): { "If-Match": string } {
 export function idempotencyKey(): { "Idempotency-Key": string } {
   return { "Idempotency-Key": crypto.randomUUID() };
 }
-
-/** For routes that another change is bringing and the generated schema may not list yet: the same auth and
- * error handling, without compile-time types. A route the API does not have answers 404 in the error shape. */
-export async function untyped<T>(method: string, path: string, options: {
-  query?: Record<string, string | number | undefined>; body?: unknown; headers?: Record<string, string>;
-} = {}): Promise<T> {
-  const url = new URL((baseUrl || window.location.origin) + path);
-  for (const [key, value] of Object.entries(options.query ?? {})) {
-    if (value !== undefined && value !== "") url.searchParams.set(key, String(value));
-  }
-  const headers: Record<string, string> = { ...options.headers };
-  const token = bearer();
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (options.body !== undefined) headers["Content-Type"] = "application/json";
-  const call = fetch(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) })
-    .then(async (response) => {
-      const text = await response.text();
-      let parsed: unknown = undefined;
-      try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
-      return response.ok ? { data: parsed, response } : { error: parsed, response };
-    });
-  return ok<T>(call);
-}

@@ -1,9 +1,10 @@
-import { api, ok, untyped } from "../api/client";
-import type { Appointment, Coverage, Ledger, Message, Page, Patient, Plan } from "../api/types";
+import { useState } from "preact/hooks";
+import { api, ok } from "../api/client";
+import type { Appointment, Coverage, HistoryItem, Ledger, Message, Page, Patient, Plan } from "../api/types";
 import { useConsole } from "../context";
 import { dateTime, day, money, words } from "../format";
 import { href } from "../router";
-import { Empty, Section, Show, Status, useLoad } from "../ui";
+import { Empty, ErrorNote, Field, Section, Show, Status, useAction, useLoad } from "../ui";
 
 const PURPOSES = ["appointment", "billing", "treatment"];
 
@@ -34,65 +35,84 @@ function Contacts({ patient }: { patient: Patient }) {
 }
 
 function Coverages({ patientId }: { patientId: string }) {
-  const [load] = useLoad(async () => {
-    try {
-      return (await untyped<Page<Coverage> | Coverage[]>("GET", `/patients/${patientId}/coverages`));
-    } catch {
-      const single = await ok<Coverage>(api().GET("/patients/{patient_id}/coverage", {
-        params: { path: { patient_id: patientId } } })).catch((exc) => {
-        if (exc.status === 404) return null;
-        throw exc;
-      });
-      return single ? [{ ...single, rank: single.rank ?? 1 }] : [];
-    }
-  }, [patientId]);
+  const [load] = useLoad(() => ok<Page<Coverage>>(api().GET("/patients/{patient_id}/coverages", {
+    params: { path: { patient_id: patientId } } })), [patientId]);
   return (
     <Section title="Coverage and remaining benefits">
       <Show load={load} what="coverage">
-        {(result) => {
-          const items = Array.isArray(result) ? result : result.items;
-          return items.length === 0 ? <Empty>No insurance on file: the patient pays the full fee.</Empty> : (
-            <div class="table-wrap" tabIndex={0}>
-              <table>
-                <thead><tr><th>Rank</th><th>Carrier</th><th>Member</th><th class="num">Annual max</th>
-                  <th class="num">Used + pending</th><th class="num">Remaining</th><th class="num">Deductible left</th></tr></thead>
-                <tbody>
-                  {items.map((c) => (
-                    <tr key={c.rank ?? 1}>
-                      <td>{(c.rank ?? 1) === 1 ? "Primary" : "Secondary"}</td>
-                      <td>{c.carrier}</td><td>{c.member_id}</td>
-                      <td class="num">{money(c.annual_max_cents)}</td>
-                      <td class="num">{c.usage ? money(c.usage.used_cents + c.usage.pending_cents) : "—"}</td>
-                      <td class="num">{c.usage ? money(c.usage.remaining_annual_max_cents) : "—"}</td>
-                      <td class="num">
-                        {c.usage ? money(Math.max(0, (c.deductible_cents ?? 0) - c.usage.deductible_met_cents)) : "—"}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          );
-        }}
+        {({ items }) => items.length === 0 ? <Empty>No insurance on file: the patient pays the full fee.</Empty> : (
+          <div class="table-wrap" tabIndex={0}>
+            <table>
+              <caption class="sr-only">This benefit year's usage per coverage</caption>
+              <thead><tr><th>Rank</th><th>Carrier</th><th class="num">Annual max</th>
+                <th class="num">Used + pending</th><th class="num">Remaining</th><th class="num">Deductible left</th></tr></thead>
+              <tbody>
+                {items.map((c) => (
+                  <tr key={c.rank}>
+                    <td>{c.rank === 1 ? "Primary" : "Secondary"}</td>
+                    <td>{c.carrier}<br /><span class="muted">member {c.member_id}</span></td>
+                    <td class="num">{money(c.annual_max_cents)}</td>
+                    <td class="num">{c.usage ? money(c.usage.used_cents + c.usage.pending_cents) : "—"}</td>
+                    <td class="num" data-remaining={c.rank}>{c.usage ? money(c.usage.remaining_annual_max_cents) : "—"}</td>
+                    <td class="num">
+                      {c.usage ? money(Math.max(0, (c.deductible_cents ?? 0) - c.usage.deductible_met_cents)) : "—"}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
       </Show>
     </Section>
   );
 }
 
-type HistoryItem = { id: string; code: string; tooth: string | null; surfaces: string; date: string; source: string };
+function AddHistory({ patientId, onAdded }: { patientId: string; onAdded: () => void }) {
+  const [code, setCode] = useState("");
+  const [tooth, setTooth] = useState("");
+  const [date, setDate] = useState("");
+  const [busy, error, run] = useAction();
+  const submit = (event: Event) => {
+    event.preventDefault();
+    run(() => ok(api().POST("/patients/{patient_id}/history", {
+      params: { path: { patient_id: patientId } },
+      body: { items: [{ code: code.trim().toUpperCase(), date, tooth: tooth.trim() || null }] },
+    }))).then((done) => {
+      if (!done) return;
+      setCode(""); setTooth("");
+      onAdded();
+    });
+  };
+  return (
+    <form class="filters" onSubmit={submit} aria-label="Add past treatment">
+      <Field label="CDT code">{(id) => <input id={id} class="short" value={code} required
+        onInput={(e) => setCode(e.currentTarget.value)} />}</Field>
+      <Field label="Tooth (optional)">{(id) => <input id={id} class="short" value={tooth}
+        onInput={(e) => setTooth(e.currentTarget.value)} />}</Field>
+      <Field label="Date done">{(id) => <input id={id} type="date" value={date} required
+        onInput={(e) => setDate(e.currentTarget.value)} />}</Field>
+      <button type="submit" disabled={busy}>Add past treatment</button>
+      {error && <ErrorNote error={error} />}
+    </form>
+  );
+}
 
 function History({ patientId }: { patientId: string }) {
-  const [load] = useLoad(() => untyped<Page<HistoryItem>>("GET", `/patients/${patientId}/history`), [patientId]);
+  const [load, reload] = useLoad(() => ok<Page<HistoryItem>>(api().GET("/patients/{patient_id}/history", {
+    params: { path: { patient_id: patientId } } })), [patientId]);
   return (
     <Section title="Treatment history">
+      <p class="muted">Past treatment counts against the insurance's frequency limits in every estimate.</p>
       <Show load={load} what="history">
         {(page) => page.items.length === 0 ? <Empty>No past treatment recorded.</Empty> : (
           <ul class="plain-list">
-            {page.items.map((h) => <li key={h.id}>{day(h.date)}: {h.code}{h.tooth ? ` #${h.tooth}` : ""} {h.surfaces}
+            {page.items.map((h) => <li key={h.id}>{day(h.date)}: {h.code}{h.tooth ? ` #${h.tooth}` : ""} {h.surfaces ?? ""}
               <span class="muted"> ({h.source})</span></li>)}
           </ul>
         )}
       </Show>
+      <AddHistory patientId={patientId} onAdded={reload} />
     </Section>
   );
 }

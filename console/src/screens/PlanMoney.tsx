@@ -1,7 +1,7 @@
 // What the plan costs and how the patient can pay: the estimate line by line with its limits explained,
 // pay in full, an in-house installment calculator (the API computes the schedule), financing offers, phasing.
 import { useState } from "preact/hooks";
-import { api, ok, untyped } from "../api/client";
+import { api, ok } from "../api/client";
 import type { Estimate, PaymentOptions, PaymentPlan, PhasingProposal, Plan } from "../api/types";
 import { day, money, percent, words } from "../format";
 import { Empty, ErrorNote, Field, Section, Show, useAction, useLoad } from "../ui";
@@ -61,8 +61,11 @@ export function EstimateTable({ planId, version }: { planId: string; version: nu
                   <tr><th scope="row">Total</th><td class="num">{money(estimate.totals.fee_cents)}</td>
                     <td class="num">{money(estimate.totals.writeoff_cents)}</td><td class="num">{money(estimate.totals.deductible_cents)}</td>
                     <td class="num">{money(estimate.totals.insurance_cents)}</td><td class="num">{money(estimate.totals.patient_cents)}</td>
-                    <td>{estimate.totals.remaining_annual_max_cents !== undefined
-                      && `Yearly maximum left after this plan: ${money(estimate.totals.remaining_annual_max_cents)}`}</td></tr>
+                    <td>{estimate.totals.by_coverage?.map((c) => (
+                      <p key={c.rank} class="reason">{c.rank === 1 ? "Primary" : "Secondary"}{c.carrier ? ` (${c.carrier})` : ""}:
+                        {" "}yearly maximum left after this plan {money(c.remaining_annual_max_cents)}, deductible left
+                        {" "}{money(c.remaining_deductible_cents)}</p>
+                    ))}</td></tr>
                 </tfoot>
               </table>
             </div>
@@ -175,10 +178,12 @@ export function PaymentOptionsPanel({ plan }: { plan: Plan }) {
 }
 
 export function PhasingPanel({ plan, onApplied }: { plan: Plan; onApplied: () => void }) {
-  const [load] = useLoad(() => untyped<PhasingProposal>("GET", `/plans/${plan.id}/phasing`), [plan.id, plan.version]);
+  const path = { path: { plan_id: plan.id } };
+  const [load] = useLoad(() => ok<PhasingProposal>(api().GET("/plans/{plan_id}/phasing", { params: path })),
+    [plan.id, plan.version]);
   const [busy, error, run] = useAction();
-  const apply = () => run(() => untyped("POST", `/plans/${plan.id}/phasing`, {
-    body: {}, headers: { "If-Match": `"${plan.version}"` } })).then((done) => done && onApplied());
+  const apply = () => run(() => ok(api().POST("/plans/{plan_id}/phasing", { params: path, body: { version: plan.version } })))
+    .then((done) => done && onApplied());
   return (
     <Section title="Phasing across benefit years">
       <Show load={load} what="the phasing proposal">
@@ -186,10 +191,23 @@ export function PhasingPanel({ plan, onApplied }: { plan: Plan; onApplied: () =>
           <>
             <p>All now: insurance {money(p.all_now.insurance_cents)}, patient {money(p.all_now.patient_cents)}.
               Phased: insurance {money(p.phased.insurance_cents)}, patient {money(p.phased.patient_cents)}.
-              <strong> Saving {money(p.saving_cents)}.</strong></p>
-            <ul class="plain-list">
-              {p.phased.phases.map((ph) => <li key={ph.name}>{ph.name}: from {day(ph.earliest_date)}, insurance {money(ph.insurance_cents)}</li>)}
-            </ul>
+              <strong> {p.saving_cents > 0 ? `Phasing saves the patient ${money(p.saving_cents)}.`
+                : "Doing it all now costs the patient no more."}</strong></p>
+            <div class="table-wrap" tabIndex={0}>
+              <table class="phasing">
+                <caption class="sr-only">Each phase in the proposal</caption>
+                <thead><tr><th>Phase</th><th>When</th><th class="num">Insurance</th><th class="num">Patient</th></tr></thead>
+                <tbody>
+                  {p.phased.phases.map((ph) => (
+                    <tr key={ph.name}>
+                      <td>{ph.name}</td>
+                      <td>{ph.deferred ? `Deferred: from ${day(ph.earliest_date)} (next benefit year)` : "This benefit year"}</td>
+                      <td class="num">{money(ph.insurance_cents)}</td><td class="num">{money(ph.patient_cents)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
             {p.saving_cents > 0 && <button type="button" disabled={busy} onClick={apply}>Apply phasing (new version)</button>}
             {error && <ErrorNote error={error} />}
           </>

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { api, ok, untyped } from "../api/client";
+import { api, ifMatch, ok } from "../api/client";
 import type { FollowUp, Opportunity, Page, Patient } from "../api/types";
 import { useConsole } from "../context";
 import { day, localDate, money, words } from "../format";
@@ -33,9 +33,9 @@ function FollowUpRow({ task, today, onChanged }: { task: FollowUp; today: string
   const resolve = () => run(() => ok(api().POST("/followups/{followup_id}/resolve", {
     params: { path: { followup_id: task.id } }, body: { outcome: outcome as "contacted" },
   }))).then((done) => done && onChanged());
-  const patch = (changes: Record<string, string>) => run(() => untyped("PATCH", `/followups/${task.id}`, {
-    body: changes, headers: task.version ? { "If-Match": `"${task.version}"` } : {},
-  })).then((done) => done && onChanged());
+  const patch = (changes: { owner?: string; due_date?: string }) => run(() => ok(api().PATCH("/followups/{followup_id}", {
+    params: { path: { followup_id: task.id }, header: ifMatch(task.version) }, body: changes,
+  }))).then((done) => done && onChanged());
   return (
     <tr>
       <td><a href={href(`patients/${task.patient_id}`)}>{task.patient_name ?? "Unknown patient"}</a></td>
@@ -108,10 +108,10 @@ export function Worklist({ query }: { query: URLSearchParams }) {
     params: { query: { location_id: locationId, kind: (kind || undefined) as never, status: (status || undefined) as never,
       limit: 100 } },
   })), [locationId, kind, status]);
-  const [opportunities] = useLoad(() => untyped<Page<Opportunity>>("GET", "/opportunities", {
-    query: { location_id: locationId, kind: OPPORTUNITY_KINDS.includes(kind) ? kind : undefined,
-      owner: owner || undefined },
-  }), [locationId, kind, owner]);
+  const [opportunities] = useLoad(() => ok<Page<Opportunity>>(api().GET("/opportunities", {
+    params: { query: { location_id: locationId, owner: owner || undefined,
+      kind: (OPPORTUNITY_KINDS.includes(kind) && kind ? kind : undefined) as Opportunity["kind"] | undefined } },
+  })), [locationId, kind, owner]);
   return (
     <>
       <h1>Worklist</h1>
