@@ -11,11 +11,11 @@ import base64
 import hashlib
 import hmac
 import json
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.errors import InvalidInput
+from shared.store.start_keys import is_group_start_key
 
 
 def _b64(data: bytes) -> str:
@@ -60,19 +60,6 @@ def decode_cursor(secret: bytes | Sequence[bytes], org: str, sub: str, query: Ma
         raise invalid from exc
     if not isinstance(data, dict) or data.get("b") != _binding(org, sub, query):
         raise invalid
-    if not _is_start_key(data.get("k"), org):
+    if not is_group_start_key(data.get("k"), org):
         raise invalid
     return data["k"]
-
-
-_KEY_NAME = re.compile(r"pk|sk|gsi[0-9]{1,2}(pk|sk)")
-
-
-def _is_start_key(key: object, org: str) -> bool:
-    """A DynamoDB exclusive start key as shared/store writes it: a few string attributes, partition keys in
-    the caller's group."""
-    return isinstance(key, dict) and 0 < len(key) <= 4 and all(
-        isinstance(name, str) and _KEY_NAME.fullmatch(name) and isinstance(value, dict) and list(value) == ["S"]
-        and isinstance(value["S"], str) and 0 < len(value["S"]) <= 1024
-        and (not name.endswith("pk") or value["S"].startswith(f"{org}#"))
-        for name, value in key.items())

@@ -17,15 +17,9 @@ import pytest
 
 from functions import jobs
 from infra import access, deploy_check
-from tests.unit.test_template import TEMPLATE, events_template
+from tests.templates import EVENT_ACTIONS, TEMPLATE
 
-__all__ = ["events_template"]  # test_template's fixture, used by name
 RUNBOOK = Path(__file__).resolve().parents[2] / "docs" / "RUNBOOK.md"
-
-
-@pytest.fixture(scope="module")
-def committed() -> dict[str, Any]:
-    return deploy_check.load(TEMPLATE.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -129,8 +123,6 @@ def test_an_alarm_on_a_metric_the_code_never_emits_is_reported(committed, transf
 
 def test_every_role_holds_exactly_what_its_code_calls(committed, events) -> None:
     assert deploy_check.check_roles(committed) == []
-    from tests.unit.test_template import EVENT_ACTIONS
-
     assert deploy_check.check_roles(events[0], EVENT_ACTIONS.__getitem__, EVENT_ACTIONS) == []
     broken = copy.deepcopy(committed)
     statements = broken["Resources"]["SendDueMessagesFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]

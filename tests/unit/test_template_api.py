@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 
 from functions.routes import all_routes
-from tests.unit.test_template import api_operations, committed, referenced
-
-__all__ = ["committed"]  # the module's fixture, used by name
+from tests.templates import api_operations, referenced
 
 
 def test_only_public_routes_skip_the_cognito_authorizer(committed) -> None:
