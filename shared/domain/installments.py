@@ -36,8 +36,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, localcontext
 from enum import StrEnum
-from typing import Any, TypeGuard
+from typing import TypeGuard
 
+from shared.domain.codec import JsonValue
 from shared.errors import InvalidInput, RuleViolation
 from shared.money import round_half_up
 
@@ -58,25 +59,16 @@ class Frequency(StrEnum):
 
 
 @dataclass(frozen=True)
-class Installment:
+class Installment(JsonValue):
     number: int
     due_date: date
     amount_cents: int
     principal_cents: int
     interest_cents: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "due_date": self.due_date.isoformat(),
-            "amount_cents": self.amount_cents,
-            "principal_cents": self.principal_cents,
-            "interest_cents": self.interest_cents,
-        }
-
 
 @dataclass(frozen=True)
-class Schedule:
+class Schedule(JsonValue):
     financed_cents: int
     down_payment_cents: int
     count: int
@@ -93,20 +85,6 @@ class Schedule:
     @property
     def last_installment_cents(self) -> int:
         return self.installments[-1].amount_cents
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "financed_cents": self.financed_cents,
-            "down_payment_cents": self.down_payment_cents,
-            "count": self.count,
-            "frequency": self.frequency.value,
-            "apr_bps": self.apr_bps,
-            "periodic_rate": str(self.periodic_rate),
-            "installment_cents": self.installment_cents,
-            "interest_cents": self.interest_cents,
-            "total_cents": self.total_cents,
-            "installments": [item.to_dict() for item in self.installments],
-        }
 
 
 def periodic_rate(apr_bps: int, periods_per_year: int) -> Decimal:

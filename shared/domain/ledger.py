@@ -37,6 +37,7 @@ from enum import StrEnum
 from typing import Any, TypeGuard
 
 from shared.clock import parse_instant
+from shared.domain.codec import JsonValue
 from shared.errors import InvalidInput, RuleViolation
 
 MAX_MEMO_LENGTH = 500
@@ -72,7 +73,7 @@ _REQUIRED_PARTY = {
 
 
 @dataclass(frozen=True)
-class LedgerEntry:
+class LedgerEntry(JsonValue):
     """One immutable money movement. Validated on construction (InvalidInput, one detail per field)."""
 
     id: str
@@ -117,19 +118,6 @@ class LedgerEntry:
         if details:
             raise InvalidInput("invalid ledger entry", details=details)
 
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "id": self.id,
-            "kind": self.kind.value,
-            "amount_cents": self.amount_cents,
-            "party": self.party.value,
-            "created_at": self.created_at,
-            "subtype": None if self.subtype is None else self.subtype.value,
-        }
-        data.update({name: getattr(self, name) for name in _REFERENCE_FIELDS})
-        data["memo"] = self.memo
-        return data
-
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LedgerEntry:
         known = {field.name for field in fields(cls)}
@@ -143,7 +131,7 @@ class LedgerEntry:
 
 
 @dataclass(frozen=True)
-class Balances:
+class Balances(JsonValue):
     """What the ledger adds up to. Every figure is integer cents; see the module docstring for signs."""
 
     patient_balance_cents: int
@@ -160,9 +148,6 @@ class Balances:
     shortfall_cents: int
     """Moved from insurance to the patient (not part of adjusted_cents: it changes no total)."""
     total_balance_cents: int
-
-    def to_dict(self) -> dict[str, int]:
-        return {field.name: getattr(self, field.name) for field in fields(self)}
 
 
 def balances(entries: Iterable[LedgerEntry]) -> Balances:

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeGuard
 
+from shared.domain.codec import JsonValue
 from shared.domain.installments import (
     MAX_APR_BPS,
     MAX_COUNT,
@@ -38,46 +39,27 @@ MAX_TEXT_LENGTH = 100
 
 
 @dataclass(frozen=True)
-class InHouseTerm:
+class InHouseTerm(JsonValue):
     count: int
     frequency: Frequency
     apr_bps: int
     down_payment_pct: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "count": self.count,
-            "frequency": self.frequency.value,
-            "apr_bps": self.apr_bps,
-            "down_payment_pct": self.down_payment_pct,
-        }
-
 
 @dataclass(frozen=True)
-class FinancingOffer:
+class FinancingOffer(JsonValue):
     months: int
     apr_bps: int
     """For a deferred-interest offer: the APR charged from the purchase date if not paid off in time."""
     deferred_interest: bool
     min_amount_cents: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "months": self.months,
-            "apr_bps": self.apr_bps,
-            "deferred_interest": self.deferred_interest,
-            "min_amount_cents": self.min_amount_cents,
-        }
-
 
 @dataclass(frozen=True)
-class FinancingProvider:
+class FinancingProvider(JsonValue):
     id: str
     name: str
     offers: tuple[FinancingOffer, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "offers": [offer.to_dict() for offer in self.offers]}
 
 
 DEFAULT_IN_HOUSE_TERMS: tuple[InHouseTerm, ...] = (
@@ -110,19 +92,12 @@ DEFAULT_FINANCING_PROVIDERS: tuple[FinancingProvider, ...] = (
 
 
 @dataclass(frozen=True)
-class PaymentPolicy:
+class PaymentPolicy(JsonValue):
     """A location's payment configuration; every field has the DESIGN.md default."""
 
     pay_in_full_discount_pct: int = 5
     in_house_terms: tuple[InHouseTerm, ...] = DEFAULT_IN_HOUSE_TERMS
     financing_providers: tuple[FinancingProvider, ...] = DEFAULT_FINANCING_PROVIDERS
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "pay_in_full_discount_pct": self.pay_in_full_discount_pct,
-            "in_house_terms": [term.to_dict() for term in self.in_house_terms],
-            "financing_providers": [provider.to_dict() for provider in self.financing_providers],
-        }
 
     @classmethod
     def from_dict(cls, data: object) -> PaymentPolicy:

@@ -23,9 +23,8 @@ fee - write-off - primary - secondary, so insurance + patient + write-off = fee 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from shared.domain import catalog
 from shared.domain.benefits import wording
@@ -34,6 +33,7 @@ from shared.domain.benefits.gates import Service, gates
 from shared.domain.benefits.usage import Balances, HistoryItem, UsageEntry, usage_of
 from shared.domain.benefits.years import benefit_year_start
 from shared.domain.catalog import Category
+from shared.domain.codec import JsonValue
 from shared.errors import InvalidInput
 from shared.money import percent_of
 
@@ -119,17 +119,9 @@ class Totals:
 
 
 @dataclass(frozen=True)
-class Estimate:
+class Estimate(JsonValue):
     lines: tuple[LineEstimate, ...]
     totals: Totals
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"lines": [asdict(line, dict_factory=_json) for line in self.lines],
-                "totals": asdict(self.totals, dict_factory=_json)}
-
-
-def _json(items: list[tuple[str, Any]]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, date) else list(v) if isinstance(v, tuple) else v for k, v in items}
 
 
 def ordered(limits: Iterable[str]) -> tuple[str, ...]:

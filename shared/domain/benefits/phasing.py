@@ -20,6 +20,7 @@ from typing import Any
 from shared.domain.benefits.coverage import Coverage
 from shared.domain.benefits.engine import NO_PATIENT_DETAILS, Estimate, LineInput, Patient, estimate
 from shared.domain.benefits.years import add_months, benefit_year_start, next_benefit_year_start
+from shared.domain.codec import JsonValue
 
 DEFAULT_HORIZON_MONTHS = 15
 
@@ -38,7 +39,7 @@ class PhaseInput:
 
 
 @dataclass(frozen=True)
-class PhasePlan:
+class PhasePlan(JsonValue):
     name: str
     deferred: bool
     benefit_year_start: date
@@ -46,12 +47,6 @@ class PhasePlan:
     step_ids: tuple[str, ...]
     insurance_cents: int
     patient_cents: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "deferred": self.deferred,
-                "benefit_year_start": self.benefit_year_start.isoformat(),
-                "earliest_date": self.earliest_date.isoformat(), "step_ids": list(self.step_ids),
-                "insurance_cents": self.insurance_cents, "patient_cents": self.patient_cents}
 
 
 @dataclass(frozen=True)
