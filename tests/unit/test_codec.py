@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from shared.domain.codec import JsonValue, from_json, to_json
+from shared.domain.codec import JsonValue, from_json
 from shared.domain.installments import build_schedule
 from shared.domain.ledger import EntryKind, LedgerEntry, Party, balances
 
