@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -23,12 +23,16 @@ from typing import Any, TypeVar
 from shared.clock import iso, parse_instant
 
 T = TypeVar("T")
+_SCALARS = frozenset({str, int, bool, float})
 
 
 def to_json(value: Any) -> Any:
     """`value` as JSON-ready data (dicts, lists, strings, numbers, booleans, None)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {field.name: to_json(getattr(value, field.name)) for field in dataclasses.fields(value)}
+    if value is None or type(value) in _SCALARS:  # the common case first; an enum is not one of them
+        return value
+    names = _field_names(type(value))
+    if names is not None:
+        return {name: to_json(getattr(value, name)) for name in names}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
@@ -46,48 +50,84 @@ def to_json(value: Any) -> Any:
     return value
 
 
+@cache
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's field names (None for any other type), worked out once per type."""
+    return tuple(field.name for field in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
+
+
 def from_json(cls: type[T], data: Mapping[str, Any]) -> T:
-    """Rebuild a dataclass from `to_json` output. Fields absent from `data` take their defaults; keys
-    that are not fields are ignored (derived figures a view adds, such as a plan's `totals`)."""
-    hints = _hints(cls)
-    values = {field.name: _decode(hints[field.name], data[field.name])
-              for field in dataclasses.fields(cls) if field.init and field.name in data}
-    return cls(**values)
+    """Rebuild a dataclass from `to_json` output. Fields absent from `data` take their defaults (an
+    optional field without one: None); keys that are not fields are ignored (derived figures a view
+    adds, such as a plan's `totals`). Values typed `Any` are deep copies: the result shares nothing."""
+    return _decoder(cls)(data)
+
+
+Decoder = Callable[[Any], Any]
 
 
 @cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
-def _decode(kind: Any, value: Any) -> Any:
-    if value is None:
-        return None
+def _decoder(kind: Any) -> Decoder:
+    """The function that decodes JSON data of type `kind`, worked out once per type from its hints."""
     origin, args = typing.get_origin(kind), typing.get_args(kind)
     if origin in (typing.Union, types.UnionType):
-        (kind,) = [arg for arg in args if arg is not type(None)]  # Optional[X]: the codec's only union
-        return _decode(kind, value)
+        (inner,) = [arg for arg in args if arg is not type(None)]  # Optional[X]: the codec's only union
+        decode = _decoder(inner)
+        return lambda value: None if value is None else decode(value)
     if origin is tuple:
-        item = args[0] if len(args) == 2 and args[1] is Ellipsis else Any
-        return tuple(_decode(item, entry) for entry in value)
-    if origin is list:
-        return [_decode(args[0], entry) for entry in value]
-    if origin in (frozenset, set):
-        return origin(_decode(args[0], entry) for entry in value)
+        item = _decoder(args[0] if len(args) == 2 and args[1] is Ellipsis else Any)
+        return lambda value: tuple(item(entry) for entry in value)
+    if origin in (list, frozenset, set):
+        item, container = _decoder(args[0]), origin
+        return lambda value: container(item(entry) for entry in value)
     if origin in (dict, Mapping):
-        return {key: _decode(args[1], entry) for key, entry in value.items()}
+        item = _decoder(args[1])
+        return lambda value: {key: item(entry) for key, entry in value.items()}
     if kind is Any or not isinstance(kind, type):
-        return value
+        return json_copy
     if dataclasses.is_dataclass(kind):
-        return from_json(kind, value)
+        return _dataclass_decoder(kind)
     if issubclass(kind, Enum):
-        return kind(value)
+        return kind
     if issubclass(kind, datetime):
-        return parse_instant(value)
+        return parse_instant
     if issubclass(kind, date):
-        return date.fromisoformat(value)
+        return date.fromisoformat
     if issubclass(kind, Decimal):
-        return Decimal(value)
+        return Decimal
+    return lambda value: value
+
+
+def _dataclass_decoder(cls: type) -> Decoder:
+    hints = typing.get_type_hints(cls)
+    fields = [(field.name, _decoder(hints[field.name]), _none_when_absent(field, hints[field.name]))
+              for field in dataclasses.fields(cls) if field.init]
+
+    def decode(data: Mapping[str, Any]) -> Any:
+        values = {}
+        for name, decode_field, none_when_absent in fields:
+            if name in data:
+                value = data[name]
+                values[name] = None if value is None else decode_field(value)
+            elif none_when_absent:
+                values[name] = None
+        return cls(**values)
+    return decode
+
+
+def _none_when_absent(field: dataclasses.Field, kind: Any) -> bool:
+    """An optional field without a default: None when the data leaves it out."""
+    no_default = field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+    optional = typing.get_origin(kind) in (typing.Union, types.UnionType) and type(None) in typing.get_args(kind)
+    return no_default and optional
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, scalars), so a frozen value shares nothing."""
+    if isinstance(value, Mapping):
+        return {key: json_copy(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_copy(item) for item in value]
     return value
 
 

@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shared.clock import to_millis
+from shared.domain.codec import json_copy
 from shared.domain.plan_building import build_phases, text_problems
-from shared.domain.plan_codec import json_copy
 from shared.domain.plan_transitions import (
     STEP_TRANSITIONS,
     Operation,
