@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from shared.domain.plan_building import new_plan
-from shared.domain.plans import Plan
+from shared.domain.plan_lifecycle import (
+    accept,
+    cancel_step,
+    mark_step_completed,
+    mark_step_scheduled,
+    present,
+    unschedule_step,
+)
+from shared.domain.plan_transitions import Operation
+from shared.domain.plans import Plan, StepStatus
 
 
 def location_body(**overrides) -> dict:
@@ -187,3 +196,32 @@ def estimate_for(plan: Plan) -> dict[str, Any]:
         )
     fields = ("fee_cents", "writeoff_cents", "deductible_cents", "insurance_cents", "patient_cents")
     return {"lines": lines, "totals": {name: sum(line[name] for line in lines) for name in fields}}
+
+
+# --- plans moved along their lifecycle (shared/domain/plan_lifecycle.py) ----------------------------
+
+DAY = timedelta(days=1)
+S1, S2, S3 = "stp_0001", "stp_0002", "stp_0003"  # the step ids make_plan gives its three steps
+
+
+def presented(plan: Plan | None = None, at: datetime = T0, **kwargs: Any) -> Plan:
+    plan = plan or make_plan()
+    return present(plan, estimate=estimate_for(plan), now=at, **kwargs)
+
+
+def accepted(step_ids: list[str] | None = None, at: datetime = T0 + DAY) -> Plan:
+    plan = presented()
+    return accept(plan, signer_name="Ann Patient", signed_version=plan.version, now=at, step_ids=step_ids)
+
+
+def steps_status(plan: Plan) -> dict[str, StepStatus]:
+    return {step.id: step.status for step in plan.steps}
+
+
+# The plan operations on one step, by the transition table's name for them.
+STEP_OPERATIONS: dict[Operation, Callable[..., Plan]] = {
+    Operation.SCHEDULE_STEP: mark_step_scheduled,
+    Operation.UNSCHEDULE_STEP: unschedule_step,
+    Operation.COMPLETE_STEP: mark_step_completed,
+    Operation.CANCEL_STEP: cancel_step,
+}
