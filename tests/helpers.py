@@ -50,3 +50,19 @@ class StubNotifier:
 
 def throttled() -> SendError:
     return SendError("ThrottlingException", "slow down", retryable=True)
+
+
+FAKE_JAR_FOLDER = "dynamodb_local_2000-01-01"  # a dated jar folder as DynamoDB Local's npm package has
+
+
+def fake_jar_layout(folder: Path, jar_bytes: bytes = b"not really a jar") -> Path:
+    """A DynamoDB Local folder as the cache keeps it, with a jar that is not one."""
+    jar_dir = folder / FAKE_JAR_FOLDER
+    (jar_dir / "DynamoDBLocal_lib").mkdir(parents=True)
+    (jar_dir / "DynamoDBLocal.jar").write_bytes(jar_bytes)
+    (jar_dir / "DynamoDBLocal_lib" / "libsqlite4java-linux-amd64.so").write_bytes(b"\x7fELF")
+    return jar_dir
+
+
+def versions_dir(cache_dir: Path) -> Path:
+    return cache_dir / "dynamodb-local"
