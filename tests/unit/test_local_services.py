@@ -28,8 +28,6 @@ from infra.local_services import (
 )
 from tests.helpers import CACHE, fake_jar_layout, versions_dir
 
-# The real jar is fetched once per checkout into this gitignored folder.
-
 
 # --- ports and polling ---------------------------------------------------------------------------------
 
