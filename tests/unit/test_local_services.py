@@ -28,7 +28,6 @@ from infra.local_services import (
 )
 from tests.helpers import CACHE, fake_jar_layout, versions_dir
 
-
 # --- ports and polling ---------------------------------------------------------------------------------
 
 
