@@ -226,8 +226,12 @@ def plan_patient_reminders(org: str, location: Mapping[str, Any], patient: Mappi
         requests = reminder_requests(appt["id"], starts[appt["id"]], settings.tz_name, messaging.reminders)
         planned = plan_messages(requests, ctx)
         extras = {"appointment_id": appt["id"], "appointment_start": appt["start"]}
-        outcome.add(store_planned(org, settings.tz_name, [(message, extras) for message in planned], stored, now,
-                                  defer=True))
+        # An SMS row names the directory key of the number it is planned for (a hash, no number): the sender
+        # fetches that number's SMS log with the row's other lookups (it checks the number is still current).
+        to_phone = {"sms_to": outbox_store.directory_pk("sms", patient["phone"])} if patient.get("phone") else {}
+        outcome.add(store_planned(org, settings.tz_name, [
+            (message, {**extras, **to_phone} if message.channel == Channel.SMS else extras) for message in planned],
+            stored, now, defer=True))
         for message in planned:
             if message.channel == Channel.SMS and message.reason is None:
                 sms[message.id] = ExistingSms(message.id, message.send_at)

@@ -92,7 +92,8 @@ class SendSummary:
 class Lookups:
     """What one run reads more than once, by item key: locations and their two settings items, patients,
     appointments, and the group's SMS log of each phone number. Fetched a page of rows at a time: one
-    BatchGetItem for the rows' records, one more for the SMS logs of the page's phone numbers."""
+    BatchGetItem for the rows' records and the logs of the numbers their SMS were planned for, one more
+    only for the logs of numbers that were not known then (a patient's new number, a row planned without)."""
 
     def __init__(self) -> None:
         self._items: dict[tuple[str, str], dict[str, Any] | None] = {}  # None: no such item
@@ -105,6 +106,8 @@ class Lookups:
         yield patient_store.pk(org, doc["patient_id"]), patient_store.PROFILE
         if doc.get("appointment_id"):
             yield appointment_store.pk(org, doc["appointment_id"]), appointment_store.APPOINTMENT
+        if doc.get("sms_to"):  # the number it was planned for: its log in the same request
+            yield outbox_store.sms_log_key(org, directory_key=doc["sms_to"])
 
     def _fetch(self, keys: Iterable[tuple[str, str]]) -> None:
         missing = [key for key in dict.fromkeys(keys) if key not in self._items]

@@ -247,8 +247,9 @@ def last_reminder_record(phone: str, org: str, patient_id: str, location_id: str
                        "appointment_id": appointment_id, "sent_at": at, "sender": sender})
 
 
-def sms_log_key(org: str, phone: str) -> tuple[str, str]:
-    return directory_pk("sms", phone), f"{org}#{SMS_LOG}"
+def sms_log_key(org: str, phone: str | None = None, directory_key: str | None = None) -> tuple[str, str]:
+    """The key of the group's SMS log of a number, from the number or from its directory key."""
+    return directory_key or directory_pk("sms", phone or ""), f"{org}#{SMS_LOG}"
 
 
 def sms_log_record(org: str, phone: str, sent: Sequence[dict[str, str]], now: datetime) -> Record:

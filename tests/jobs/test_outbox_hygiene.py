@@ -55,3 +55,15 @@ def test_a_late_run_in_quiet_hours_that_last_until_the_visit_expires_the_reminde
     assert run(clinic, late, stub).expired == 1
     assert rows_of(clinic, appointment)[("reminder_2h", "sms")] == ("expired", "quiet_until_appointment")
     assert stub.sent == []
+
+
+def test_the_cap_counts_the_number_a_patient_has_now_not_the_one_their_rows_were_planned_for(store, make_clinic):
+    clinic, stub = make_clinic(), StubNotifier()
+    with frozen_at(NOW):
+        clinic.book(clinic.patient(phone=FAMILY_PHONE), "2026-03-10T11:30:00-04:00")
+        moved = clinic.patient(first_name="Leo")
+        child = clinic.book(moved, "2026-03-10T14:00:00-04:00")
+    clinic.set_patient(moved["id"], phone=FAMILY_PHONE)  # after planning: the rows name the old number
+    assert run(clinic, datetime(2026, 3, 8, 15, 30, 30, tzinfo=UTC), stub).sent == 2
+    assert run(clinic, datetime(2026, 3, 8, 18, 0, 30, tzinfo=UTC), stub).suppressed == 1
+    assert rows_of(clinic, child)[("reminder_2d", "sms")] == ("suppressed", "sms_daily_cap")
