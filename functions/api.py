@@ -54,6 +54,7 @@ STATUS_BY_ERROR: dict[type[ChairsideError], int] = {
     Unavailable: 503,
 }
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+WRITE_METHODS = BODY_METHODS | {"DELETE"}  # audited writes: an audit item in the table as well as the event
 MAX_BODY_BYTES = 256 * 1024  # the largest real request (a 200-procedure plan) is under 40 KB
 MAX_JSON_DEPTH = 16  # the deepest request model nests 6 levels
 VERSION_TAG = re.compile(r"[0-9]{1,15}")  # ASCII digits only: str.isdigit() also takes "²" and "٣"
@@ -295,6 +296,7 @@ def handle(spec: RouteSpec, *, headers: Mapping[str, str], params: dict[str, str
     principal: Principal | None = None
     request: Request | None = None
     outcome: str = "ok"
+    writes: audit_log.WriteAudit | None = None
     try:
         if spec.permission is not None:
             principal = authenticated(claims)
@@ -303,7 +305,12 @@ def handle(spec: RouteSpec, *, headers: Mapping[str, str], params: dict[str, str
         body = _parse_body(spec, raw_body, headers) if spec.method in BODY_METHODS else None
         request = Request(principal, params or {}, query, body, headers, request_id, raw_query or {},  # type: ignore[arg-type]
                           source_ip=source_ip)
-        result = spec.handler(request)
+        if spec.audit and principal is not None and spec.method in WRITE_METHODS:
+            with audit_log.auditing_writes(principal.org, principal.sub, spec.audit, request_id,
+                                           list((params or {}).values())) as writes:
+                result = spec.handler(request)  # each unit of work it commits carries its audit item
+        else:
+            result = spec.handler(request)
         reply = result if isinstance(result, Reply) else Reply(result)
         response_headers = {**_base_headers(), **reply.headers}
         if reply.version is not None:
@@ -330,8 +337,8 @@ def handle(spec: RouteSpec, *, headers: Mapping[str, str], params: dict[str, str
             resource_ids = (request.audit_ids if request else []) or [v for v in (params or {}).values()]
             audit = audit_log.event(principal.org, principal.sub, spec.audit, resource_ids, outcome, request_id)
             audit_log.emit(audit)  # every access, reads included: a log line, no database write to wait for
-            if spec.method in BODY_METHODS or spec.method == "DELETE":
-                record_access(audit)  # writes also keep an audit item in the table
+            if (writes.items if writes else 0) == 0 and spec.method in WRITE_METHODS:
+                record_access(audit)  # refused, or written outside any unit of work: its audit item apart
 
 
 # --- lists ------------------------------------------------------------------------------------------

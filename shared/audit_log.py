@@ -7,13 +7,21 @@ for a database write); the template subscribes that log group's audit lines to a
 files them in an S3 bucket under Object Lock for 6 years (docs/DATA-MODEL.md, "Audit"). Locally the same
 lines also go to a sink the local stack attaches (infra/local_audit.py: a JSON Lines file for
 `chairside run`, queryable with `chairside audit`; memory for the tests).
+
+A write also keeps an audit item in the table, in the same transaction as the write it records: while a
+request runs inside `auditing_writes`, every unit of work it commits carries one (shared/store/
+unit_of_work.py), so a write never lands without its audit item, and the item costs no request of its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,3 +48,35 @@ def event(org: str, actor: str, action: str, resource_ids: list[str], outcome: s
 
 def emit(record: dict[str, Any]) -> None:
     logger.info(json.dumps(record, separators=(",", ":")))
+
+
+@dataclass
+class WriteAudit:
+    """The request whose writes are audited: each unit of work it commits carries an audit item."""
+
+    org: str
+    actor: str
+    action: str
+    request_id: str
+    resource_ids: list[str] = field(default_factory=list)  # known before the writes (the path's ids)
+    items: int = 0  # audit items committed with the request's writes so far
+
+
+_writes: ContextVar[WriteAudit | None] = ContextVar("chairside_write_audit", default=None)
+
+
+@contextlib.contextmanager
+def auditing_writes(org: str, actor: str, action: str, request_id: str,
+                    resource_ids: list[str]) -> Iterator[WriteAudit]:
+    """Audit, in their own transactions, the writes made inside the block (one request's)."""
+    audit = WriteAudit(org, actor, action, request_id, list(resource_ids))
+    token = _writes.set(audit)
+    try:
+        yield audit
+    finally:
+        _writes.reset(token)
+
+
+def write_audit() -> WriteAudit | None:
+    """The request whose writes are being audited, if any (jobs audit none: they act for no one)."""
+    return _writes.get()

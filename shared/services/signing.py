@@ -34,7 +34,6 @@ from shared.services import benefits, locations, outbox, patients, payment_plans
 from shared.store import outbox as outbox_store
 from shared.store import plans as plan_store
 from shared.store import signing as store
-from shared.store.audit import record_access
 from shared.store.unit_of_work import UnitOfWork
 
 LINK_DAYS = 14
@@ -164,14 +163,15 @@ def _shown(link: dict[str, Any], plan: Plan) -> dict[str, Any]:
     }
 
 
-def _audit(link: dict[str, Any], action: str, request_id: str, write: bool = False) -> None:
+def _actor(link: dict[str, Any]) -> str:
+    return f"patient-link:{link['link_id']}"
+
+
+def _audit(link: dict[str, Any], action: str, request_id: str) -> None:
     """The patient has no account: the access is recorded under the link (ids only), as functions/api.py
-    records a route's: an audit event always, and an audit item in the table for a write."""
-    event = audit_log.event(link["org"], f"patient-link:{link['link_id']}", action,
-                            [link["plan_id"], link["patient_id"]], "ok", request_id)
-    audit_log.emit(event)
-    if write:
-        record_access(event)
+    records a route's: an audit event always (a write's audit item is in its transaction: `sign`)."""
+    audit_log.emit(audit_log.event(link["org"], _actor(link), action, [link["plan_id"], link["patient_id"]], "ok",
+                                   request_id))
 
 
 def page(token: str, request_id: str) -> dict[str, Any]:
@@ -220,7 +220,9 @@ def sign(token: str, body: dict[str, Any], source_ip: str | None, user_agent: st
         store.put_used_link(uow, record, used)
         store.put_signature(uow, plan_store.pk(link["org"], plan.id), signature)
 
-    plans.accept(_patient_principal(link), plan.id, body["signer_name"], link["version"], None, extra=extra)
-    _audit(link, "plan.sign", request_id, write=True)
+    with audit_log.auditing_writes(link["org"], _actor(link), "plan.sign", request_id,
+                                   [link["plan_id"], link["patient_id"]]):
+        plans.accept(_patient_principal(link), plan.id, body["signer_name"], link["version"], None, extra=extra)
+    _audit(link, "plan.sign", request_id)
     return {"plan_id": plan.id, "version": link["version"], "signed_at": signature["signed_at"],
             "signer_name": body["signer_name"], "content_hash": digest}

@@ -125,9 +125,6 @@ def put_if_replannable(record: Record) -> bool:
     return True
 
 
-TRANSACTION_LIMIT = 100  # items in one TransactWriteItems
-
-
 class _Changed(Conflict):
     """A row's condition failed: a sender took it, or someone changed it since it was read."""
 
@@ -140,9 +137,9 @@ def put_all_if_replannable(rows: Sequence[Record]) -> int:
     """`put_if_replannable` for many rows, 100 to a unit of work (one TransactWriteItems); how many were
     written. A chunk in which a sender took a row meanwhile is cancelled whole, then written row by row."""
     condition = Record.pk.does_not_exist() | Record.doc["status"].is_in(*REPLANNABLE_STATUSES)
-    written = 0
-    for start in range(0, len(rows), TRANSACTION_LIMIT):
-        chunk = rows[start:start + TRANSACTION_LIMIT]
+    written, size = 0, UnitOfWork.room()
+    for start in range(0, len(rows), size):
+        chunk = rows[start:start + size]
         uow = UnitOfWork()
         for row in chunk:
             uow.put(row, condition, _changed)

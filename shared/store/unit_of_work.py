@@ -7,6 +7,10 @@ ONE TransactWriteItems, or as a single conditional PutItem when there is only on
 and turns a cancelled transaction into the error of the first write whose condition failed. Two
 transactions racing for the same item is `Contention` (409): a retry may pass.
 
+Inside an audited request (`shared.audit_log.auditing_writes`), a commit that writes anything also puts
+the request's audit item (shared/store/audit.py), in the same transaction: a write never lands without
+its audit, and the audit costs no request of its own (a single put becomes a two-item transaction).
+
 A transaction may not hold two operations on one item. Counters added to the same item are merged
 into one update (a payment, an appointment outcome and a plan change may all move one day's KPI item);
 two puts of one item are a programming error (ValueError).
@@ -25,9 +29,12 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from shared import audit_log
 from shared.errors import ChairsideError, Conflict, StaleVersion
-from shared.store import records
+from shared.store import audit, records
 from shared.store.table import Record, connection
+
+TRANSACTION_LIMIT = 100  # items in one TransactWriteItems
 
 Failure = Callable[[], ChairsideError]
 Actions = Callable[[Mapping[str, int]], list]
@@ -140,16 +147,36 @@ class UnitOfWork:
     def clear(self) -> None:
         self._checks, self._puts, self._counts = [], [], {}
 
+    @staticmethod
+    def room() -> int:
+        """Items a caller may add to one unit of work: a transaction's limit, less the audit item's place."""
+        return TRANSACTION_LIMIT - (1 if audit_log.write_audit() is not None else 0)
+
     # --- committing --------------------------------------------------------------------------------
 
     def commit(self) -> None:
         if self.empty:
             return
-        if len(self._puts) == 1 and not self._checks and not self._counts:
-            self._put_one(self._puts[0])
+        request = audit_log.write_audit()
+        puts = self._puts + ([self._audit_put(request)] if request is not None and self._writes else [])
+        if len(puts) == 1 and not self._checks and not self._counts:
+            self._put_one(puts[0])
         else:
-            self._transact()
+            self._transact(puts)
+        if len(puts) > len(self._puts):
+            request.items += 1  # type: ignore[union-attr]
         self.clear()
+
+    @property
+    def _writes(self) -> bool:
+        return bool(self._puts or self._counts)  # condition checks alone write nothing
+
+    def _audit_put(self, request: audit_log.WriteAudit) -> Put:
+        """The request's audit item, naming the ids of what this commit writes."""
+        written = [doc.get(name) for put in self._puts for doc in (put.record.data(),)
+                   for name in ("id", "patient_id")]
+        item = audit.item_for_writes(request, [str(value) for value in written if value])
+        return Put(item, Record.pk.does_not_exist(), conflict("this request's audit item exists already"), NEW)
 
     def _put_one(self, put: Put) -> None:
         try:
@@ -159,15 +186,15 @@ class UnitOfWork:
                 raise put.on_fail() from exc
             raise
 
-    def _transact(self) -> None:
+    def _transact(self, puts: list[Put]) -> None:
         # DynamoDB gets condition checks, then puts, then updates (pynamodb's order): the cancellation
         # reasons line up with `failures` below.
-        failures = [check.on_fail for check in self._checks] + [put.on_fail for put in self._puts]
+        failures = [check.on_fail for check in self._checks] + [put.on_fail for put in puts]
         try:
             with TransactWrite(connection=connection(), client_request_token=self.client_request_token) as tx:
                 for check in self._checks:
                     tx.condition_check(Record, check.record.pk, check.record.sk, condition=check.condition)
-                for put in self._puts:
+                for put in puts:
                     tx.save(put.record, condition=put.condition)
                 for held in self._counts.values():
                     tx.update(held.item, actions=held.actions(held.counts))

@@ -42,3 +42,44 @@ def test_a_booking_and_its_reminders_commit_in_one_transaction(admin, monkeypatc
     messages = admin.get(f"/messages?appointment_id={made.data['id']}").data["items"]
     assert sorted((m["kind"], m["channel"]) for m in messages) == [
         ("reminder_2d", "email"), ("reminder_2d", "sms"), ("reminder_2h", "sms"), ("reminder_7d", "email")]
+
+
+def _dynamodb_calls(monkeypatch) -> list[tuple[str, list[str]]]:
+    """Every DynamoDB call from here on: (operation, the kinds of the items it writes)."""
+    calls: list[tuple[str, list[str]]] = []
+    real_call = BaseClient._make_api_call
+
+    def call(client, operation, params):
+        if client.meta.service_model.service_name == "dynamodb":
+            items = [params.get("Item")] + [each.get("Put", {}).get("Item") for each in params.get("TransactItems", [])]
+            calls.append((operation, [item["kind"]["S"] for item in items if item and "kind" in item]))
+        return real_call(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", call)
+    return calls
+
+
+def test_a_write_and_its_audit_item_commit_in_one_request(admin, monkeypatch):
+    from shared.store.audit import audit_of
+
+    location = admin.post("/locations", location_body()).data
+    calls = _dynamodb_calls(monkeypatch)
+    patient = admin.post("/patients", patient_body(location["id"])).data
+    writes = [(operation, kinds) for operation, kinds in calls if operation not in ("GetItem", "Query")]
+    assert writes == [("TransactWriteItems", ["patient", "audit"])]  # no PutItem of the audit apart
+    assert [(a["action"], a["outcome"]) for a in audit_of(admin.org, patient["id"])] == [("patient.create", "ok")]
+
+
+def test_a_write_whose_audit_item_cannot_be_written_does_not_land(admin, monkeypatch):
+    from shared.store import audit
+
+    location = admin.post("/locations", location_body()).data
+    taken = audit.audit_item({"org": admin.org, "at": "2026-03-02T15:00:00.000Z", "request_id": "r-1",
+                              "resource_ids": [], "actor": "x", "action": "x", "outcome": "ok"})
+    taken.save()
+    monkeypatch.setattr(audit, "item_for_writes", lambda request, ids: audit.audit_item(
+        {**taken.data(), "org": admin.org, "resource_ids": list(ids)}))  # its key is taken: the put fails
+    refused = admin.post("/patients", patient_body(location["id"], last_name="Unwritten"))
+    assert refused.status_code == 409
+    listed = admin.get(f"/patients?location_id={location['id']}&q=Unwritten").data["items"]
+    assert listed == []
