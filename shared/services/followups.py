@@ -33,6 +33,7 @@ from shared.domain.reminders import AppointmentRef, PlannedMessage, message_id
 from shared.errors import InvalidInput, RuleViolation, StaleVersion
 from shared.services import benefits, locations, outbox, settings
 from shared.services.documents import require_version
+from shared.services.patients import display_names as patient_names
 from shared.services.visibility import Kind, get_visible
 from shared.store import followups as followup_store
 from shared.store import patients as patient_store
@@ -129,11 +130,9 @@ def list_followups(principal: Principal, location_id: str, kind: str | None, sta
     locations.load_visible(principal, location_id)
     page = followup_store.page(principal.org, location_id, kind, status, limit, start_key, owner)
     tasks = [view(record) for record in page.records]
-    # The worklist names each task's patient: one BatchGetItem for the page (the route audits the patients read).
-    profiles = patient_store.profiles(principal.org, [task["patient_id"] for task in tasks])
+    names = patient_names(principal.org, [task["patient_id"] for task in tasks])  # the route audits them
     for task in tasks:
-        profile = profiles.get(task["patient_id"])
-        task["patient_name"] = f"{profile['first_name']} {profile['last_name']}" if profile else None
+        task["patient_name"] = names.get(task["patient_id"])
     return tasks, page.last_key
 
 

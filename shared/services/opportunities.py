@@ -26,7 +26,7 @@ from shared.domain.followup_rules import FollowUpKind, followup_id
 from shared.domain.opportunities import STORED_STATUSES, Opportunity, OpportunityKind, opportunity_of, worklist
 from shared.domain.plans import Plan
 from shared.domain.reminders import message_id
-from shared.services import benefits, locations
+from shared.services import benefits, locations, patients
 from shared.store import followups as followup_store
 from shared.store import outbox as outbox_store
 from shared.store import plans as plan_store
@@ -52,7 +52,9 @@ def list_opportunities(principal: Principal, location_id: str, kind: str | None,
     page = listed[offset:offset + limit]
     sent = outbox_store.get_many(org, [ident for o in page for ident in _message_ids(o)])
     coverage: dict[str, int | None] = {}
-    items = [_view(o, tasks, sent, coverage, org, location, now) for o in page]
+    names = patients.display_names(org, [o.patient_id for o in page])  # the route audits the patients listed
+    items = [{**_view(o, tasks, sent, coverage, org, location, now), "patient_name": names.get(o.patient_id)}
+             for o in page]
     more = offset + limit < len(listed)
     return items, records.offset_key(org, f"OPPORTUNITIES#{location_id}", offset + limit) if more else None
 

@@ -27,6 +27,7 @@ def test_declined_and_expired_plans_from_200_days_ago_are_listed_with_their_valu
         first = listed.data["items"][0]
         assert first["remaining_benefits_cents"] == 60000 and first["owner"] == "user-1"
         assert first["last_contact_at"] is None and first["patient_id"] == patient["id"]
+        assert first["patient_name"] == f"{patient['first_name']} {patient['last_name']}"
         big = admin.get(f"/opportunities?location_id={location['id']}&min_value_cents=200000&kind=declined")
         assert [o["plan_id"] for o in big.data["items"]] == [declined["id"]]
         paged = admin.get(f"/opportunities?location_id={location['id']}&limit=2")

@@ -161,11 +161,15 @@ def test_a_coordinators_day(stack, new_context, screens):
 
     # The same screens stay usable on a phone: nothing wider than 390 px.
     page.set_viewport_size({"width": 390, "height": 844})
-    for name in ("kpis", "schedule", "worklist"):
-        page.get_by_role("link", name=name.capitalize() if name != "kpis" else "KPIs").click()
-        page.wait_for_load_state("networkidle")
+    for title in ("KPIs", "Schedule", "Worklist"):
+        page.get_by_role("link", name=title).click()
+        page.get_by_role("heading", name=title, level=1).wait_for()  # rendered (so its loading notes show)
+        name = title.lower()
         screens.check(page, f"12-{name}-390px")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, f"{name} scrolls sideways at 390 px"
+    # The crown she accepted but has not booked is a treatment opportunity, named by its patient.
+    opportunity = page.locator("tr").filter(has_text="Unscheduled steps")
+    opportunity.get_by_role("link", name="Maria Garcia").wait_for()
 
     assert problems == []
     assert {name: found for name, found in violations.items() if found} == {}

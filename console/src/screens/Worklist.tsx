@@ -161,7 +161,8 @@ export function Worklist({ query }: { query: URLSearchParams }) {
                   <tbody>
                     {[...page.items].sort((a, b) => b.value_cents - a.value_cents).map((o) => (
                       <tr key={`${o.plan_id}-${o.kind}`}>
-                        <td><a href={href(`plans/${o.plan_id}`)}>Plan</a> · <a href={href(`patients/${o.patient_id}`)}>patient</a></td>
+                        <td><a href={href(`patients/${o.patient_id}`)}>{o.patient_name ?? "Unknown patient"}</a>
+                          {" · "}<a href={href(`plans/${o.plan_id}`)}>plan</a></td>
                         <td>{words(o.kind)}</td>
                         <td class="num">{money(o.value_cents)}</td>
                         <td class="num">{money(o.remaining_benefits_cents)}</td>

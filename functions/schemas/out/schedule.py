@@ -74,6 +74,7 @@ class OpportunityOut(Out):
     kind: Literal["unscheduled_steps", "presented", "declined", "expired"]
     plan_id: str
     patient_id: str
+    patient_name: str | None = Field(None, description="The patient's first and last name")
     location_id: str
     value_cents: int
     remaining_benefits_cents: int | None = Field(description="Annual maximum left this benefit year (null: none)")
