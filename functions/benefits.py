@@ -1,5 +1,6 @@
-"""HTTP routes of the benefits engine: a patient's coverages (primary and secondary) and procedure history,
-and a plan's phasing across benefit years. Every one leaves an audit record."""
+"""HTTP routes of the benefits engine: a patient's coverages (primary and secondary, and the primary alone
+at /coverage), procedure history, and a plan's phasing across benefit years. Every one leaves an audit
+record. (Apart from the patient routes: a patient's first request loads no benefits engine.)"""
 
 from __future__ import annotations
 
@@ -22,6 +23,23 @@ router = Router("benefits")
 
 def _optional_if_match(request: Request) -> int | None:
     return request.if_match() if "if-match" in request.headers else None
+
+
+@router.route("PUT", "/patients/{patient_id}/coverage", permission="patients:write",
+              summary="Replace a patient's primary coverage (rank 1; see /coverages/{rank})", body=CoverageIn,
+              audit="coverage.write",
+              response=CoverageOut, if_match="optional")
+def put_coverage(request: Request) -> Reply:
+    expected = _optional_if_match(request)
+    coverage = coverages.put_coverage(request.principal, request.params["patient_id"], 1, request.body.root, expected)
+    return Reply(coverage, version=coverage["version"])
+
+
+@router.route("GET", "/patients/{patient_id}/coverage", permission="patients:read",
+              summary="Get a patient's primary coverage (rank 1)", audit="coverage.read", response=CoverageOut)
+def get_coverage(request: Request) -> Reply:
+    coverage = coverages.get_coverage(request.principal, request.params["patient_id"], 1)
+    return Reply(coverage, version=coverage["version"])
 
 
 @router.route("GET", "/patients/{patient_id}/coverages", permission="patients:read",

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from functions.api import Reply, Request, Router, list_page
-from functions.schemas.coverage import CoverageIn
 from functions.schemas.out import page_of
-from functions.schemas.out.benefits import CoverageOut
 from functions.schemas.out.people import PatientOut
 from functions.schemas.patients import PatientCreate, PatientList, PatientPatch
-from shared.services import coverages, patients
+from shared.services import patients
 
 router = Router("patients")
 
@@ -43,20 +41,3 @@ def patch_patient(request: Request) -> Reply:
     changes = request.changes()
     patient = patients.update(request.principal, request.params["patient_id"], changes, expected)
     return Reply(patient, version=patient["version"])
-
-
-@router.route("PUT", "/patients/{patient_id}/coverage", permission="patients:write",
-              summary="Replace a patient's primary coverage (rank 1; see /coverages/{rank})", body=CoverageIn,
-              audit="coverage.write",
-              response=CoverageOut, if_match="optional")
-def put_coverage(request: Request) -> Reply:
-    expected = request.if_match() if "if-match" in request.headers else None
-    coverage = coverages.put_coverage(request.principal, request.params["patient_id"], 1, request.body.root, expected)
-    return Reply(coverage, version=coverage["version"])
-
-
-@router.route("GET", "/patients/{patient_id}/coverage", permission="patients:read",
-              summary="Get a patient's primary coverage (rank 1)", audit="coverage.read", response=CoverageOut)
-def get_coverage(request: Request) -> Reply:
-    coverage = coverages.get_coverage(request.principal, request.params["patient_id"], 1)
-    return Reply(coverage, version=coverage["version"])
