@@ -6,7 +6,7 @@ from functions.api import Request, Router, list_page
 from functions.schemas.followups import MessageList
 from functions.schemas.out import page_of
 from functions.schemas.out.schedule import MessageOut
-from shared.services import outbox
+from shared.services import messages
 
 router = Router("messages")
 
@@ -19,5 +19,5 @@ def list_messages(request: Request) -> dict:
     day = q.date.isoformat() if q.date else None
     query = {"route": "messages", "patient_id": q.patient_id, "appointment_id": q.appointment_id,
              "location_id": q.location_id, "date": day}
-    return list_page(request, query, lambda start: outbox.list_messages(
+    return list_page(request, query, lambda start: messages.list_messages(
         request.principal, q.patient_id, q.appointment_id, q.location_id, day, q.limit, start))

@@ -37,7 +37,7 @@ from shared.domain.reminders import (
 from shared.domain.replies import Reply, ReplyIntent, parse_reply
 from shared.errors import StaleVersion
 from shared.logs import logger
-from shared.services import appointments, followups, outbox, sender
+from shared.services import appointments, followups, outbox, send_lookups, sender
 from shared.store import appointments as appointment_store
 from shared.store import locations as location_store
 from shared.store import outbox as outbox_store
@@ -157,7 +157,7 @@ def _reply(person: Mapping[str, Any], inbound_id: str, kind: str, now: datetime,
     if not outbox_store.put_if_replannable(record):
         return "already_sent"
     summary = sender.SendSummary()
-    sender.send_row(org, record, now, notifier, sender.Lookups(), summary)
+    sender.send_row(org, record, now, notifier, send_lookups.Lookups(), summary)
     return "sent" if summary.sent else "not_sent"
 
 

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shared import clock
-from shared.auth import Principal
 from shared.clock import iso
 from shared.domain import outbox_lifecycle
 from shared.domain.contact import PURPOSES
@@ -40,9 +39,7 @@ from shared.domain.reminders import (
     message_id,
     plan_messages,
 )
-from shared.services import locations, patients
 from shared.services.settings import without_reads
-from shared.services.visibility import Kind, get_visible, visible
 from shared.store import outbox as outbox_store
 from shared.store.table import Record
 from shared.store.unit_of_work import UnitOfWork, conflict
@@ -367,39 +364,3 @@ def requeue_missed(org: str, location: Mapping[str, Any], now: datetime, older_t
         elif set_status(record, "planned", doc.get("reason"), now, due_at=iso(now)):
             counts["requeued"] += 1
     return counts
-
-
-# --- the API's view -------------------------------------------------------------------------------
-
-
-VIEW_FIELDS = ("id", "patient_id", "appointment_id", "location_id", "subject_id", "kind", "channel", "purpose",
-               "send_at", "status", "provider_message_id", "reason", "attempts", "sent_at", "created_at",
-               "updated_at")
-
-
-def view(record: Record) -> dict[str, Any]:
-    doc = record.data()
-    shown = {name: doc.get(name) for name in VIEW_FIELDS}
-    shown["attempts"] = int(doc.get("attempts", 0))
-    return shown
-
-
-def list_messages(principal: Principal, patient_id: str | None, appointment_id: str | None,
-                  location_id: str | None, local_date: str | None, limit: int,
-                  start_key: dict | None) -> tuple[list[dict[str, Any]], dict | None]:
-    """A patient's messages (newest first), an appointment's, or a location's on one local date (by send time)."""
-    if patient_id:
-        patients.load(principal, patient_id)
-        page = outbox_store.page_for_patient(principal.org, patient_id, limit, start_key)
-        return [view(r) for r in visible(principal, page.records)], page.last_key
-    if appointment_id:
-        doc = get_visible(principal, Kind.APPOINTMENT, appointment_id).data()
-        starts = [clock.parse_instant(start) for start in (*doc.get("previous_starts", []), doc["start"])]
-        rows = outbox_store.for_patient_between(principal.org, doc["patient_id"], min(starts) - timedelta(days=10),
-                                                max(starts) + timedelta(days=3))
-        mine = [view(r) for r in rows if r.data().get("appointment_id") == appointment_id]
-        return mine, None
-    location = locations.load_visible(principal, location_id or "").data()
-    day = local_date or clock.local_date(clock.now(), location["timezone"]).isoformat()
-    page = outbox_store.page_for_location_day(principal.org, location["id"], day, limit, start_key)
-    return [view(r) for r in page.records], page.last_key

@@ -43,7 +43,7 @@ class Clinic:
 
     def rows(self, appointment_id: str | None = None, patient_id: str | None = None) -> list[dict[str, Any]]:
         """Stored outbox rows of an appointment or a patient (consistent reads, whatever the indexes say)."""
-        from shared.services.outbox import list_messages
+        from shared.services.messages import list_messages
 
         items, _ = list_messages(self.principal, patient_id, appointment_id, None, None, 100, None)
         fresh = outbox_store.get_many(self.org, [item["id"] for item in items])
