@@ -1,12 +1,14 @@
 """GET /kpis for a group of 200 locations: latency, DynamoDB requests, items and read capacity per call.
 
 The KPI items are seeded directly (batch writes of the day items the KPI write path makes: a day item
-per location and day, coordinators' day items, each location's running levels), then the month
-roll-ups are built from them by the backfill (infra/kpi_backfill.py, which tests show builds what the
-write path keeps). What is measured is the read: a report reads each location's month roll-ups and the
+per location and day, coordinators' day items, each location's running levels), then the month and
+pentad roll-ups are built from them by the backfill (infra/kpi_backfill.py, which tests show builds what
+the write path keeps). What is measured is the read: a report reads each location's roll-ups and the
 days at the edges of its range, by key. Ranges: the 30 days to today (the issue's figure; how many
-edge days it needs depends on today's date), 30 days at the worst alignment (half in each of two
-months), a calendar month, and a calendar year over fewer locations.
+edge days it needs depends on today's date), 30 days cut in the middle of two months (the worst case
+for month roll-ups alone), a calendar month, and a calendar year over fewer locations. It also measures
+what a day's counters cost to write: the item updates of one transaction and the write units DynamoDB
+Local reports for it, and for each of its items alone.
 Calls go through Chalice's in-process test client (JWT verification, validation, the service, the
 store) against a fresh in-memory DynamoDB Local, or an endpoint given with --endpoint (a table of its
 own, deleted after). Every read is sent with ReturnConsumedCapacity=TOTAL, so the read capacity units
@@ -44,6 +46,7 @@ DEFAULT_COORDINATORS = 3  # per location; each closes on about half the days
 DEFAULT_REPEATS = 5
 DEFAULT_YEAR_LOCATIONS = 20  # a year of day items for 200 locations takes minutes to seed
 READS = frozenset({"Query", "GetItem", "BatchGetItem", "TransactGetItems"})
+WRITES = frozenset({"TransactWriteItems", "UpdateItem"})
 
 
 class ReadMeter:
@@ -54,6 +57,7 @@ class ReadMeter:
         self.items = 0
         self.kpi_items = 0  # of which KPI items (the rest: locations, settings)
         self.capacity = 0.0
+        self.write_capacity = 0.0
         self._original: Any = None
 
     def install(self) -> ReadMeter:
@@ -63,11 +67,13 @@ class ReadMeter:
         meter = self
 
         def metered(connection: Any, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
-            if operation_name in READS:
+            if operation_name in READS | WRITES:
                 operation_kwargs = {**operation_kwargs, "ReturnConsumedCapacity": "TOTAL"}
             answer = original(connection, operation_name, operation_kwargs)
             if operation_name in READS:
                 meter._count(operation_name, answer)
+            elif operation_name in WRITES:
+                meter.write_capacity += _capacity(answer)
             return answer
 
         self._original = original
@@ -85,9 +91,7 @@ class ReadMeter:
             found = [response["Item"] for response in answer.get("Responses", []) if response.get("Item")]
         self.items += len(found)
         self.kpi_items += sum(1 for item in found if "#KPI#" in item.get("pk", {}).get("S", ""))
-        consumed = answer.get("ConsumedCapacity") or []
-        for entry in consumed if isinstance(consumed, list) else [consumed]:
-            self.capacity += float(entry.get("CapacityUnits", 0))
+        self.capacity += _capacity(answer)
 
     def uninstall(self) -> None:
         from pynamodb.connection.base import Connection
@@ -96,10 +100,20 @@ class ReadMeter:
             Connection._make_api_call = self._original  # type: ignore[method-assign]
             self._original = None
 
+    def take_writes(self) -> float:
+        taken, self.write_capacity = self.write_capacity, 0.0
+        return taken
+
     def take(self) -> tuple[int, int, float]:
         taken = self.items, self.kpi_items, self.capacity
         self.items, self.kpi_items, self.capacity = 0, 0, 0.0
         return taken
+
+
+def _capacity(answer: dict[str, Any]) -> float:
+    consumed = answer.get("ConsumedCapacity") or []
+    entries = consumed if isinstance(consumed, list) else [consumed]
+    return sum(float(entry.get("CapacityUnits", 0)) for entry in entries)
 
 
 @dataclass
@@ -228,19 +242,42 @@ def scenario(api: Api, ids: list[str], ranges: dict[str, tuple[date, date]], rep
 def _plan_text(first: date, last: date) -> str:
     from shared.store.kpi_ranges import reads_per_location
 
-    roll_ups, by_key, queries = reads_per_location(first, last)
-    return f"a location: {roll_ups} roll-ups, {by_key} days by key, {queries} Queries"
+    roll_ups, days = reads_per_location(first, last)
+    return f"a location: {roll_ups} roll-ups, {days} edge days"
+
+
+def write_cost(meter: ReadMeter, org: str, location_id: str, day: date) -> str:
+    """What a day's counters cost to write, on a location seeded with a month of days: one transaction
+    moving a location day and a coordinator day (as presenting a plan does), then each of its items
+    alone (a plain UpdateItem; in a transaction DynamoDB charges twice that)."""
+    from shared.domain.kpis import Delta, Scope
+    from shared.store import kpis as kpi_store
+    from shared.store.unit_of_work import UnitOfWork
+
+    uow = UnitOfWork()
+    kpi_store.add_deltas(uow, org, location_id, [Delta(Scope.LOCATION, "presented", 1, day),
+                                                 Delta(Scope.COORDINATOR, "presented", 1, day, "coordinator-0")])
+    keys = sorted(uow.counts)
+    meter.take_writes()
+    uow.commit()
+    total = meter.take_writes()
+    alone = []
+    for key in keys:
+        kpi_store.KpiItem(pk=key[0], sk=key[1]).update(actions=[kpi_store.KpiItem.kind.set(kpi_store.KpiItem.kind)])
+        alone.append(f"{key[1].split('#')[0]} {meter.take_writes():g}")
+    return (f"a day's counters (a location day and a coordinator day, as presenting a plan moves them): "
+            f"{len(keys)} item updates in one transaction, {total:g} WCU; each item alone: {', '.join(alone)}")
 
 
 def _timed(api: Api, org: str, locations: int, days: int, coordinators: int, repeats: int,
-           today: date) -> tuple[list[Phase], int, float]:
+           today: date) -> tuple[list[Phase], int, float, list[str]]:
     seeded = time.perf_counter()
     month_start = today.replace(day=1)
     first_day = min(today - timedelta(days=days + 45), (month_start - timedelta(days=1)).replace(day=1))
     span = [first_day + timedelta(days=d) for d in range((today - first_day).days + 1)]
     ids, written = seed(org, locations, span, coordinators)
     seeded = time.perf_counter() - seeded
-    return scenario(api, ids, spans(today, days), repeats), written, seeded
+    return scenario(api, ids, spans(today, days), repeats), written, seeded, ids
 
 
 def _year(api: Api, org: str, locations: int, coordinators: int, repeats: int, today: date) -> Phase:
@@ -282,7 +319,9 @@ def report(locations: int, days: int, coordinators: int, repeats: int, year_loca
                     try:
                         api = Api(client, mint_token(keys_dir, org=org, role="admin", locations=["*"],
                                                      sub="bench-user"), counter, meter)
-                        phases, written, seeded = _timed(api, org, locations, days, coordinators, repeats, today)
+                        phases, written, seeded, ids = _timed(api, org, locations, days, coordinators, repeats,
+                                                              today)
+                        written_cost = write_cost(meter, org, ids[0], today)
                         api.token = mint_token(keys_dir, org=year_org, role="admin", locations=["*"], sub="bench-user")
                         phases.append(_year(api, year_org, year_locations, coordinators, repeats, today))
                     finally:
@@ -297,8 +336,9 @@ def report(locations: int, days: int, coordinators: int, repeats: int, year_loca
     from bench import summary
     from shared.services.kpis import READ_CONCURRENCY
 
-    issue, year = phases[0], phases[-1]
+    issue, cut, year = phases[0], phases[1], phases[-1]
     summary.record("KPI report 200 locations x 30 days, p50 s", Latency.of_seconds(issue.seconds).p50 / 1000)
+    summary.record("KPI report 200 x 30 cut mid-month, p50 s", Latency.of_seconds(cut.seconds).p50 / 1000)
     summary.record("KPI report 200 x 30: requests", sum(issue.ddb_calls.values()) / len(issue.seconds))
     summary.record("KPI report 200 x 30: items read", issue.items / len(issue.seconds))
     summary.record("KPI year report: items per location", year.kpi_items / len(year.seconds) / year_locations)
@@ -307,17 +347,19 @@ def report(locations: int, days: int, coordinators: int, repeats: int, year_loca
         heading(f"GET /kpis over {days} days x {locations} locations, and a year x {year_locations} locations"),
         machine_line(),
         where,
-        f"seeded {written} KPI items (day items, then month roll-ups by the backfill) in {seeded:.1f} s: per location "
+        f"seeded {written} KPI items (day items, then month and pentad roll-ups by the backfill) in {seeded:.1f} s: "
+        "per location "
         f"a day item every day, {coordinators} coordinators",
         "with a day item on about half the days, and the running levels. A report reads the locations (Query), their "
         "settings (BatchGetItem), each location's",
-        "roll-ups and edge days (BatchGetItem by key; a run of more than 3 edge days by Query), "
+        "roll-ups and edge days (BatchGetItem by key, then the coordinators' items of the edge days), "
         f"{READ_CONCURRENCY} requests at a time. 'ddb' is the time spent",
         "in DynamoDB calls per request, summed over the threads; items (KPI items apart) and RCU per call as "
         "DynamoDB Local reports them.",
         "",
         *(p.line(width) for p in phases),
         "",
+        written_cost,
         f"(scenario took {elapsed:.1f} s, seeding included)",
     ])
 

@@ -1,13 +1,13 @@
-"""Build the KPI month roll-ups of a stack whose day items were written before roll-ups existed.
+"""Build the KPI roll-ups (months' and pentads') of a stack whose day items were written before them.
 
     python -m infra.kpi_backfill --org ORG [--location ID ...] [--table NAME] [--region R] [--endpoint URL]
     chairside kpi-roll-ups --org ORG [--location ID ...]     (the running local stack)
 
 Per location (its locations are listed by Query, never Scan), per month that has day items: read the
-roll-up (consistent), Query the month's day items (consistent), and PUT the roll-up they sum to, on
-condition that no transaction added to the roll-up meanwhile (its `writes` count is unchanged); when
-one did, the month is read again. So it can run while the API is writing, and running it twice writes
-the same items. See docs/RUNBOOK.md.
+month's roll-up and its pentads' (one consistent BatchGetItem), Query the month's day items
+(consistent), and PUT each roll-up they sum to, on condition that no transaction added to that roll-up
+meanwhile (its `writes` count is unchanged); when one did, the month is read again. So it can run while
+the API is writing, and running it twice writes the same items. See docs/RUNBOOK.md.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from shared.domain.kpi_months import month_end, month_of
+from shared.domain.kpi_months import Period, month_end, month_of, month_period, pentads, periods_of
 from shared.domain.kpis import DayRecord
 
 ATTEMPTS = 5
@@ -27,34 +27,37 @@ ATTEMPTS = 5
 
 @dataclass
 class RollUpItem:
-    """What a month's day items sum to, as its roll-up holds it."""
+    """What a period's day items sum to, as its roll-up holds it."""
 
     counts: Counter[str] = field(default_factory=Counter)
     latest_close: DayRecord | None = None
 
 
-def roll_ups(records: Iterable[DayRecord]) -> dict[date, RollUpItem]:
-    """The month roll-ups of these day items, by month (counters named as the write path names them)."""
+def roll_ups(records: Iterable[DayRecord]) -> dict[Period, RollUpItem]:
+    """The roll-ups of these day items (their months' and pentads'), by period, counters named as the
+    write path names them."""
     from shared.store import kpis as kpi_store
 
-    months: dict[date, RollUpItem] = {}
+    built: dict[Period, RollUpItem] = {}
     for record in records:
-        month = months.setdefault(month_of(record.day), RollUpItem())
-        month.counts.update(kpi_store.month_counts(record.counts, record.day, record.coordinator_id))
-        if record.close is not None and (month.latest_close is None or record.day > month.latest_close.day):
-            month.latest_close = record
-    return months
+        counts = kpi_store.roll_up_counts(record.counts, record.day, record.coordinator_id)
+        for period in periods_of(record.day):
+            item = built.setdefault(period, RollUpItem())
+            item.counts.update(counts)
+            if record.close is not None and (item.latest_close is None or record.day > item.latest_close.day):
+                item.latest_close = record
+    return built
 
 
-def attributes(item: RollUpItem, writes: int) -> dict[str, dict[str, str]]:
+def attributes(period: Period, item: RollUpItem, writes: int) -> dict[str, dict[str, str]]:
     """The roll-up's attributes in DynamoDB's wire form (zeros left out, as the write path leaves them)."""
     from shared.store import kpis as kpi_store
 
-    found = {kpi_store.MONTH_WRITES: {"N": str(writes)}, "kind": {"S": kpi_store.MONTH_KIND}}
+    found = {kpi_store.ROLL_UP_WRITES: {"N": str(writes)}, "kind": {"S": kpi_store.ROLL_UP_KINDS[period.is_month]}}
     found.update({name: {"N": str(amount)} for name, amount in sorted(item.counts.items()) if amount})
     if item.latest_close is not None and item.latest_close.close is not None:
         close = item.latest_close.close
-        found.update({kpi_store.MONTH_CLOSE_DAY: {"S": item.latest_close.day.isoformat()},
+        found.update({kpi_store.ROLL_UP_CLOSE_DAY: {"S": item.latest_close.day.isoformat()},
                       "followups_overdue": {"N": str(close.followups_overdue)},
                       "end_patients_accepted": {"N": str(close.level.patients_accepted)},
                       "end_patients_incomplete": {"N": str(close.level.patients_incomplete)}})
@@ -62,7 +65,8 @@ def attributes(item: RollUpItem, writes: int) -> dict[str, dict[str, str]]:
 
 
 def backfill_month(org: str, location_id: str, month: date) -> bool:
-    """Write one month's roll-up from its day items; False when it had none (nothing written)."""
+    """Write one month's roll-up and its pentads' from its day items; False when it had none (nothing
+    written). A pentad with no day item gets no roll-up, as on the write path."""
     from pynamodb.exceptions import PutError
     from pynamodb.expressions.operand import Path
 
@@ -70,23 +74,28 @@ def backfill_month(org: str, location_id: str, month: date) -> bool:
     from shared.store import records
     from shared.store.table import Record
 
-    key = (kpi_store.pk(org, location_id), kpi_store.month_sk(month))
+    key = kpi_store.pk(org, location_id)
+    periods = [month_period(month), *pentads(month)]
     table = Record._get_connection()
+    counted = Path([kpi_store.ROLL_UP_WRITES])
     for _ in range(ATTEMPTS):
-        held = table.get_item(*key, consistent_read=True).get("Item")
-        writes = kpi_store.number_of(held, kpi_store.MONTH_WRITES) if held else None
-        built = roll_ups(kpi_store.days(org, location_id, month, month_end(month), consistent=True)).get(month)
-        if built is None:
+        answer = table.batch_get_item([{"pk": key, "sk": kpi_store.roll_up_sk(period)} for period in periods],
+                                      consistent_read=True)
+        held = {raw["sk"]["S"]: kpi_store.number_of(raw, kpi_store.ROLL_UP_WRITES)
+                for raw in answer.get("Responses", {}).get(Record.Meta.table_name, [])}
+        built = roll_ups(kpi_store.days(org, location_id, month, month_end(month), consistent=True))
+        if not built:
             return False
-        counted = Path([kpi_store.MONTH_WRITES])
-        unchanged = Path(["pk"]).does_not_exist() if held is None else counted == writes
         try:
-            table.put_item(*key, attributes=attributes(built, writes or 0), condition=unchanged)
+            for period, item in built.items():
+                sk = kpi_store.roll_up_sk(period)
+                unchanged = Path(["pk"]).does_not_exist() if sk not in held else counted == held[sk]
+                table.put_item(key, sk, attributes=attributes(period, item, held.get(sk, 0)), condition=unchanged)
             return True
         except PutError as exc:
             if not records.is_conditional_failure(exc):
                 raise
-    raise RuntimeError(f"{location_id} {month:%Y-%m}: the roll-up kept changing; run the backfill again")
+    raise RuntimeError(f"{location_id} {month:%Y-%m}: the roll-ups kept changing; run the backfill again")
 
 
 def months_with_days(org: str, location_id: str) -> list[date]:
@@ -111,7 +120,7 @@ def location_ids(org: str) -> list[str]:
 
 
 def backfill(org: str, only: Sequence[str] = ()) -> dict[str, int]:
-    """Roll-ups written per location."""
+    """Months whose roll-ups were written, per location."""
     return {location_id: sum(backfill_month(org, location_id, month) for month in months_with_days(org, location_id))
             for location_id in (list(only) or location_ids(org))}
 
@@ -134,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
 def report(org: str, only: Sequence[str]) -> int:
     written = backfill(org, only)
     for location_id, months in written.items():
-        print(f"{location_id}: {months} month roll-up{'s' if months != 1 else ''} written")
+        print(f"{location_id}: the roll-ups of {months} month{'s' if months != 1 else ''} written")
     return 0
 
 

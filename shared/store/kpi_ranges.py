@@ -1,10 +1,10 @@
-"""Reading a date range of KPI items for many locations at once: month roll-ups and edge days, by key;
-and the group's locations as a report needs them.
+"""Reading a date range of KPI items for many locations at once: month and pentad roll-ups and edge days,
+by key; and the group's locations as a report needs them.
 
 `shared.domain.kpi_months.plan` says which items a range needs. Their keys are known, except the
-coordinators' day items of the edge days, whose coordinators the month roll-ups name. So a report reads
-in two rounds of BatchGetItem (100 keys a request, several requests at once): the roll-ups, the
-location's edge days and the running levels; then the coordinators' edge days. No Query, no Scan.
+coordinators' day items of the edge days, whose coordinators the roll-ups name. So a report reads in
+two rounds of BatchGetItem (100 keys a request, several requests at once): the roll-ups, the location's
+edge days and the running levels; then the coordinators' edge days. No Query, no Scan.
 
 What is read becomes `DayRecord`s whose sum over the range equals the sum of the range's day items:
 a roll-up as one location record and one per coordinator (their closes per day as records of that
@@ -27,11 +27,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from shared.domain import kpis as kpi
-from shared.domain.kpi_months import MonthPart, plan
+from shared.domain.kpi_months import Part, plan
 from shared.domain.kpis import DayRecord, Level
 from shared.store import kpis as items
 from shared.store.table import Record
@@ -52,7 +52,7 @@ def _hand_over_items(response_dict: dict[str, Any], customized_response_dict: di
     if not getattr(_lean, "active", False) or response_dict.get("status_code") != 200:
         return
     body = json.loads(response_dict["body"])
-    for name in ("Responses", "Items"):  # BatchGetItem's, Query's
+    for name in ("Responses", "Items"):  # BatchGetItem's, Query's (the locations')
         if name in body:
             customized_response_dict[name] = body.pop(name)
             response_dict["body"] = json.dumps(body).encode()
@@ -75,7 +75,7 @@ def _lean_answers() -> Iterator[None]:
         _lean.active = False
 
 
-Read = Callable[[], list[Raw]]  # one request's worth of reading (a BatchGetItem of 100 keys, a Query)
+Read = Callable[[], list[Raw]]  # one request's worth of reading (a BatchGetItem of 100 keys)
 
 
 def batch_get(keys: Sequence[Key], concurrency: int = 8) -> dict[Key, Raw]:
@@ -121,11 +121,6 @@ def _get_chunk(keys: Sequence[Key]) -> list[Raw]:
     raise RuntimeError(f"DynamoDB left {len(wanted)} keys unprocessed after 8 attempts")
 
 
-def _query_days(org: str, location_id: str, first: date, last: date) -> list[Raw]:
-    with _lean_answers():
-        return list(items.query_days(org, location_id, first, last))
-
-
 def locations(org: str) -> list[dict[str, str]]:
     """The group's locations as a report shows them (id, name, time zone): one Query of the group's
     location items (paged beyond 1 MB), projected to those fields, read lean."""
@@ -151,8 +146,8 @@ def locations(org: str) -> list[dict[str, str]]:
 
 @dataclass
 class RollUp:
-    """A month roll-up as read: the location's counters, each coordinator's (patients closed apart),
-    their patients closed per day inside the range, and the month's latest close."""
+    """A roll-up as read: the location's counters, each coordinator's (patients closed apart), their
+    patients closed per day inside the range, and the roll-up's latest close."""
 
     location: dict[str, int] = field(default_factory=dict)
     coordinators: dict[str, dict[str, int]] = field(default_factory=dict)  # every coordinator it names
@@ -160,7 +155,7 @@ class RollUp:
     latest_close: DayRecord | None = None
 
 
-def roll_up(raw: Raw | None, part: MonthPart) -> RollUp:
+def roll_up(raw: Raw | None, part: Part) -> RollUp:
     """Read straight from the wire form: a roll-up has an attribute per counter that moved, per
     coordinator, and per coordinator and day with closes, so this loop is most of a report's CPU."""
     found = RollUp()
@@ -184,20 +179,20 @@ def roll_up(raw: Raw | None, part: MonthPart) -> RollUp:
                 coordinators[coordinator][counter] = int(value["N"])
             else:
                 coordinators[coordinator] = {counter: int(value["N"])}
-    if items.MONTH_CLOSE_DAY in raw:
-        found.latest_close = DayRecord(date.fromisoformat(raw[items.MONTH_CLOSE_DAY]["S"]), {}, None,
+    if items.ROLL_UP_CLOSE_DAY in raw:
+        found.latest_close = DayRecord(date.fromisoformat(raw[items.ROLL_UP_CLOSE_DAY]["S"]), {}, None,
                                        items.close_of(raw))
     return found
 
 
 _LOCATION_NAMES = frozenset(kpi.LOCATION_COUNTERS)
-_NO_ROLL_UP = RollUp()  # a month not read, or with no roll-up (nothing counted in it)
+_NO_ROLL_UP = RollUp()  # a period with no roll-up (nothing counted in it)
 _PREFIX = len(items.COORDINATOR_ATTRIBUTE)
 _CLOSED_CUT = -len(items.CLOSED) - 1  # '{coordinator}#patients_closed' -> '{coordinator}'
 
 
 def _taken_back(record: DayRecord) -> DayRecord:
-    """A day outside the range, to take from its month's roll-up (closes per day are picked by day
+    """A day outside the range, to take from its period's roll-up (closes per day are picked by day
     from the roll-up, so they are left out here)."""
     return DayRecord(record.day, {name: -amount for name, amount in record.counts.items() if name != items.CLOSED},
                      record.coordinator_id)
@@ -215,87 +210,56 @@ class RangeRead:
     items_read: int
 
 
-KEY_EDGE_DAYS = 3  # a month's edge days read by key up to this many; more, by one Query per run of days
-
-
-def _by_key(part: MonthPart) -> bool:
-    """Edge days by key (the location's and, in a second round, its coordinators'), or by Query: a
-    Query returns a run of days with their coordinators' items in one request, where keys would need
-    one per coordinator and day, most of them for items that do not exist."""
-    return len(part.edge_days) <= KEY_EDGE_DAYS
-
-
 def read_range(org: str, location_ids: Sequence[str], first: date, last: date, live_ids: Sequence[str] = (),
                concurrency: int = 8) -> RangeRead:
     """The records of [first, last] (local dates) of each location, and the running levels of `live_ids`
     (the locations whose range reaches their today)."""
     parts = plan(first, last)
-    with_roll_up = [part for part in parts if part.from_roll_up or _by_key(part)]
-    runs = query_runs(parts)
     keys: list[Key] = []
-    queries: list[Read] = []
     for location_id in location_ids:
         key = items.pk(org, location_id)
-        keys += [(key, items.month_sk(part.month)) for part in with_roll_up]
-        keys += [(key, items.day_sk(day)) for part in parts if _by_key(part) for day in part.edge_days]
-        queries += [functools.partial(_query_days, org, location_id, *run) for run in runs]
+        keys += [(key, items.roll_up_sk(part.period)) for part in parts]
+        keys += [(key, items.day_sk(day)) for part in parts for day in part.edge_days]
     keys += [(items.pk(org, location_id), items.LEVEL) for location_id in live_ids]
-    found = _gather(_key_reads(keys) + queries, concurrency)
-    months = {location_id: {part.month: roll_up(found.get((items.pk(org, location_id), items.month_sk(part.month))),
-                                                 part) for part in with_roll_up}
-              for location_id in location_ids}
+    found = batch_get(keys, concurrency)
+    periods = {location_id: [roll_up(found.get((items.pk(org, location_id), items.roll_up_sk(part.period))), part)
+                             for part in parts] for location_id in location_ids}
     second = [key for location_id in location_ids
-              for key in _second_round(items.pk(org, location_id), parts, months[location_id])]
+              for key in _second_round(items.pk(org, location_id), parts, periods[location_id])]
     found.update(batch_get(second, concurrency))
     days = _days_by_location(found)
-    records = {location_id: _records(parts, months[location_id], days.get(items.pk(org, location_id), {}))
+    records = {location_id: _records(parts, periods[location_id], days.get(items.pk(org, location_id), {}))
                for location_id in location_ids}
     levels = {location_id: _level(found.get((items.pk(org, location_id), items.LEVEL))) for location_id in live_ids}
     return RangeRead(records, levels, len(found))
 
 
-def reads_per_location(first: date, last: date) -> tuple[int, int, int]:
-    """(roll-ups, edge days by key, Queries) that a range reads per location, coordinators' items apart."""
+def reads_per_location(first: date, last: date) -> tuple[int, int]:
+    """(roll-ups, edge days) that a range reads per location, by key, coordinators' items apart."""
     parts = plan(first, last)
-    return (sum(1 for part in parts if part.from_roll_up or _by_key(part)),
-            sum(len(part.edge_days) for part in parts if _by_key(part)), len(query_runs(parts)))
+    return len(parts), sum(len(part.edge_days) for part in parts)
 
 
-def query_runs(parts: Sequence[MonthPart]) -> list[tuple[date, date]]:
-    """The runs of edge days read by Query, joined across months (30 days cut in the middle of two
-    months are read by one Query per location, not two)."""
-    runs: list[tuple[date, date]] = []
-    for part in parts:
-        for run_first, run_last in ([] if _by_key(part) else part.edge_runs):
-            if runs and runs[-1][1] + timedelta(days=1) == run_first:
-                runs[-1] = (runs[-1][0], run_last)
-            else:
-                runs.append((run_first, run_last))
-    return runs
-
-
-def _second_round(key: str, parts: Sequence[MonthPart], months: Mapping[date, RollUp]) -> Iterator[Key]:
-    """The coordinators' edge days read by key (the roll-up names its coordinators), and the in-range
-    days of a month whose latest close is after the range (to find the latest close inside it)."""
-    for part in parts:
-        month = months.get(part.month, _NO_ROLL_UP)
-        if _by_key(part):
-            for coordinator in month.coordinators:
-                yield from ((key, items.coordinator_sk(day, coordinator)) for day in part.edge_days)
-        if _close_unknown(part, month):
+def _second_round(key: str, parts: Sequence[Part], roll_ups: Sequence[RollUp]) -> Iterator[Key]:
+    """The coordinators' edge days (the roll-up names its coordinators), and the in-range days of a
+    period whose latest close is after the range (to find the latest close inside it)."""
+    for part, read in zip(parts, roll_ups, strict=True):
+        for coordinator in read.coordinators:
+            yield from ((key, items.coordinator_sk(day, coordinator)) for day in part.edge_days)
+        if _close_unknown(part, read):
             yield from ((key, items.day_sk(day)) for day in kpi.days_between(part.first, part.last))
 
 
-def _close_unknown(part: MonthPart, month: RollUp) -> bool:
+def _close_unknown(part: Part, read: RollUp) -> bool:
     """A roll-up's latest close is after the range: which in-range day closed last, only the days know."""
-    return part.from_roll_up and month.latest_close is not None and month.latest_close.day > part.last
+    return part.from_roll_up and read.latest_close is not None and read.latest_close.day > part.last
 
 
 DaysFound = Mapping[date, Sequence[DayRecord]]
 
 
 def _days_by_location(found: Mapping[Key, Raw]) -> dict[str, dict[date, list[DayRecord]]]:
-    """The day items read (by key or by Query), as records by partition and day."""
+    """The day items read, as records by partition and day."""
     days: dict[str, dict[date, list[DayRecord]]] = {}
     for (pk, sk), raw in found.items():
         if sk.startswith(items.DAY):
@@ -304,24 +268,23 @@ def _days_by_location(found: Mapping[Key, Raw]) -> dict[str, dict[date, list[Day
     return days
 
 
-def _records(parts: Sequence[MonthPart], months: Mapping[date, RollUp], days: DaysFound) -> list[DayRecord]:
+def _records(parts: Sequence[Part], roll_ups: Sequence[RollUp], days: DaysFound) -> list[DayRecord]:
     records: list[DayRecord] = []
-    for part in parts:
+    for part, read in zip(parts, roll_ups, strict=True):
         if not part.from_roll_up:
             records += [record for day in part.plus_days for record in days.get(day, ())]
             continue
-        month = months.get(part.month, _NO_ROLL_UP)
-        records.append(DayRecord(part.month, month.location))
-        records += [DayRecord(part.month, counts, coordinator, closes=month.closes.get(coordinator, {}))
-                    for coordinator, counts in month.coordinators.items()]
+        records.append(DayRecord(part.period.first, read.location))
+        records += [DayRecord(part.period.first, counts, coordinator, closes=read.closes.get(coordinator, {}))
+                    for coordinator, counts in read.coordinators.items()]
         records += [_taken_back(record) for day in part.minus_days for record in days.get(day, ())]
-        records += _latest_close(part, month, days)
+        records += _latest_close(part, read, days)
     return records
 
 
-def _latest_close(part: MonthPart, month: RollUp, days: DaysFound) -> list[DayRecord]:
-    """The close of the roll-up's month inside the range, as a record with no counts (or none)."""
-    latest = month.latest_close
+def _latest_close(part: Part, read: RollUp, days: DaysFound) -> list[DayRecord]:
+    """The latest close of the roll-up's period inside the range, as a record with no counts (or none)."""
+    latest = read.latest_close
     if latest is None or latest.day < part.first:
         return []
     if latest.day <= part.last:

@@ -9,6 +9,8 @@ Keys (all under one partition per location, so a range of days is one Query):
                                               days (coordinators' counters as `c#{coordinator}#{counter}`,
                                               their closes per day as `c#{coordinator}#patients_closed#{dd}`)
                                               and the month's latest close
+    sk `PENTAD#{yyyy-mm-dd}`                  the roll-up of a pentad (days 1-5, 6-10, ... 26-end of a month,
+                                              keyed by its first day): the same attributes over its days
     sk `LEVEL`                                running levels (patients with signed / open plans)
     sk `PAT#{patient_id}`                     the patient's signed and open plans (versioned Record)
 
@@ -18,8 +20,10 @@ a missing attribute: a nested `doc.x` path cannot be added to on an item that do
 
 A transaction may not hold two operations on one item, yet a payment, an appointment outcome and a
 plan change may all move the same day item in one transaction: the unit of work merges the counts
-added to one item into one update (`UnitOfWork.add_counts`). The month roll-up is added to in the same
-unit of work as its day items, so it always equals their sum (shared/store/kpi_ranges.py reads it).
+added to one item into one update (`UnitOfWork.add_counts`). The month and pentad roll-ups are added to
+in the same unit of work as their day items, so each always equals their sum (shared/store/kpi_ranges.py
+reads them): a day item's update is three item updates (the day, its pentad, its month), merged with the
+other updates of those items in the transaction.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactGet
 
 from shared.domain import kpis as kpi
+from shared.domain.kpi_months import Period, periods_of
 from shared.domain.kpi_plan_changes import PatientTreatment
 from shared.domain.kpis import DayClose, DayRecord, Level
 from shared.store import followups as followup_store
@@ -47,11 +52,12 @@ COORDINATOR = "#COORD#"
 LEVEL = "LEVEL"
 PATIENT = "PAT#"
 MONTH = "MONTH#"
-COORDINATOR_ATTRIBUTE = "c#"  # a month roll-up's coordinator counters: c#{coordinator}#{counter}
-CLOSED = "patients_closed"  # a coordinator's closes are kept per day in the roll-up: ...#patients_closed#{dd}
-MONTH_WRITES = "writes"  # transactions that added to a roll-up: lets the backfill write one conditionally
-MONTH_KIND = "kpi_month"
-MONTH_CLOSE_DAY = "close_day"  # the roll-up's latest closed day (its close fields are that day's)
+PENTAD = "PENTAD#"
+COORDINATOR_ATTRIBUTE = "c#"  # a roll-up's coordinator counters: c#{coordinator}#{counter}
+CLOSED = "patients_closed"  # a coordinator's closes are kept per day in a roll-up: ...#patients_closed#{dd}
+ROLL_UP_WRITES = "writes"  # transactions that added to a roll-up: lets the backfill write one conditionally
+ROLL_UP_KINDS = {True: "kpi_month", False: "kpi_pentad"}  # by Period.is_month
+ROLL_UP_CLOSE_DAY = "close_day"  # the roll-up's latest closed day (its close fields are that day's)
 MAX_TRANSACT_GET = 100  # DynamoDB's limit of items in one TransactGetItems
 
 ITEM_KINDS = {kpi.Scope.LOCATION: "kpi_day", kpi.Scope.COORDINATOR: "kpi_coordinator_day",
@@ -74,8 +80,14 @@ def month_sk(day: date) -> str:
     return f"{MONTH}{day.isoformat()[:7]}"
 
 
+def roll_up_sk(period: Period) -> str:
+    """The key of a month's roll-up (`MONTH#{yyyy-mm}`) or of a pentad's (`PENTAD#{its first day}`)."""
+    return month_sk(period.first) if period.is_month else f"{PENTAD}{period.first.isoformat()}"
+
+
 def coordinator_attribute(coordinator_id: str, counter: str, day: date | None = None) -> str:
-    """A coordinator's counter in a month roll-up; `patients_closed` is kept per day (`day`)."""
+    """A coordinator's counter in a roll-up; `patients_closed` is kept per day (`day`, by its day of the
+    month: a pentad is inside one month)."""
     name = f"{COORDINATOR_ATTRIBUTE}{coordinator_id}#{counter}"
     if counter == CLOSED:
         if day is None:
@@ -139,22 +151,30 @@ def add_counts(uow: UnitOfWork, org: str, location_id: str, scope: kpi.Scope, co
     item = KpiItem(pk=pk(org, location_id), sk=item_sk(scope, day, coordinator_id))
     uow.add_counts(item, counts, _actions(ITEM_KINDS[scope]))
     if scope is not kpi.Scope.LEVEL and day is not None:
-        month = KpiItem(pk=pk(org, location_id), sk=month_sk(day))
-        uow.add_counts(month, month_counts(counts, day, coordinator_id), _month_actions)
+        added = roll_up_counts(counts, day, coordinator_id)
+        for period in periods_of(day):
+            uow.add_counts(KpiItem(pk=pk(org, location_id), sk=roll_up_sk(period)), added,
+                           _ROLL_UP_ACTIONS[period.is_month])
 
 
-def month_counts(counts: Mapping[str, int], day: date, coordinator_id: str | None) -> dict[str, int]:
-    """What a day item's counts add to its month roll-up (a coordinator's under their own names)."""
+def roll_up_counts(counts: Mapping[str, int], day: date, coordinator_id: str | None) -> dict[str, int]:
+    """What a day item's counts add to its roll-ups (a coordinator's under their own names)."""
     if coordinator_id is None:
         return dict(counts)
     return {coordinator_attribute(coordinator_id, name, day): amount for name, amount in counts.items()}
 
 
-def _month_actions(counts: Mapping[str, int]) -> list:
-    """ADD to the roll-up's counters, named at run time (a coordinator's), and count the write. Zeros
-    are left out: a roll-up holds only the counters that moved, so it stays small to read."""
-    actions = [KpiItem.kind.set(KpiItem.kind | MONTH_KIND), Path([MONTH_WRITES]).add({"N": "1"})]
-    return actions + [Path([name]).add({"N": str(amount)}) for name, amount in sorted(counts.items()) if amount]
+def _roll_up_actions(kind: str) -> Any:
+    def build(counts: Mapping[str, int]) -> list:
+        """ADD to the roll-up's counters, named at run time (a coordinator's), and count the write. Zeros
+        are left out: a roll-up holds only the counters that moved, so it stays small to read."""
+        actions = [KpiItem.kind.set(KpiItem.kind | kind), Path([ROLL_UP_WRITES]).add({"N": "1"})]
+        return actions + [Path([name]).add({"N": str(amount)}) for name, amount in sorted(counts.items()) if amount]
+
+    return build
+
+
+_ROLL_UP_ACTIONS = {is_month: _roll_up_actions(kind) for is_month, kind in ROLL_UP_KINDS.items()}
 
 
 def add_deltas(uow: UnitOfWork, org: str, location_id: str, deltas: Iterable[kpi.Delta]) -> None:
@@ -193,7 +213,7 @@ def number_of(raw: Mapping[str, Mapping[str, str]], name: str) -> int:
 
 
 def close_of(raw: Mapping[str, Mapping[str, str]]) -> DayClose:
-    """The close fields of a day item or a month roll-up, in their wire form."""
+    """The close fields of a day item or a roll-up, in their wire form."""
     return DayClose(number_of(raw, "followups_overdue"),
                     Level(number_of(raw, "end_patients_accepted"), number_of(raw, "end_patients_incomplete")))
 
@@ -276,8 +296,8 @@ def overdue_followups(org: str, location_id: str, day: date) -> int:
 
 
 def record_close(org: str, location_id: str, day: date, close: DayClose, closed_at: str) -> None:
-    """SET (not ADD) the day's close on its item, then on its month roll-up unless the roll-up holds a
-    later day's close: running it again, or closing days out of order, writes the same values."""
+    """SET (not ADD) the day's close on its item, then on its month's and its pentad's roll-ups unless a
+    roll-up holds a later day's close: running it again, or closing days out of order, writes the same."""
     item = KpiItem(pk=pk(org, location_id), sk=day_sk(day))
     fields = [
         KpiItem.followups_overdue.set(close.followups_overdue),
@@ -286,11 +306,13 @@ def record_close(org: str, location_id: str, day: date, close: DayClose, closed_
     ]
     item.update(actions=[KpiItem.kind.set(KpiItem.kind | ITEM_KINDS[kpi.Scope.LOCATION]),
                          KpiItem.closed_at.set(closed_at), *fields])
-    month = KpiItem(pk=pk(org, location_id), sk=month_sk(day))
-    close_day = Path([MONTH_CLOSE_DAY])
-    try:
-        month.update(actions=[KpiItem.kind.set(KpiItem.kind | MONTH_KIND), close_day.set(day.isoformat()), *fields],
-                     condition=close_day.does_not_exist() | (close_day <= day.isoformat()))
-    except UpdateError as exc:
-        if not records.is_conditional_failure(exc):
-            raise
+    close_day = Path([ROLL_UP_CLOSE_DAY])
+    for period in periods_of(day):
+        roll_up = KpiItem(pk=pk(org, location_id), sk=roll_up_sk(period))
+        try:
+            roll_up.update(actions=[KpiItem.kind.set(KpiItem.kind | ROLL_UP_KINDS[period.is_month]),
+                                    close_day.set(day.isoformat()), *fields],
+                           condition=close_day.does_not_exist() | (close_day <= day.isoformat()))
+        except UpdateError as exc:
+            if not records.is_conditional_failure(exc):
+                raise
