@@ -87,9 +87,9 @@ def _measure(counter: DynamoDBCounter, work: Any) -> tuple[Any, Measure]:
 def _seed(org: str, sizes: Sizes, outside: bool) -> tuple[list[dict[str, Any]], int, int]:
     """Locations (through the service), then patients and appointments written in batches. The book is
     the same in both scenarios (its own random sequence); the appointments outside come on top."""
-    from functions.schemas.locations import LocationCreate
     from shared.auth import Principal
     from shared.clock import iso, local_date
+    from shared.commands.locations import LocationCreate
     from shared.domain.quiet_hours import utc_at_local
     from shared.ids import new_id
     from shared.services import locations

@@ -83,11 +83,8 @@ class Request:
         return int(tag)
 
     def changes(self, *, as_json: bool = True) -> dict[str, Any]:
-        """PATCH semantics, decided here for every route: the body's fields the caller sent, null included
-        (null removes an optional field; a service refuses it for a required one); nested values come
-        whole. JSON values by default; `as_json=False` keeps validated Python values (datetimes)."""
-        dumped = self.body.model_dump(mode="json" if as_json else "python")
-        return {name: dumped[name] for name in self.body.model_fields_set}
+        """The PATCH body's fields the caller sent (`shared.commands.common.Patch` decides the semantics)."""
+        return self.body.changes(as_json=as_json)
 
     def audit(self, *resource_ids: str) -> None:
         """Name the resources this request read or wrote (ids only) for its audit record."""

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from functions.api import Reply, Request, Router, list_page
-from functions.schemas.appointments import AppointmentCreate, AppointmentList, AppointmentPatch, CancelIn
 from functions.schemas.out import page_of
 from functions.schemas.out.schedule import AppointmentOut
+from shared.commands.appointments import AppointmentCreate, AppointmentList, AppointmentPatch, CancelIn
 from shared.services import appointments
 
 router = Router("appointments")

@@ -5,7 +5,6 @@ record. (Apart from the patient routes: a patient's first request loads no benef
 from __future__ import annotations
 
 from functions.api import Reply, Request, Router, list_page
-from functions.schemas.coverage import CoverageIn, HistoryIn, HistoryList, PhasingApply
 from functions.schemas.out import page_of
 from functions.schemas.out.benefits import (
     CoverageDeleted,
@@ -16,6 +15,7 @@ from functions.schemas.out.benefits import (
     PhasingOut,
 )
 from functions.schemas.out.plans import PlanOut
+from shared.commands.coverage import CoverageIn, HistoryIn, HistoryList, PhasingApply
 from shared.services import benefits_plans, coverages
 
 router = Router("benefits")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from functions.api import Reply, Request, Router, list_page
-from functions.schemas.followups import FollowUpList, FollowUpPatch, ResolveIn
 from functions.schemas.out import page_of
 from functions.schemas.out.schedule import FollowUpOut
 from shared import clock
+from shared.commands.followups import FollowUpList, FollowUpPatch, ResolveIn
 from shared.services import followups
 
 router = Router("followups")

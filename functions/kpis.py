@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from functions.api import Reply, Request, Router
-from functions.schemas.kpis import KpiQuery
 from functions.schemas.out.kpis import KpiReport
+from shared.commands.kpis import KpiQuery
 from shared.domain import kpis as kpi_model
 from shared.services import kpis
 

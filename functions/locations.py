@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from functions.api import Reply, Request, Router, list_page
-from functions.schemas.locations import LocationCreate, LocationList, LocationPatch
 from functions.schemas.out import page_of
 from functions.schemas.out.people import LocationOut
+from shared.commands.locations import LocationCreate, LocationList, LocationPatch
 from shared.services import locations
 
 router = Router("locations")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from functions.api import Request, Router, list_page
-from functions.schemas.followups import MessageList
 from functions.schemas.out import page_of
 from functions.schemas.out.schedule import MessageOut
+from shared.commands.followups import MessageList
 from shared.services import messages
 
 router = Router("messages")

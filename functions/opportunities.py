@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from functions.api import Request, Router, list_page
-from functions.schemas.opportunities import OpportunityList
 from functions.schemas.out import page_of
 from functions.schemas.out.schedule import OpportunityOut
 from shared import clock
+from shared.commands.opportunities import OpportunityList
 from shared.services import opportunities
 
 router = Router("opportunities")

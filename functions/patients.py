@@ -5,7 +5,7 @@ from __future__ import annotations
 from functions.api import Reply, Request, Router, list_page
 from functions.schemas.out import page_of
 from functions.schemas.out.people import PatientOut
-from functions.schemas.patients import PatientCreate, PatientList, PatientPatch
+from shared.commands.patients import PatientCreate, PatientList, PatientPatch
 from shared.services import patients
 
 router = Router("patients")

@@ -20,7 +20,7 @@ from functions.schemas.out.money import (
     PaymentPlanOut,
     RefundCreated,
 )
-from functions.schemas.payments import (
+from shared.commands.payments import (
     ClaimCreate,
     ClaimPatch,
     FinancingCreate,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functions.api import Reply, Request, Router, list_page
 from functions.schemas.out import page_of
 from functions.schemas.out.plans import CatalogEntryOut, EstimateOut, PlanOut
-from functions.schemas.plans import (
+from shared.commands.plans import (
     AcceptIn,
     DeclineIn,
     EstimateQuery,

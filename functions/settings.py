@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functions.api import Reply, Request, Router
 from functions.schemas.out.schedule import SettingsOut
-from functions.schemas.settings import SettingsPatch
 from shared import clock
+from shared.commands.settings import SettingsPatch
 from shared.services import settings
 
 router = Router("settings")

@@ -7,7 +7,8 @@ stored link's version, expiry and use) before anything is read. Each access is a
 from __future__ import annotations
 
 from functions.api import Reply, Request, Router
-from functions.schemas.signing import SignedOut, SignIn, SigningLinkIn, SigningLinkOut, SignPageOut
+from functions.schemas.out.signing import SignedOut, SigningLinkOut, SignPageOut
+from shared.commands.signing import SignIn, SigningLinkIn
 from shared.services import signing
 
 router = Router("signing")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from functions.schemas.appointments import AppointmentCreate
-from functions.schemas.locations import LocationCreate
-from functions.schemas.patients import PatientCreate
 from shared import clock
 from shared.auth import Principal
+from shared.commands.appointments import AppointmentCreate
+from shared.commands.locations import LocationCreate
+from shared.commands.patients import PatientCreate
 from shared.services import appointments, coverages, locations, patients
 from shared.store import records
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from functions.schemas.payments import PaymentCreate
 from shared.clock import frozen_at, iso, now
+from shared.commands.payments import PaymentCreate
 from shared.store import idempotency
 from shared.store import ledger as ledger_store
 from shared.store import payments as payment_store

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from functions.schemas.locations import LocationCreate
-from functions.schemas.patients import PatientCreate
 from shared.auth import Principal
+from shared.commands.locations import LocationCreate
+from shared.commands.patients import PatientCreate
 from shared.services import appointments, locations, patients
 from shared.store import outbox as outbox_store
 from shared.store import patients as patient_store

@@ -7,10 +7,10 @@ import dataclasses
 
 import pytest
 
-from functions.schemas.locations import LocationCreate
-from functions.schemas.patients import PatientCreate
-from functions.schemas.plans import PlanCreate
 from shared.auth import Principal
+from shared.commands.locations import LocationCreate
+from shared.commands.patients import PatientCreate
+from shared.commands.plans import PlanCreate
 from shared.errors import NotFound, StaleVersion
 from shared.services import locations, patients, plans
 from tests.factories import location_body, patient_body, plan_body

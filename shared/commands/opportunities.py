@@ -7,9 +7,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from functions.schemas.common import PageQuery
-from functions.schemas.followups import Owner
-from functions.schemas.plans import LocationId
+from shared.commands.common import PageQuery
+from shared.commands.followups import Owner
+from shared.commands.plans import LocationId
 from shared.domain.opportunities import OpportunityKind
 
 OpportunityKindIn = StrEnum("OpportunityKindIn", {kind.value: kind.value for kind in OpportunityKind})  # type: ignore[misc]

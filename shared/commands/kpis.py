@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field
 
-from functions.schemas.common import CALENDAR_WINDOW, Strict
+from shared.commands.common import CALENDAR_WINDOW, Strict
 
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 

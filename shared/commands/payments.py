@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from functions.schemas.common import Cents, DueDate, Line, Note, PageQuery, PastDate, Strict
-from functions.schemas.plans import PatientId, PlanId, StepId
+from shared.commands.common import Cents, DueDate, Line, Note, PageQuery, PastDate, Patch, Strict
+from shared.commands.plans import PatientId, PlanId, StepId
 from shared.domain.claim_lifecycle import ClaimKind, ClaimStatus
 
 PositiveCents = Annotated[int, Field(ge=1, le=100_000_000, strict=True)]
@@ -85,7 +85,7 @@ class FinancingStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class FinancingPatch(Strict):
+class FinancingPatch(Patch):
     status: FinancingStatus | None = None
     approved_cents: PositiveCents | None = Field(None, description="What the provider approved; default the "
                                                                   "amount applied for")
@@ -106,7 +106,7 @@ class ClaimCreate(Strict):
     note: Memo = ""
 
 
-class ClaimPatch(Strict):
+class ClaimPatch(Patch):
     status: ClaimStatus | None = None
     paid_cents: Cents | None = Field(None, description="What the insurer paid (with status paid)")
     expected_cents: Cents | None = None

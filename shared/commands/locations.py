@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from functions.schemas.common import (
+from shared.commands.common import (
     Cents,
     Email,
     Language,
@@ -14,6 +14,7 @@ from functions.schemas.common import (
     LocalTime,
     Name,
     PageQuery,
+    Patch,
     Phone,
     Strict,
     TimeZone,
@@ -59,7 +60,7 @@ class LocationCreate(Strict):
     pay_in_full_discount_pct: Annotated[int, Field(ge=0, le=50)] = 5
 
 
-class LocationPatch(Strict):
+class LocationPatch(Patch):
     name: Name | None = None
     timezone: TimeZone | None = None
     phone: Phone | None = None

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, StrictBool
 
-from functions.schemas.common import Cents, Line, Note, PageQuery, Strict
+from shared.commands.common import Cents, Line, Note, PageQuery, Patch, Strict
 from shared.domain.plans import PATIENT_DECLINE_REASONS, PlanStatus
 
 PlanId = Annotated[str, Field(pattern=r"^pln_[0-9a-z]{26}$")]
@@ -50,7 +50,7 @@ class PlanCreate(Strict):
     notes: Note(4000) = ""
 
 
-class PlanPatch(Strict):
+class PlanPatch(Patch):
     phases: Phases | None = None
     option_label: Line(200) | None = None
     notes: Note(4000) | None = None

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.schemas.common import Strict
+from shared.commands.common import Patch
 
 
-class SettingsPatch(Strict):
+class SettingsPatch(Patch):
     """Sections to change; a section sent as null is removed (the layer below applies again)."""
 
     reminders: list[dict[str, Any]] | None = None

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
-from functions.schemas.common import CalendarDate, Note, PageQuery, Strict
-from functions.schemas.plans import LocationId, PatientId, PlanId, StepId
 from shared import clock
+from shared.commands.common import CalendarDate, Note, PageQuery, Patch, Strict
+from shared.commands.plans import LocationId, PatientId, PlanId, StepId
 
 AppointmentId = Annotated[str, Field(pattern=r"^apt_[0-9a-z]{26}$")]
 Duration = Annotated[int, Field(ge=5, le=480, strict=True, description="Minutes, 5 to 480")]
@@ -45,7 +45,7 @@ class AppointmentCreate(Strict):
     notes: Notes | None = None
 
 
-class AppointmentPatch(Strict):
+class AppointmentPatch(Patch):
     """Reschedule (start, duration_minutes) or change notes. A new start needs the patient to confirm again."""
 
     start: Start | None = None

@@ -16,6 +16,20 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
+class Patch(Strict):
+    """A PATCH body. Its semantics, decided here for every resource: only the fields the caller sent
+    change; null removes an optional field (a service refuses it for a required one); nested values
+    come whole."""
+
+    def sent(self, name: str) -> bool:
+        return name in self.model_fields_set
+
+    def changes(self, *, as_json: bool = True) -> dict[str, Any]:
+        """The fields sent, as JSON values by default; `as_json=False` keeps validated Python values."""
+        dumped = self.model_dump(mode="json" if as_json else "python")
+        return {name: dumped[name] for name in self.model_fields_set}
+
+
 def _birth_date(value: date) -> date:
     return contact.check_birth_date(value, datetime.now(UTC).date())
 

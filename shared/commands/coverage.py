@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, RootModel
 
-from functions.schemas.common import PageQuery, Strict
+from shared.commands.common import PageQuery, Strict
 from shared.domain.benefits.coverage import json_schema
 
 

@@ -1,13 +1,12 @@
-"""Request and response models of signing links and the patient's signing page."""
+"""Commands of signing links and of the patient's signing page."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from functions.schemas.common import Language, Strict
-from functions.schemas.out import Out
+from shared.commands.common import Language, Strict
 
 
 class SigningLinkIn(Strict):
@@ -24,36 +23,3 @@ class SignIn(Strict):
     version: Annotated[int, Field(ge=1, strict=True)]
     language: Language = "en"
     consent_text: Annotated[str, Field(max_length=2000)] | None = None
-
-
-class SigningLinkOut(Out):
-    url: str
-    channel: str
-    expires_at: str
-    plan_id: str
-    version: int
-    message_id: str
-
-
-class SignPageOut(Out):
-    plan_id: str
-    version: int
-    quote_number: int
-    language: str
-    expires_at: str
-    timezone: str
-    practice: dict[str, Any]
-    phases: list[dict[str, Any]]
-    totals: dict[str, int]
-    options: dict[str, Any]
-    consent_text: dict[str, str]
-    content_hash: str
-    signed: dict[str, Any] | None
-
-
-class SignedOut(Out):
-    plan_id: str
-    version: int
-    signed_at: str
-    signer_name: str
-    content_hash: str

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from functions.schemas.appointments import AppointmentId
-from functions.schemas.common import CalendarDate, Note, PageQuery, Strict
-from functions.schemas.plans import LocationId, PatientId
+from shared.commands.appointments import AppointmentId
+from shared.commands.common import CalendarDate, Note, PageQuery, Patch, Strict
+from shared.commands.plans import LocationId, PatientId
 from shared.services.followups import KINDS, OUTCOMES, STATUSES
 
 FollowUpKindIn = StrEnum("FollowUpKindIn", {kind: kind for kind in KINDS})  # type: ignore[misc]
@@ -27,7 +27,7 @@ class FollowUpList(PageQuery):
     owner: Owner | None = Field(None, description="only this owner's tasks (a user's `sub`, or front_desk)")
 
 
-class FollowUpPatch(Strict):
+class FollowUpPatch(Patch):
     """Reassign (owner) and/or snooze (due_date, the location's local date) an open task."""
 
     owner: Owner | None = None

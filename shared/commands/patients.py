@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StrictBool
 
-from functions.schemas.common import BirthDate, Email, Language, Line, Name, Note, PageQuery, Phone, Strict
+from shared.commands.common import BirthDate, Email, Language, Line, Name, Note, PageQuery, Patch, Phone, Strict
 
 
 class PurposeConsent(Strict):
@@ -37,7 +37,7 @@ class PatientCreate(Strict):
     notes: Notes | None = None
 
 
-class PatientPatch(Strict):
+class PatientPatch(Patch):
     first_name: Name | None = None
     last_name: Name | None = None
     date_of_birth: BirthDate | None = None
