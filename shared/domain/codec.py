@@ -70,7 +70,7 @@ Decoder = Callable[[Any], Any]
 def _decoder(kind: Any) -> Decoder:
     """The function that decodes JSON data of type `kind`, worked out once per type from its hints."""
     origin, args = typing.get_origin(kind), typing.get_args(kind)
-    if origin in (typing.Union, types.UnionType):
+    if _is_optional(kind):
         (inner,) = [arg for arg in args if arg is not type(None)]  # Optional[X]: the codec's only union
         decode = _decoder(inner)
         return lambda value: None if value is None else decode(value)
@@ -118,8 +118,11 @@ def _dataclass_decoder(cls: type) -> Decoder:
 def _none_when_absent(field: dataclasses.Field, kind: Any) -> bool:
     """An optional field without a default: None when the data leaves it out."""
     no_default = field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
-    optional = typing.get_origin(kind) in (typing.Union, types.UnionType) and type(None) in typing.get_args(kind)
-    return no_default and optional
+    return no_default and _is_optional(kind)
+
+
+def _is_optional(kind: Any) -> bool:
+    return typing.get_origin(kind) in (typing.Union, types.UnionType) and type(None) in typing.get_args(kind)
 
 
 def json_copy(value: Any) -> Any:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.exceptions import DoesNotExist
 
+from shared.domain.codec import from_json, to_json
 from shared.store.table import INDEXES, Record
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -26,6 +29,19 @@ def get(pk: str, sk: str, consistent: bool = False) -> Record | None:
         return Record.get(pk, sk, consistent_read=consistent)
     except DoesNotExist:
         return None
+
+
+def typed(kind: type[T], record: Record) -> T:
+    """A stored item as its domain value (a dataclass with a `version` field): the doc decoded by the
+    domain's codec, and the item's version, which the item keeps outside its doc."""
+    return from_json(kind, {**record.data(), "version": int(record.version)})
+
+
+def document(value: Any) -> dict[str, Any]:
+    """A domain value as the doc of its item: its JSON form without `version` (the item's own attribute)
+    and without empty optional fields (left out rather than null, so items written before a field
+    existed and after read alike)."""
+    return {name: item for name, item in to_json(value).items() if item is not None and name != "version"}
 
 
 BATCH_GET_LIMIT = 100  # keys in one BatchGetItem
@@ -81,7 +97,7 @@ def _key_of(record: Record, index: str | None) -> dict[str, Any]:
     return {name: {"S": getattr(record, name)} for name in names}
 
 
-__all__ = ["Page", "get", "get_many", "query", "is_conditional_failure"]
+__all__ = ["Page", "get", "get_many", "query", "is_conditional_failure", "typed", "document"]
 
 
 def offset_key(org: str, list_name: str, offset: int) -> dict[str, Any]:

@@ -62,3 +62,21 @@ def test_value_types_keep_their_wire_shapes() -> None:
     schedule = build_schedule(30000, 0, 3, "monthly", 1299, date(2025, 1, 31)).to_dict()
     assert schedule["frequency"] == "monthly" and isinstance(schedule["periodic_rate"], str)
     assert [item["due_date"] for item in schedule["installments"]] == ["2025-01-31", "2025-02-28", "2025-03-31"]
+
+
+def test_an_item_round_trips_through_its_doc_with_the_items_version():
+    from shared.store.records import document, typed
+    from shared.store.table import Record
+
+    @dataclass(frozen=True)
+    class Visit:
+        id: str
+        at: datetime
+        notes: str | None = None
+        version: int = 0
+
+    visit = Visit("v1", datetime(2026, 3, 1, 14, 30, tzinfo=UTC))
+    doc = document(visit)
+    assert doc == {"id": "v1", "at": "2026-03-01T14:30:00.000Z"}  # no null, no version in the doc
+    record = Record(pk="p", sk="s", kind="visit", doc=doc, version=7)
+    assert typed(Visit, record) == Visit("v1", visit.at, None, 7)
