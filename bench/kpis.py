@@ -166,13 +166,14 @@ def seed(org: str, locations: int, days: list[date], coordinators: int) -> tuple
     month roll-ups by the backfill, four locations at once."""
     from infra.kpi_backfill import backfill
     from shared.auth import Principal
+    from shared.commands.locations import LocationCreate
     from shared.services import locations as location_service
     from shared.store.kpis import KpiItem, coordinator_sk, day_sk, pk
 
     admin = Principal(sub="bench-user", org=org, role="admin", locations=("*",))
-    body = {"name": "Benchmark Dental", "timezone": "America/New_York", "phone": "+15551230000"}
+    body = LocationCreate(name="Benchmark Dental", timezone="America/New_York", phone="+15551230000")
     with ThreadPoolExecutor(max_workers=8) as pool:
-        ids = list(pool.map(lambda _: location_service.create(admin, body)["id"], range(locations)))
+        ids = list(pool.map(lambda _: location_service.create(admin, body).id, range(locations)))
 
     def items_of(i: int, location_id: str) -> list[Any]:
         key = pk(org, location_id)

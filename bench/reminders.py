@@ -90,6 +90,8 @@ def _seed(org: str, sizes: Sizes, outside: bool) -> tuple[list[dict[str, Any]], 
     from shared.auth import Principal
     from shared.clock import iso, local_date
     from shared.commands.locations import LocationCreate
+    from shared.domain.codec import from_json
+    from shared.domain.patients import Patient
     from shared.domain.quiet_hours import utc_at_local
     from shared.ids import new_id
     from shared.services import locations
@@ -100,7 +102,7 @@ def _seed(org: str, sizes: Sizes, outside: bool) -> tuple[list[dict[str, Any]], 
     principal = Principal(sub="bench", org=org, role="admin", locations=("*",))
     made = [locations.create(principal, LocationCreate.model_validate({
         "name": f"Bench Dental {i}", "timezone": ZONES[i % len(ZONES)], "phone": f"+1555{i:07d}",
-        "languages": ["en", "es"]}).model_dump(mode="json")) for i in range(sizes.locations)]
+        "languages": ["en", "es"]})) for i in range(sizes.locations)]
     consent = {"email": {"appointment": True}, "sms": {"appointment": True}}
     book, extra = random.Random(5), random.Random(7)
     due = 0
@@ -108,13 +110,13 @@ def _seed(org: str, sizes: Sizes, outside: bool) -> tuple[list[dict[str, Any]], 
     with Record.batch_write() as batch:
         for i in range(sizes.appointments):
             location = made[i % len(made)]
-            tz = location["timezone"]
+            tz = location.timezone
             patient_id = new_id("pat")
-            batch.save(patient_store.profile_record(org, {
-                "id": patient_id, "location_id": location["id"], "first_name": "Pat", "last_name": f"Bench{i}",
+            batch.save(patient_store.profile_record(org, from_json(Patient, {
+                "id": patient_id, "location_id": location.id, "first_name": "Pat", "last_name": f"Bench{i}",
                 "date_of_birth": "1980-01-01", "phone": f"+1556{i:07d}", "email": f"p{i}@bench.example",
-                "language": ("en", "es")[i % 2], "consent": consent, "sms_opted_out": False,
-                "email_suppressed": False}))
+                "language": ("en", "es")[i % 2], "consent": consent, "created_at": iso(NIGHT - timedelta(days=30)),
+                "updated_at": iso(NIGHT - timedelta(days=30))})))
             today = local_date(NIGHT, tz)
             offsets = [(book.randrange(BOOK_DAYS), book.randrange(SLOTS))]
             if outside:
@@ -124,7 +126,7 @@ def _seed(org: str, sizes: Sizes, outside: bool) -> tuple[list[dict[str, Any]], 
                 day: date = today + timedelta(days=offset)
                 start = utc_at_local(day, wall_time(8 + slot // 2, 30 * (slot % 2)), tz)
                 status = "completed" if start < NIGHT else "scheduled"
-                doc = {"id": new_id("apt"), "patient_id": patient_id, "location_id": location["id"], "timezone": tz,
+                doc = {"id": new_id("apt"), "patient_id": patient_id, "location_id": location.id, "timezone": tz,
                        "step_ids": [], "start": iso(start), "duration_minutes": 30, "status": status,
                        "created_at": iso(NIGHT - timedelta(days=30)), "updated_at": iso(NIGHT - timedelta(days=30))}
                 batch.save(appointment_store.to_record(org, doc, 1, day.isoformat()))
@@ -141,8 +143,8 @@ def _due_minutes(org: str, made: list[dict[str, Any]]) -> list[datetime]:
 
     minutes = set()
     for location in made:
-        first = local_date(NIGHT, location["timezone"])
-        for record in outbox_store.for_location_days(org, location["id"], first.isoformat(),
+        first = local_date(NIGHT, location.timezone)
+        for record in outbox_store.for_location_days(org, location.id, first.isoformat(),
                                                      (first + timedelta(days=9)).isoformat()):
             doc = record.data()
             if doc["status"] == "planned":

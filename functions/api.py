@@ -344,13 +344,16 @@ def handle(spec: RouteSpec, *, headers: Mapping[str, str], params: dict[str, str
 Fetch = Callable[[dict | None], tuple[list, dict | None]]
 
 
-def list_page(request: Request, query: Mapping[str, Any], fetch: Fetch) -> dict:
+def list_page(request: Request, query: Mapping[str, Any], fetch: Fetch,
+              view: Callable[[Any], dict[str, Any]] | None = None) -> dict:
     """The body of every list route: the cursor decoded (bound to this caller and this `query`, so it
     cannot be replayed against another list; signed with the current cursor key or the one before a
-    rotation), one page fetched from that start key, the ids listed named in the audit record, and the
-    next cursor (signed with the current key)."""
+    rotation), one page fetched from that start key (typed entities rendered by their `view`), the ids
+    listed named in the audit record, and the next cursor (signed with the current key)."""
     keys, org, sub = signing_keys(), request.principal.org, request.principal.sub
     items, last_key = fetch(decode_cursor(keys, org, sub, query, request.raw_query.get("cursor")))
+    if view is not None:
+        items = [view(item) for item in items]
     request.audit(*(item["id"] for item in items))
     return {"items": items, "next_cursor": encode_cursor(keys[0], org, sub, query, last_key)}
 

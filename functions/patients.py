@@ -14,9 +14,9 @@ router = Router("patients")
 @router.route("POST", "/patients", permission="patients:write", summary="Register a patient", body=PatientCreate,
               status=201, audit="patient.create", response=PatientOut)
 def create_patient(request: Request) -> Reply:
-    patient = patients.create(request.principal, request.body.model_dump(mode="json", exclude_none=True))
-    request.audit(patient["id"])
-    return Reply(patient, 201, version=patient["version"])
+    patient = patients.create(request.principal, request.body)
+    request.audit(patient.id)
+    return Reply(patients.view(patient), 201, version=patient.version)
 
 
 @router.route("GET", "/patients", permission="patients:read", summary="List or search a location's patients",
@@ -24,20 +24,19 @@ def create_patient(request: Request) -> Reply:
 def list_patients(request: Request) -> dict:
     q = request.query
     return list_page(request, {"route": "patients", "location_id": q.location_id, "q": q.q},
-                     lambda start: patients.list_for_location(request.principal, q.location_id, q.q, q.limit, start))
+                     lambda start: patients.list_for_location(request.principal, q.location_id, q.q, q.limit, start),
+                     patients.view)
 
 
 @router.route("GET", "/patients/{patient_id}", permission="patients:read", summary="Get a patient",
               audit="patient.read", response=PatientOut)
 def get_patient(request: Request) -> Reply:
     patient = patients.get(request.principal, request.params["patient_id"])
-    return Reply(patient, version=patient["version"])
+    return Reply(patients.view(patient), version=patient.version)
 
 
 @router.route("PATCH", "/patients/{patient_id}", permission="patients:write", summary="Change a patient",
               body=PatientPatch, audit="patient.update", response=PatientOut)
 def patch_patient(request: Request) -> Reply:
-    expected = request.if_match()
-    changes = request.changes()
-    patient = patients.update(request.principal, request.params["patient_id"], changes, expected)
-    return Reply(patient, version=patient["version"])
+    patient = patients.update(request.principal, request.params["patient_id"], request.body, request.if_match())
+    return Reply(patients.view(patient), version=patient.version)

@@ -112,9 +112,8 @@ def location_ids(org: str) -> list[str]:
     found: list[str] = []
     start = None
     while True:
-        page = locations.page(org, 100, start)
-        found += [record.data()["id"] for record in page.records if record.kind == "location"]
-        start = page.last_key
+        page, start = locations.page(org, 100, start)
+        found += [location.id for location in page]
         if not start:
             return found
 

@@ -38,7 +38,7 @@ def sign_in_options() -> dict[str, Any]:
     from shared.services import locations
 
     items, _ = locations.list_visible(DEMO_ADMIN, 100, None)
-    places = [{"id": item["id"], "name": item["name"], "timezone": item["timezone"]} for item in items]
+    places = [{"id": item.id, "name": item.name, "timezone": item.timezone} for item in items]
     return {"groups": [{"org": DEMO_ORG, "name": "Chairside demo group", "locations": places}], "roles": list(ROLES)}
 
 

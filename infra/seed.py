@@ -9,6 +9,7 @@ from shared.auth import Principal
 from shared.commands.appointments import AppointmentCreate
 from shared.commands.locations import LocationCreate
 from shared.commands.patients import PatientCreate
+from shared.domain.locations import Location
 from shared.services import appointments, coverages, locations, patients
 from shared.store import records
 
@@ -41,25 +42,25 @@ def seed_demo() -> dict[str, list[str]]:
     """Create the demo group; returns the ids made. Call only when demo_exists() is False."""
     made: dict[str, list[str]] = {"locations": [], "patients": []}
     for index, fields in enumerate(_LOCATIONS):
-        location = locations.create(DEMO_ADMIN, LocationCreate(**fields).model_dump(mode="json"))
-        made["locations"].append(location["id"])
+        location = locations.create(DEMO_ADMIN, LocationCreate(**fields))
+        made["locations"].append(location.id)
         for n, (first, last, born, language) in enumerate(_PATIENTS):
             patient = patients.create(DEMO_ADMIN, PatientCreate.model_validate({
-                "location_id": location["id"], "first_name": first, "last_name": last, "date_of_birth": born,
+                "location_id": location.id, "first_name": first, "last_name": last, "date_of_birth": born,
                 "phone": f"+1555010{index}{n:03d}", "email": f"{first.lower()}.{last.lower()}@patient.example",
                 "language": language,
                 "consent": {"email": {"appointment": True, "billing": True, "treatment": True},
                             "sms": {"appointment": True, "billing": False, "treatment": False}},
-            }).model_dump(mode="json", exclude_none=True))
-            made["patients"].append(patient["id"])
-            coverages.put_coverage(DEMO_ADMIN, patient["id"], 1, dict(_COVERAGE), None)
+            }))
+            made["patients"].append(patient.id)
+            coverages.put_coverage(DEMO_ADMIN, patient.id, 1, dict(_COVERAGE), None)
         _missed_visit(location, made["patients"][-len(_PATIENTS) + 1])
     return made
 
 
-def _missed_visit(location: dict, patient_id: str) -> None:
+def _missed_visit(location: Location, patient_id: str) -> None:
     """Yesterday at 10:00 the second patient did not come: the worklist starts with a task to rebook them."""
-    zone = clock.zone(location["timezone"])
+    zone = clock.zone(location.timezone)
     yesterday = clock.now().astimezone(zone).date() - timedelta(days=1)
     start = datetime.combine(yesterday, time(10, 0), zone)
     with clock.frozen_at(clock.require_utc(start) - timedelta(days=1)):  # booked the day before, as it would have been

@@ -74,7 +74,7 @@ def _write(org: str, doc: dict[str, Any], read_version: int | None, book: Book, 
     if plan_change is not None:
         before, after = plan_change
         tz = doc["timezone"] if after.location_id == doc["location_id"] else locations.load(
-            org, after.location_id).data()["timezone"]
+            org, after.location_id).timezone
         kpi_writes = kpis.kpi_writes_for_plan_change(org, before, after, tz, on_race=concurrent)
         plan_store.put(uow, org, after, before.version, concurrent)
     local_date = clock.local_date(clock.parse_instant(doc["start"]), doc["timezone"]).isoformat()
@@ -114,16 +114,16 @@ def _plan_steps(principal: Principal, doc: Mapping[str, Any], move: Callable[...
 
 def create(principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
     now = clock.now()
-    patient = patients.load(principal, fields["patient_id"]).data()
-    location = locations.load_visible(principal, fields.get("location_id") or patient["location_id"]).data()
+    patient = patients.load(principal, fields["patient_id"])
+    location = locations.load_visible(principal, fields.get("location_id") or patient.location_id)
     start = clock.require_utc(fields["start"], "start")
     if start <= now:
         raise RuleViolation("appointments are booked ahead: start must be in the future")
     step_ids = list(fields.get("step_ids") or [])
     if step_ids and not fields.get("plan_id"):
         raise InvalidInput("step_ids need the plan_id they belong to", [{"field": "plan_id", "message": "required"}])
-    doc = {"id": new_id("apt"), "patient_id": patient["id"], "location_id": location["id"],
-           "timezone": location["timezone"], "plan_id": fields.get("plan_id"), "step_ids": step_ids,
+    doc = {"id": new_id("apt"), "patient_id": patient.id, "location_id": location.id,
+           "timezone": location.timezone, "plan_id": fields.get("plan_id"), "step_ids": step_ids,
            "start": iso(start), "duration_minutes": fields["duration_minutes"], "status": appointment_lifecycle.BOOKED,
            "created_at": iso(now), "updated_at": iso(now), "created_by": principal.sub}
     if fields.get("notes"):
@@ -134,10 +134,10 @@ def create(principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
             raise InvalidInput("a step is named more than once", [{"field": "step_ids", "message": "duplicate"}])
         _, plan_change = _plan_steps(principal, doc, plan_lifecycle.mark_step_scheduled, None, now)
         plan = plan_change[0] if plan_change else plans.load(principal, doc["plan_id"])
-        if plan.patient_id != patient["id"]:
+        if plan.patient_id != patient.id:
             raise RuleViolation("appointment steps: the plan belongs to another patient")
     doc = {name: value for name, value in doc.items() if value is not None}
-    book = Book.load(principal.org, patient["id"], now)
+    book = Book.load(principal.org, patient.id, now)
     book.place(doc)
 
     def reminders(uow: UnitOfWork) -> None:  # committed with the booking: never an appointment without them
@@ -153,8 +153,8 @@ def get(principal: Principal, appointment_id: str) -> dict[str, Any]:
 
 def list_for_location_day(principal: Principal, location_id: str, local_date: str | None, limit: int,
                           start_key: dict | None) -> tuple[list[dict[str, Any]], dict | None, str]:
-    location = locations.load_visible(principal, location_id).data()
-    day = local_date or clock.local_date(clock.now(), location["timezone"]).isoformat()
+    location = locations.load_visible(principal, location_id)
+    day = local_date or clock.local_date(clock.now(), location.timezone).isoformat()
     page = store.page_for_location_day(principal.org, location_id, day, limit, start_key)
     return [view(record) for record in page.records], page.last_key, day
 
@@ -198,8 +198,8 @@ def reschedule(principal: Principal, appointment_id: str, changes: dict[str, Any
     stale = "appointment was changed since you read it; fetch it again"
     written = _write(principal.org, doc, expected_version, book, stale_message=stale)
     if doc["start"] != old["start"]:
-        location = locations.load(principal.org, doc["location_id"]).data()
-        patient = patients.load(principal, doc["patient_id"]).data()
+        location = locations.load(principal.org, doc["location_id"])
+        patient = patients.load(principal, doc["patient_id"])
         outbox.cancel(principal.org, outbox.reminder_ids(doc["location_id"], doc["id"],
                                                          clock.parse_instant(old["start"])), "rescheduled", now)
         outbox.plan_patient_reminders(principal.org, location, patient, [doc], now,
@@ -309,8 +309,8 @@ def _off(principal: Principal, record: Record, changes: dict[str, Any], missed: 
     written = _write(principal.org, new_doc, int(record.version), book, plan_change, outcome)
     _cancel_reminders(principal.org, doc, str(changes["status"]), now)
     if missed:
-        location = locations.load(principal.org, doc["location_id"]).data()
-        patient = patients.load(principal, doc["patient_id"]).data()
+        location = locations.load(principal.org, doc["location_id"])
+        patient = patients.load(principal, doc["patient_id"])
         followups.open_for_missed_appointment(principal.org, location, patient, new_doc, now, now, principal.sub,
                                               repeat)
     return written

@@ -26,6 +26,7 @@ from shared.domain.benefits.usage import (
     claim_entry,
 )
 from shared.domain.benefits.usage import remaining_benefits_cents as remaining_of
+from shared.domain.locations import Location
 from shared.domain.plans import Plan
 from shared.services import locations
 from shared.store import benefits as store
@@ -92,13 +93,13 @@ class Insured:
                         fee_schedule=self.fee_schedule)
 
 
-def insured(org: str, patient_id: str, location: Mapping[str, Any], plan_id: str | None = None,
+def insured(org: str, patient_id: str, location: Location, plan_id: str | None = None,
             now: datetime | None = None) -> Insured:
     """Everything the engine needs about the patient, from ONE Query of the patient's partition."""
     found = store.load_file(org, patient_id)
-    tz = location["timezone"]
+    tz = location.timezone
     today = clock.local_date(now or clock.now(), tz)
-    birth = (found.profile or {}).get("date_of_birth")
+    birth = found.profile.date_of_birth if found.profile is not None else None
     own = [item for item in found.history if plan_id is not None and item.get("plan_id") == plan_id]
     history = tuple(HistoryItem(item["code"], date.fromisoformat(item["date"]), item.get("tooth"),
                                 HistorySource(item["source"]))
@@ -111,12 +112,12 @@ def insured(org: str, patient_id: str, location: Mapping[str, Any], plan_id: str
             step_dates[step_id] = day
     return Insured(
         coverages=tuple(coverage_of(found.coverages[rank]) for rank in sorted(found.coverages)),
-        patient=Patient(date.fromisoformat(birth) if birth else None, history, claims),
+        patient=Patient(birth, history, claims),
         step_dates=step_dates, plan_history={item["step_id"]: date.fromisoformat(item["date"]) for item in own},
-        today=today, fee_schedule=location.get("fee_schedule") or {})
+        today=today, fee_schedule=location.fee_schedule)
 
 
-def remaining_benefits(org: str, patient_id: str, location: Mapping[str, Any],
+def remaining_benefits(org: str, patient_id: str, location: Location,
                        now: datetime | None = None) -> int | None:
     """The patient's unused annual maximum this benefit year over their coverages; None when uninsured."""
     found = insured(org, patient_id, location, now=now)
@@ -125,7 +126,7 @@ def remaining_benefits(org: str, patient_id: str, location: Mapping[str, Any],
 
 def insured_for(org: str, plan: Plan) -> Insured:
     """`insured` for one of the patient's plans, at its location (time zone and fee schedule)."""
-    return insured(org, plan.patient_id, locations.load(org, plan.location_id).data(), plan.id)
+    return insured(org, plan.patient_id, locations.load(org, plan.location_id), plan.id)
 
 
 def estimate_plan(org: str, plan: Plan, step_ids: Iterable[str] | None = None) -> Estimate:

@@ -20,6 +20,7 @@ from shared.domain import catalog
 from shared.domain.benefits.coverage import Coverage
 from shared.domain.benefits.usage import HistorySource, Usage, remaining_annual_max_cents, usage_of
 from shared.domain.benefits.years import benefit_year_start
+from shared.domain.patients import Patient
 from shared.errors import InvalidInput, NotFound, RuleViolation
 from shared.ids import new_id
 from shared.services import benefits, locations, patients
@@ -54,9 +55,8 @@ def _usage_view(coverage: Coverage, usage: Usage, today: date) -> dict[str, int 
             "ortho_used_cents": usage.ortho_used_cents, "ortho_deductible_met_cents": usage.ortho_deductible_met_cents}
 
 
-def _today(org: str, patient: Record) -> date:
-    location = locations.load(org, patient.data()["location_id"]).data()
-    return clock.local_date(clock.now(), location["timezone"])
+def _today(org: str, patient: Patient) -> date:
+    return clock.local_date(clock.now(), locations.load(org, patient.location_id).timezone)
 
 
 # --- coverages --------------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def load_financing(principal: Principal, financing_id: str) -> Record:
 def apply(principal: Principal, plan_id: str, fields: dict[str, Any]) -> dict[str, Any]:
     """`POST /plans/{plan_id}/financing`: record an application to a provider the location offers."""
     plan = plans.load(principal, plan_id)
-    policy = policy_of(principal.org, locations.load(principal.org, plan.location_id).data())
+    policy = policy_of(principal.org, locations.load(principal.org, plan.location_id))
     provider = next((p for p in policy.financing_providers if p.id == fields["provider"]), None)
     if provider is None:
         offered = ", ".join(p.id for p in policy.financing_providers) or "none"
@@ -110,7 +110,7 @@ def update_financing(principal: Principal, financing_id: str, changes: dict[str,
     uow = UnitOfWork()
     version = int(record.version)
     if status == "funded" and doc["status"] != "funded":
-        tz = locations.load(principal.org, doc["location_id"]).data()["timezone"]
+        tz = locations.load(principal.org, doc["location_id"]).timezone
         day = clock.local_date(clock.now(), tz)
         kpis.add_financing_funded(uow, principal.org, doc["location_id"], day)
     if posts:
@@ -161,7 +161,7 @@ def file_claim(principal: Principal, plan_id: str, fields: dict[str, Any]) -> di
     if rank not in benefit_store.coverages(principal.org, plan.patient_id, consistent=True):
         raise RuleViolation("claims: the patient has no coverage on file" + (f" of rank {rank}" if rank > 1 else ""))
     portion = ledger.portions(plan, fields.get("step_ids"))
-    today = local_today(locations.load(principal.org, plan.location_id).data())
+    today = local_today(locations.load(principal.org, plan.location_id))
     service_date = fields.get("service_date") or today.isoformat()
     if date.fromisoformat(service_date) > today:
         raise InvalidInput("the service date cannot be in the future", [{"field": "service_date"}])

@@ -27,7 +27,9 @@ from shared.domain.followup_rules import (
     plan_unscheduled_treatment,
     plan_unused_benefits,
 )
+from shared.domain.locations import Location
 from shared.domain.messaging_settings import MessagingSettings, next_working_day
+from shared.domain.patients import Patient
 from shared.domain.plans import Plan, PlanStatus, StepStatus, effective_status
 from shared.domain.reminders import AppointmentRef, PlannedMessage, message_id
 from shared.errors import InvalidInput, RuleViolation, StaleVersion
@@ -71,12 +73,12 @@ def store_messages(org: str, tz_name: str, messages: Sequence[PlannedMessage], l
     outbox.store_planned(org, tz_name, [(message, links) for message in messages], stored, now)
 
 
-def open_for_missed_appointment(org: str, location: Mapping[str, Any], patient: Mapping[str, Any],
+def open_for_missed_appointment(org: str, location: Location, patient: Patient,
                                 appointment: Mapping[str, Any], missed_at: datetime, now: datetime, owner: str,
                                 repeat_no_show: bool) -> list[str]:
     """A no-show, or a cancellation with under 24 hours' notice (D9986): a rebook task due that day and a
     message the next local morning at 10:00. Returns the ids of the tasks created."""
-    ref = AppointmentRef(appointment["id"], patient["id"], location["id"], clock.parse_instant(appointment["start"]))
+    ref = AppointmentRef(appointment["id"], patient.id, location.id, clock.parse_instant(appointment["start"]))
     ctx, stored = outbox.patient_context(org, location, patient, now, missed_at, missed_at + timedelta(days=2))
     plan = plan_no_show(ref, missed_at, ctx)
     links = {"appointment_id": appointment["id"], "plan_id": appointment.get("plan_id")}
@@ -88,28 +90,28 @@ def open_for_missed_appointment(org: str, location: Mapping[str, Any], patient: 
 def open_callback(org: str, location_id: str, patient_id: str, inbound_id: str, text: str,
                   possible_opt_out: bool, now: datetime) -> list[str]:
     """An SMS reply that matched no keyword: a person calls the patient back today."""
-    location = locations.load(org, location_id).data()
+    location = locations.load(org, location_id)
     task = PlannedTask(followup_id(location_id, inbound_id, CALLBACK), CALLBACK, patient_id,  # type: ignore[arg-type]
-                       location_id, inbound_id, clock.local_date(now, location["timezone"]))
+                       location_id, inbound_id, clock.local_date(now, location.timezone))
     return open_tasks(org, [task_doc(task, FRONT_DESK, now, {}, reply_text=text[:MAX_REPLY_CHARS],
                                      possible_opt_out=possible_opt_out)])
 
 
 def open_cancel_request(org: str, appointment: Mapping[str, Any], inbound_id: str, now: datetime) -> list[str]:
     """The patient texted CANCEL with this appointment coming: ask whether they meant the visit too."""
-    location = locations.load(org, appointment["location_id"]).data()
+    location = locations.load(org, appointment["location_id"])
     task = PlannedTask(followup_id(appointment["location_id"], inbound_id, CANCEL_REQUEST), CANCEL_REQUEST,  # type: ignore[arg-type]
                        appointment["patient_id"], appointment["location_id"], appointment["id"],
-                       clock.local_date(now, location["timezone"]))
+                       clock.local_date(now, location.timezone))
     return open_tasks(org, [task_doc(task, FRONT_DESK, now, {"appointment_id": appointment["id"]})])
 
 
 def open_for_failed_message(org: str, message: Mapping[str, Any], error: str, now: datetime) -> list[str]:
     """A message that could not be sent after its last try: a person reaches the patient another way."""
-    location = locations.load(org, message["location_id"]).data()
+    location = locations.load(org, message["location_id"])
     task = PlannedTask(followup_id(message["location_id"], message["id"], MESSAGE_FAILED), MESSAGE_FAILED,  # type: ignore[arg-type]
                        message["patient_id"], message["location_id"], message["id"],
-                       clock.local_date(now, location["timezone"]))
+                       clock.local_date(now, location.timezone))
     links = {"message_id": message["id"], "appointment_id": message.get("appointment_id")}
     return open_tasks(org, [task_doc(task, FRONT_DESK, now, links, error=error[:200])])
 
@@ -216,7 +218,7 @@ def _location_plans(org: str, location_id: str, status: str, newer_than: datetim
         start = page.last_key
 
 
-def plan_followups_for_location(org: str, location: Mapping[str, Any], now: datetime,
+def plan_followups_for_location(org: str, location: Location, now: datetime,
                                 messaging: MessagingSettings | None = None) -> dict[str, int]:
     """Presented and not accepted -> task at 2 days, messages at 7 and 21; accepted steps not scheduled ->
     task at 3 days, messages at 7 and 30 (closed once the plan is accepted / every step is scheduled);
@@ -225,7 +227,7 @@ def plan_followups_for_location(org: str, location: Mapping[str, Any], now: date
     A task falling on a day the location does not work is due its next working day (its settings)."""
     messaging = messaging or settings.without_reads(location)
     cutoff = now - PLAN_RULE_WINDOW
-    profiles: dict[str, dict[str, Any] | None] = {}
+    profiles: dict[str, Patient | None] = {}
     counts = {"followups": 0}
 
     def apply(plan: Plan, made: Any, first: datetime, last: datetime) -> None:
@@ -234,13 +236,13 @@ def plan_followups_for_location(org: str, location: Mapping[str, Any], now: date
             return
         ctx, stored = outbox.patient_context(org, location, patient, now, first, last, messaging)
         rules = made(ctx)
-        store_messages(org, location["timezone"], rules.messages, {"plan_id": plan.id}, stored, now)
+        store_messages(org, location.timezone, rules.messages, {"plan_id": plan.id}, stored, now)
         tasks = (dataclasses.replace(task, due_date=next_working_day(task.due_date, messaging.working_days))
                  for task in rules.tasks)
         counts["followups"] += len(open_tasks(org, (task_doc(task, plan.coordinator_id, now, {"plan_id": plan.id})
                                                     for task in tasks)))
 
-    for plan in _location_plans(org, location["id"], PlanStatus.PRESENTED, cutoff):
+    for plan in _location_plans(org, location.id, PlanStatus.PRESENTED, cutoff):
         presented = plan.presented_at
         if presented is None or presented < cutoff or effective_status(plan, now) is not PlanStatus.PRESENTED:
             continue
@@ -248,37 +250,36 @@ def plan_followups_for_location(org: str, location: Mapping[str, Any], now: date
               presented + timedelta(days=21))
     pending_treatment: set[str] = set()
     for status in OPEN_PLAN_STATUSES:
-        for plan in _location_plans(org, location["id"], status, None):
+        for plan in _location_plans(org, location.id, status, None):
             accepted = set(plan.acceptance.step_ids) if plan.acceptance else set()
             pending = any(s.status is StepStatus.PENDING and s.id in accepted for s in plan.steps)
             signed = plan.acceptance.signed_at if plan.acceptance else None
             if signed is not None and signed >= cutoff:
-                _close(org, location["id"], plan.id, UNACCEPTED, (7, 21), "plan_accepted", now)
+                _close(org, location.id, plan.id, UNACCEPTED, (7, 21), "plan_accepted", now)
                 if pending:
                     apply(plan, lambda ctx, p=plan, t=signed: plan_unscheduled_treatment(p.id, t, ctx), signed,
                           signed + timedelta(days=30))
                 else:
-                    _close(org, location["id"], plan.id, UNSCHEDULED, (7, 30), "steps_scheduled", now)
+                    _close(org, location.id, plan.id, UNSCHEDULED, (7, 30), "steps_scheduled", now)
             if pending:
                 pending_treatment.add(plan.patient_id)
     # Treatment presented and never answered is pending treatment too, however long ago it was presented
     # (past its quote's expiry included: the diagnosis stands).
-    pending_treatment.update(plan.patient_id for plan in _location_plans(org, location["id"], PlanStatus.PRESENTED,
+    pending_treatment.update(plan.patient_id for plan in _location_plans(org, location.id, PlanStatus.PRESENTED,
                                                                          None))
     for patient_id in sorted(pending_treatment):
         _unused_benefits(org, location, patient_id, now, profiles)
     return counts
 
 
-def _profile(org: str, patient_id: str, cache: dict[str, dict[str, Any] | None]) -> dict[str, Any] | None:
+def _profile(org: str, patient_id: str, cache: dict[str, Patient | None]) -> Patient | None:
     if patient_id not in cache:
-        record = patient_store.get(org, patient_id)
-        cache[patient_id] = record.data() if record else None
+        cache[patient_id] = patient_store.load(org, patient_id)
     return cache[patient_id]
 
 
-def _unused_benefits(org: str, location: Mapping[str, Any], patient_id: str, now: datetime,
-                     profiles: dict[str, dict[str, Any] | None]) -> None:
+def _unused_benefits(org: str, location: Location, patient_id: str, now: datetime,
+                     profiles: dict[str, Patient | None]) -> None:
     """The once-a-benefit-year message to a patient with pending treatment (signed and not scheduled, or
     presented and not answered) in the last quarter of the benefit year, with annual maximum unused."""
     insured = benefits.insured(org, patient_id, location, now=now)
@@ -289,4 +290,4 @@ def _unused_benefits(org: str, location: Mapping[str, Any], patient_id: str, now
     ctx, stored = outbox.patient_context(org, location, patient, now, now, now + timedelta(days=1))
     rules = plan_unused_benefits(ctx, has_pending_treatment=True, unused_max_cents=unused,
                                  renewal_month=insured.coverages[0].renewal_month)
-    store_messages(org, location["timezone"], rules.messages, {}, stored, now)
+    store_messages(org, location.timezone, rules.messages, {}, stored, now)

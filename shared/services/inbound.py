@@ -17,6 +17,7 @@ what "one confirmation text" needs.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -64,8 +65,8 @@ def handle_sms(payload: Mapping[str, Any], now: datetime, notifier: Notifier) ->
     outcome: dict[str, Any] = {"intent": str(reply.intent), "patients": len(people)}
     if reply.intent is ReplyIntent.OPT_OUT:
         for person in people:
-            changes = {"sms_opted_out": True, "sms_opted_out_phone": phone, "sms_opted_out_at": iso(now)}
-            _set_flags(person["org"], person["patient_id"], changes, now)
+            _set_flags(person["org"], person["patient_id"], now, sms_opted_out=True, sms_opted_out_phone=phone,
+                       sms_opted_out_at=now)
             outbox.suppress_patient(person["org"], person["patient_id"], "sms", str(SuppressionReason.OPTED_OUT), now)
         outcome["reply"] = _reply(first, inbound_id, "opt_out_confirmation", now, notifier)
         made = _after_opt_out(reply, first, reminders, inbound_id, text, now)
@@ -73,7 +74,7 @@ def handle_sms(payload: Mapping[str, Any], now: datetime, notifier: Notifier) ->
             outcome["followups"] = made
     elif reply.intent is ReplyIntent.OPT_IN:
         for person in people:
-            _set_flags(person["org"], person["patient_id"], {"sms_opted_out": False}, now)
+            _set_flags(person["org"], person["patient_id"], now, sms_opted_out=False)
         outcome["reply"] = _reply(first, inbound_id, "opt_in_confirmation", now, notifier)
     elif reply.intent is ReplyIntent.HELP:
         outcome["reply"] = _reply(first, inbound_id, "help_reply", now, notifier)
@@ -149,10 +150,10 @@ def _reply(person: Mapping[str, Any], inbound_id: str, kind: str, now: datetime,
     extras = {"reply": True, "appointment_id": (appointment or {}).get("id"),
               "appointment_start": (appointment or {}).get("start")}
     doc = outbox.row_doc(row, now, extras, None)
-    location = location_store.get(org, location_id)
+    location = location_store.load(org, location_id)
     if location is None:
         return "location_missing"
-    local_date = clock.local_date(now, location.data()["timezone"]).isoformat()
+    local_date = clock.local_date(now, location.timezone).isoformat()
     record = outbox_store.to_record(org, doc, 1, local_date)
     if not outbox_store.put_if_replannable(record):
         return "already_sent"
@@ -178,25 +179,24 @@ def handle_ses_feedback(payload: Mapping[str, Any], now: datetime) -> dict[str, 
     suppressed = 0
     for address in filter(None, addresses):
         for person in outbox_store.contacts("email", address):
-            changes = {"email_suppressed": True, "email_suppressed_address": address.lower(),
-                       "email_suppressed_reason": kind.lower(), "email_suppressed_at": iso(now)}
-            _set_flags(person["org"], person["patient_id"], changes, now)
+            _set_flags(person["org"], person["patient_id"], now, email_suppressed=True,
+                       email_suppressed_address=address.lower(), email_suppressed_reason=kind.lower(),
+                       email_suppressed_at=now)
             outbox.suppress_patient(person["org"], person["patient_id"], "email", str(SuppressionReason.BOUNCED), now)
             suppressed += 1
     return {"type": kind, "suppressed": suppressed}
 
 
-def _set_flags(org: str, patient_id: str, changes: Mapping[str, Any], now: datetime) -> bool:
+def _set_flags(org: str, patient_id: str, now: datetime, **changes: Any) -> bool:
     """Set the messaging side's fields on the patient's profile, conditional on the version read."""
     for _ in range(FLAG_WRITE_ATTEMPTS):
-        record = patient_store.get(org, patient_id, consistent=True)
-        if record is None:
+        patient = patient_store.load(org, patient_id, consistent=True)
+        if patient is None:
             return False
-        doc = record.data()
-        if all(doc.get(name) == value for name, value in changes.items() if not name.endswith("_at")):
+        if all(getattr(patient, name) == value for name, value in changes.items() if not name.endswith("_at")):
             return False
         uow = UnitOfWork()
-        patient_store.put_profile(uow, org, {**doc, **changes, "updated_at": iso(now)}, int(record.version))
+        patient_store.put(uow, org, dataclasses.replace(patient, **changes, updated_at=now), patient.version)
         try:
             uow.commit()
             return True

@@ -16,6 +16,7 @@ from typing import Any
 from shared import clock
 from shared.domain.followup_rules import plan_installment_due, plan_installment_overdue
 from shared.domain.ledger import balances
+from shared.domain.locations import Location
 from shared.services import followups, ledger, outbox
 from shared.store import patients as patient_store
 from shared.store import payment_plans as payment_plan_store
@@ -24,28 +25,27 @@ REMIND_DAYS_BEFORE = 3
 OVERDUE_DAYS = (1, 7)
 
 
-def installment_followups_for_location(org: str, location: Mapping[str, Any], now: datetime) -> int:
+def installment_followups_for_location(org: str, location: Location, now: datetime) -> int:
     """Plan the due reminders and overdue follow-ups of the location's payment plans; returns tasks opened."""
-    zone = clock.zone(location["timezone"])
-    today = clock.local_date(now, location["timezone"])
+    zone = clock.zone(location.timezone)
+    today = clock.local_date(now, location.timezone)
     opened = 0
-    for record in payment_plan_store.payment_plans_of_location(org, location["id"]):
+    for record in payment_plan_store.payment_plans_of_location(org, location.id):
         doc = record.data()
         due_soon, overdue = _installments_to_follow(org, doc, today)
         if not due_soon and not overdue:
             continue
-        patient_record = patient_store.get(org, doc["patient_id"])
-        if patient_record is None:
+        patient = patient_store.load(org, doc["patient_id"])
+        if patient is None:
             continue
-        patient = patient_record.data()
         first = datetime.combine(today, time(), zone)
         ctx, stored = outbox.patient_context(org, location, patient, now, first, first + timedelta(days=10))
         for installment_id, due, amount in due_soon:
             plan = plan_installment_due(installment_id, due, ctx)
-            followups.store_messages(org, location["timezone"], plan.messages, _links(doc, due, amount), stored, now)
+            followups.store_messages(org, location.timezone, plan.messages, _links(doc, due, amount), stored, now)
         for installment_id, due, amount in overdue:
             plan = plan_installment_overdue(installment_id, due, ctx)
-            followups.store_messages(org, location["timezone"], plan.messages, _links(doc, due, amount), stored, now)
+            followups.store_messages(org, location.timezone, plan.messages, _links(doc, due, amount), stored, now)
             links = {"plan_id": doc["plan_id"], "amount_cents": amount}  # the task's own due_date stays
             owner = "front_desk"
             opened += len(followups.open_tasks(org, (followups.task_doc(task, owner, now, links)

@@ -146,7 +146,7 @@ def close_day(org: str, location_id: str, local_date: date, *, timezone: str | N
     if overdue_followups is not None and (isinstance(overdue_followups, bool) or
                                           not isinstance(overdue_followups, int) or overdue_followups < 0):
         raise ValueError(f"overdue_followups must be a count, got {overdue_followups!r}")
-    timezone = timezone or locations.load(org, location_id).data()["timezone"]
+    timezone = timezone or locations.load(org, location_id).timezone
     now = clock.now()
     later = kpi.require_closable(local_date, clock.local_date(now, timezone), kpi_store.MAX_TRANSACT_GET - 1)
     if overdue_followups is None:
@@ -165,7 +165,8 @@ def close_day(org: str, location_id: str, local_date: date, *, timezone: str | N
 
 def _visible_locations(principal: Principal, location_id: str | None) -> list[dict[str, Any]]:
     if location_id:
-        return [locations.load_visible(principal, location_id).data()]
+        location = locations.load_visible(principal, location_id)
+        return [{"id": location.id, "name": location.name, "timezone": location.timezone}]
     return visible(principal, kpi_ranges.locations(principal.org), Kind.LOCATION)
 
 
@@ -183,7 +184,7 @@ def report(principal: Principal, location_id: str | None, first: date, last: dat
     today = {loc["id"]: today_in[loc["timezone"]] for loc in shown}
     live_ids = [loc["id"] for loc in shown if last >= today[loc["id"]]]
     with ThreadPoolExecutor(max_workers=1) as pool:  # the settings' read overlaps the KPI items'
-        settings_read = pool.submit(settings.effective_for_many, principal.org, shown)
+        settings_read = pool.submit(settings.effective_for_many, principal.org, [loc["id"] for loc in shown])
         read = kpi_ranges.read_range(principal.org, [loc["id"] for loc in shown], first, last, live_ids,
                                      concurrency or READ_CONCURRENCY)
         working_days = {location_id: each.working_days for location_id, each in settings_read.result().items()}

@@ -42,7 +42,7 @@ def list_messages(principal: Principal, patient_id: str | None, appointment_id: 
                                                 max(starts) + timedelta(days=3))
         mine = [view(r) for r in rows if r.data().get("appointment_id") == appointment_id]
         return mine, None
-    location = locations.load_visible(principal, location_id or "").data()
-    day = local_date or clock.local_date(clock.now(), location["timezone"]).isoformat()
-    page = outbox_store.page_for_location_day(principal.org, location["id"], day, limit, start_key)
+    location = locations.load_visible(principal, location_id or "")
+    day = local_date or clock.local_date(clock.now(), location.timezone).isoformat()
+    page = outbox_store.page_for_location_day(principal.org, location.id, day, limit, start_key)
     return [view(r) for r in page.records], page.last_key

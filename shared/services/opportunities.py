@@ -23,6 +23,7 @@ from typing import Any
 from shared.auth import Principal
 from shared.clock import iso
 from shared.domain.followup_rules import FollowUpKind, followup_id
+from shared.domain.locations import Location
 from shared.domain.opportunities import STORED_STATUSES, Opportunity, OpportunityKind, opportunity_of, worklist
 from shared.domain.plans import Plan
 from shared.domain.reminders import message_id
@@ -42,7 +43,7 @@ PAGE_READ = 100
 def list_opportunities(principal: Principal, location_id: str, kind: str | None, owner: str | None,
                        min_value_cents: int, limit: int, start_key: dict | None,
                        now: datetime) -> tuple[list[dict[str, Any]], dict | None]:
-    location = locations.load_visible(principal, location_id).data()
+    location = locations.load_visible(principal, location_id)
     org = principal.org
     found = [o for plan in _candidate_plans(org, location_id) if (o := opportunity_of(plan, now)) is not None]
     tasks = followup_store.get_many(org, [_task_id(o) for o in found if o.kind in RULES])
@@ -92,7 +93,7 @@ def _owned(opportunity: Opportunity, tasks: dict) -> Opportunity:
 
 
 def _view(opportunity: Opportunity, tasks: dict, sent: dict, coverage: dict[str, int | None],
-          org: str, location: dict[str, Any], now: datetime) -> dict[str, Any]:
+          org: str, location: Location, now: datetime) -> dict[str, Any]:
     contacts = [record.data()["sent_at"] for ident in _message_ids(opportunity)
                 if (record := sent.get(ident)) is not None and record.data().get("sent_at")]
     task = tasks.get(_task_id(opportunity)) if opportunity.kind in RULES else None

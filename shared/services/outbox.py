@@ -21,9 +21,11 @@ from shared import clock
 from shared.clock import iso
 from shared.domain import outbox_lifecycle
 from shared.domain.contact import PURPOSES
+from shared.domain.locations import Location
 from shared.domain.messaging_settings import DEFAULT_REMINDERS, MessagingSettings, ReminderStep
 from shared.domain.outbox_expiry import MAX_GRACE, ExpiryReason, expiry_reason
 from shared.domain.outbox_lifecycle import MessageStatus
+from shared.domain.patients import Patient
 from shared.domain.quiet_hours import allowed_send_time
 from shared.domain.reminders import (
     Channel,
@@ -51,51 +53,24 @@ MISSED_LOOKBACK_DAYS = 3
 PLAN_FIELDS = ("status", "reason", "send_at", "kind", "channel", "purpose", "appointment_start", "patient_id")
 
 
-def location_settings(location: Mapping[str, Any], messaging: MessagingSettings | None = None) -> LocationSettings:
+def location_settings(location: Location, messaging: MessagingSettings | None = None) -> LocationSettings:
     """What the planning rules need of a location: its zone and contact, and from its effective settings
     (`shared.services.settings.effective_for`; by default those its own document carries) the quiet
     hours and the SMS caps."""
     messaging = messaging or without_reads(location)
     return LocationSettings(
-        id=location["id"], tz_name=location["timezone"], name=location["name"], phone=location["phone"],
+        id=location.id, tz_name=location.timezone, name=location.name, phone=location.phone,
         quiet_hours=messaging.quiet_hours, sms_daily_cap=messaging.sms_daily_cap,
         sms_weekly_cap=messaging.sms_weekly_cap,
     )
 
 
-def email_is_suppressed(patient: Mapping[str, Any]) -> bool:
-    """A bounce or complaint suppresses the address it came from; a new address is reachable again."""
-    if not patient.get("email_suppressed"):
-        return False
-    bounced = patient.get("email_suppressed_address")
-    return bounced is None or str(bounced).lower() == str(patient.get("email", "")).lower()
-
-
-def sms_is_opted_out(patient: Mapping[str, Any]) -> bool:
-    """STOP opts out the number it came from; a patient who moves to another number can be texted again."""
-    if not patient.get("sms_opted_out"):
-        return False
-    stopped = patient.get("sms_opted_out_phone")
-    return stopped is None or stopped == patient.get("phone")
-
-
-def contact_prefs(patient: Mapping[str, Any]) -> ContactPrefs:
-    consent = patient.get("consent") or {}
-    consents = frozenset(
-        (Channel(channel), Purpose(purpose))
-        for channel in ("email", "sms")
-        for purpose, given in (consent.get(channel) or {}).items()
-        if given is True and purpose in PURPOSES
-    )
-    return ContactPrefs(has_email=bool(patient.get("email")), has_phone=bool(patient.get("phone")),
-                        consents=consents, sms_opted_out=sms_is_opted_out(patient),
-                        email_suppressed=email_is_suppressed(patient), language=patient.get("language", "en"))
-
-
-def language_for(patient: Mapping[str, Any], location: Mapping[str, Any]) -> str:
-    """The patient's language when the location offers it, else English."""
-    language = patient.get("language") or "en"
-    return language if language in (location.get("languages") or ["en"]) else "en"
+def contact_prefs(patient: Patient) -> ContactPrefs:
+    consents = frozenset((Channel(channel), Purpose(purpose)) for channel in ("email", "sms") for purpose in PURPOSES
+                         if patient.consent.of(channel).allows(purpose))
+    return ContactPrefs(has_email=bool(patient.email), has_phone=bool(patient.phone),
+                        consents=consents, sms_opted_out=patient.sms_is_opted_out,
+                        email_suppressed=patient.email_is_suppressed, language=patient.language)
 
 
 def counted_sms(rows: Iterable[Record], ignore_ids: frozenset[str] = frozenset()) -> dict[str, ExistingSms]:
@@ -109,13 +84,13 @@ def counted_sms(rows: Iterable[Record], ignore_ids: frozenset[str] = frozenset()
     return counted
 
 
-def patient_context(org: str, location: Mapping[str, Any], patient: Mapping[str, Any], now: datetime,
+def patient_context(org: str, location: Location, patient: Patient, now: datetime,
                     first: datetime, last: datetime, messaging: MessagingSettings | None = None,
                     ) -> tuple[MessagingContext, dict[str, Record]]:
     """The messaging context for messages sent between `first` and `last`, with the patient's SMS that
     count against the caps, and the patient's stored rows of that window by id (one Query)."""
-    rows = outbox_store.for_patient_between(org, patient["id"], first - CAP_WINDOW, last + CAP_WINDOW)
-    ctx = MessagingContext(location_settings(location, messaging), patient["id"], contact_prefs(patient), now,
+    rows = outbox_store.for_patient_between(org, patient.id, first - CAP_WINDOW, last + CAP_WINDOW)
+    ctx = MessagingContext(location_settings(location, messaging), patient.id, contact_prefs(patient), now,
                            tuple(counted_sms(rows).values()))
     return ctx, {record.data()["id"]: record for record in rows}
 
@@ -132,7 +107,7 @@ def reminder_requests(appointment_id: str, start: datetime, tz_name: str,
             for step in steps for channel in step.channels]
 
 
-def expiry_of(doc: Mapping[str, Any], location: Mapping[str, Any], now: datetime,
+def expiry_of(doc: Mapping[str, Any], location: Location, now: datetime,
               messaging: MessagingSettings | None = None) -> ExpiryReason | None:
     """Why a waiting row must not go out any more (shared/domain/outbox_expiry.py), None if it may. A
     reminder's siblings are the other reminders of the same appointment time, as planned."""
@@ -184,7 +159,7 @@ class PlanOutcome:
         self.pending = []
 
 
-def plan_patient_reminders(org: str, location: Mapping[str, Any], patient: Mapping[str, Any],
+def plan_patient_reminders(org: str, location: Location, patient: Patient,
                            appointments: Sequence[Mapping[str, Any]], now: datetime,
                            messaging: MessagingSettings | None = None,
                            same_phone: list[ExistingSms] | None = None,
@@ -209,7 +184,7 @@ def plan_patient_reminders(org: str, location: Mapping[str, Any], patient: Mappi
     new_ids = {appt_id: [message_id(settings.id, appt_id, request.kind, request.channel, request.occurrence)
                          for request in reminder_requests(appt_id, start, settings.tz_name, messaging.reminders)]
                for appt_id, start in starts.items()}
-    rows = outbox_store.for_patient_between(org, patient["id"], min(starts.values()) - timedelta(days=10),
+    rows = outbox_store.for_patient_between(org, patient.id, min(starts.values()) - timedelta(days=10),
                                             max(starts.values()) + CAP_WINDOW)
     stored = {record.data()["id"]: record for record in rows}
     # Rows of an appointment's earlier time are being cancelled: never count them against the caps.
@@ -219,13 +194,13 @@ def plan_patient_reminders(org: str, location: Mapping[str, Any], patient: Mappi
     sms = counted_sms(rows, stale)
     for appt in sorted(appointments, key=lambda appt: starts[appt["id"]]):
         family = [other for other in same_phone or () if other.id not in sms]  # this patient's counted once
-        ctx = MessagingContext(settings, patient["id"], contact_prefs(patient), now, (*sms.values(), *family))
+        ctx = MessagingContext(settings, patient.id, contact_prefs(patient), now, (*sms.values(), *family))
         requests = reminder_requests(appt["id"], starts[appt["id"]], settings.tz_name, messaging.reminders)
         planned = plan_messages(requests, ctx)
         extras = {"appointment_id": appt["id"], "appointment_start": appt["start"]}
         # An SMS row names the directory key of the number it is planned for (a hash, no number): the sender
         # fetches that number's SMS log with the row's other lookups (it checks the number is still current).
-        to_phone = {"sms_to": outbox_store.directory_pk("sms", patient["phone"])} if patient.get("phone") else {}
+        to_phone = {"sms_to": outbox_store.directory_pk("sms", patient.phone)} if patient.phone else {}
         outcome.add(store_planned(org, settings.tz_name, [
             (message, {**extras, **to_phone} if message.channel == Channel.SMS else extras) for message in planned],
             stored, now, defer=True))
@@ -346,15 +321,15 @@ def suppress_patient(org: str, patient_id: str, channel: str, reason: str, now: 
     return suppressed
 
 
-def requeue_missed(org: str, location: Mapping[str, Any], now: datetime, older_than: timedelta) -> dict[str, int]:
+def requeue_missed(org: str, location: Location, now: datetime, older_than: timedelta) -> dict[str, int]:
     """Rows of the location's last local days still waiting more than `older_than` after they were due
     (the sender was down longer than it looks back): expired when their moment has passed (they would
     otherwise wait in an hour bucket no sender reads again), else due again now for the sender."""
-    today = clock.local_date(now, location["timezone"])
+    today = clock.local_date(now, location.timezone)
     first = (today - timedelta(days=MAX_GRACE.days + MISSED_LOOKBACK_DAYS)).isoformat()
     cutoff = iso(now - older_than)
     counts = {"requeued": 0, "expired": 0}
-    for record in outbox_store.for_location_days(org, location["id"], first, today.isoformat()):
+    for record in outbox_store.for_location_days(org, location.id, first, today.isoformat()):
         doc = record.data()
         if doc["status"] != "planned" or doc["due_at"] >= cutoff:
             continue

@@ -3,62 +3,67 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared import clock
 from shared.auth import Principal
+from shared.domain.codec import from_json, to_json
+from shared.domain.patients import Patient
 from shared.ids import new_id
 from shared.services import locations
-from shared.services.documents import apply_patch, require_version, view
+from shared.services.documents import patched, require_version, without_nulls
 from shared.services.visibility import Kind, get_visible
 from shared.store import patients as store
-from shared.store.table import Record
 from shared.store.unit_of_work import UnitOfWork
 
+if TYPE_CHECKING:
+    from shared.commands.patients import PatientCreate, PatientPatch
+
 REQUIRED = ("first_name", "last_name", "date_of_birth", "language", "consent")
-# Set by the messaging side (inbound STOP, bounces), never through the API.
-SYSTEM_FIELDS = {"sms_opted_out": False, "email_suppressed": False}
 
 
-def load(principal: Principal, patient_id: str) -> Record:
+def view(patient: Patient) -> dict[str, Any]:
+    """The patient as the API shows it (empty optional fields left out)."""
+    return without_nulls(to_json(patient))
+
+
+def load(principal: Principal, patient_id: str) -> Patient:
     """The patient's profile if it is in the caller's group and in a location the caller may see."""
     return get_visible(principal, Kind.PATIENT, patient_id)
 
 
-def create(principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
-    locations.load_visible(principal, fields["location_id"])
+def create(principal: Principal, request: PatientCreate) -> Patient:
+    locations.load_visible(principal, request.location_id)
     stamp = clock.now_iso()
-    doc = {**SYSTEM_FIELDS, **fields, "id": new_id("pat"), "created_at": stamp, "updated_at": stamp}
+    patient = from_json(Patient, {**request.model_dump(mode="json"), "id": new_id("pat"), "created_at": stamp,
+                                  "updated_at": stamp})
     uow = UnitOfWork()
-    record = store.put_profile(uow, principal.org, doc, None)
+    created = store.put(uow, principal.org, patient, None)
     uow.commit()
-    return view(record)
+    return created
 
 
-def get(principal: Principal, patient_id: str) -> dict[str, Any]:
-    return view(load(principal, patient_id))
+def get(principal: Principal, patient_id: str) -> Patient:
+    return load(principal, patient_id)
 
 
-def update(principal: Principal, patient_id: str, changes: dict[str, Any], expected_version: int) -> dict[str, Any]:
-    record = require_version(load(principal, patient_id), expected_version)
-    doc = {**apply_patch(record.data(), changes, REQUIRED), "updated_at": clock.now_iso()}
+def update(principal: Principal, patient_id: str, patch: PatientPatch, expected_version: int) -> Patient:
+    current = require_version(load(principal, patient_id), expected_version)
     uow = UnitOfWork()
-    updated = store.put_profile(uow, principal.org, doc, expected_version)
+    updated = store.put(uow, principal.org, patched(current, patch, REQUIRED, updated_at=clock.now()), expected_version)
     uow.commit()
-    return view(updated)
+    return updated
 
 
 def list_for_location(principal: Principal, location_id: str, q: str | None, limit: int,
-                      start_key: dict | None) -> tuple[list[dict], dict | None]:
+                      start_key: dict | None) -> tuple[list[Patient], dict | None]:
     """Patients of one location, by name; `q` matches the start of 'last first' (accents ignored)."""
     locations.load_visible(principal, location_id)
     prefix = store.search_key(q) if q else None
-    page = store.page_for_location(principal.org, location_id, prefix, limit, start_key)
-    return [view(r) for r in page.records], page.last_key
+    return store.page_for_location(principal.org, location_id, prefix, limit, start_key)
 
 
 def display_names(org: str, patient_ids: Iterable[str]) -> dict[str, str]:
     """First and last name by patient id, for a list that names its patients (one BatchGetItem per 100;
     a missing patient is left out). The list's route names these patients in its audit record."""
-    return {patient_id: f"{doc['first_name']} {doc['last_name']}"
-            for patient_id, doc in store.profiles(org, patient_ids).items()}
+    return {patient_id: patient.full_name for patient_id, patient in store.load_many(org, patient_ids).items()}

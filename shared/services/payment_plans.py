@@ -24,6 +24,7 @@ from shared import clock
 from shared.auth import Principal
 from shared.domain.installments import Frequency, build_schedule
 from shared.domain.ledger import balances
+from shared.domain.locations import Location
 from shared.domain.payment_options import PaymentPolicy, first_due_date, pay_in_full, payment_options
 from shared.domain.plans import Plan, PlanStatus, effective_status
 from shared.errors import InvalidInput, RuleViolation
@@ -34,21 +35,21 @@ from shared.store.table import Record
 from shared.store.unit_of_work import UnitOfWork
 
 
-def policy_of(org: str, location: dict[str, Any]) -> PaymentPolicy:
+def policy_of(org: str, location: Location) -> PaymentPolicy:
     """The location's payment terms and financing offers: its effective settings (shared/services/settings.py)."""
     return settings.effective_for(org, location).payment
 
 
-def local_today(location: dict[str, Any], now: datetime | None = None) -> date:
+def local_today(location: Location, now: datetime | None = None) -> date:
     """Today's date at the location (its IANA time zone, DST included)."""
-    return clock.local_date(now or clock.now(), location["timezone"])
+    return clock.local_date(now or clock.now(), location.timezone)
 
 
 def options(principal: Principal, plan_id: str) -> dict[str, Any]:
     """`GET /plans/{plan_id}/payment-options`: pay in full, in-house terms, financing, and the insurance
     estimate, for the payable steps' patient portion; with the current in-house payment plan if any."""
     plan = plans.load(principal, plan_id)
-    location = locations.load(principal.org, plan.location_id).data()
+    location = locations.load(principal.org, plan.location_id)
     portion = ledger.portions(plan)
     current = store.load_payment_plan(principal.org, plan.id)
     body = payment_options(portion.patient_cents, portion.insurance_cents, policy_of(principal.org, location),
@@ -68,7 +69,7 @@ def in_house_signed(payment_plan: Record | None) -> bool:
     return payment_plan is not None and payment_plan.data().get("signature") is not None
 
 
-def pay_in_full_offer(org: str, plan: Plan, location: dict[str, Any]) -> dict[str, Any]:
+def pay_in_full_offer(org: str, plan: Plan, location: Location) -> dict[str, Any]:
     """The pay-in-full offer of a plan under the location's policy: a discount off the REMAINING patient
     balance (the patient portion less what the patient paid, net of refunds), and none while a signed
     in-house payment plan covers the plan (DESIGN "Pay in full"; docs/BENEFITS.md)."""
@@ -83,7 +84,7 @@ def put_payment_plan(principal: Principal, plan_id: str, terms: dict[str, Any]) 
     now = clock.now()
     if effective_status(plan, now) in (PlanStatus.EXPIRED, PlanStatus.DECLINED):
         raise RuleViolation(f"payment plan: the treatment plan is {effective_status(plan, now).value}")
-    location = locations.load(principal.org, plan.location_id).data()
+    location = locations.load(principal.org, plan.location_id)
     portion = ledger.portions(plan)
     today = local_today(location, now)
     frequency = Frequency(terms["frequency"])

@@ -61,7 +61,7 @@ def new_payment(plan: Plan, *, amount_cents: int, method: str, reference: str | 
 def collected(org: str, payment: dict[str, Any], sign: int = 1) -> Callable[[UnitOfWork], None]:
     """The KPI counter of money received (or, with sign -1, refunded) on the location's local date, for
     the transaction that records it: collections count exactly what the ledger holds."""
-    timezone = locations.load(org, payment["location_id"]).data()["timezone"]
+    timezone = locations.load(org, payment["location_id"]).timezone
     day = clock.local_date(clock.now(), timezone)
     add = kpis.add_payment if sign > 0 else kpis.add_refund
     return lambda uow: add(uow, org, payment["location_id"], day, payment["amount_cents"])
@@ -104,7 +104,7 @@ def create(principal: Principal, key: str, fields: dict[str, Any]) -> Outcome:
 def _pay_in_full_discount(org: str, plan: Plan, payment: dict[str, Any]) -> LedgerEntry:
     """The discount adjustment of a pay-in-full payment, which must settle the remaining patient balance
     less its discount; refused while a signed in-house payment plan covers the plan."""
-    location = locations.load(org, plan.location_id).data()
+    location = locations.load(org, plan.location_id)
     if balances(ledger.entries_of(org, plan.id)).discount_cents:
         raise RuleViolation("pay in full: this plan's pay-in-full discount was already given")
     offer = payment_plans.pay_in_full_offer(org, plan, location)

@@ -23,6 +23,7 @@ from typing import Any
 from shared import clock
 from shared.domain import appointment_lifecycle
 from shared.domain.local_jobs import runs_at
+from shared.domain.locations import Location
 from shared.domain.messaging_settings import MessagingSettings
 from shared.logs import logger
 from shared.services import followups, kpis, outbox, sender, settings
@@ -44,18 +45,18 @@ def location_jobs(due_at: datetime | None = None) -> list[dict[str, str]]:
             if due_at is None or runs_at(registered.timezone, due_at)]
 
 
-def replan_reminders(org: str, location: dict[str, Any], messaging: MessagingSettings,
+def replan_reminders(org: str, location: Location, messaging: MessagingSettings,
                      now: datetime) -> tuple[int, outbox.PlanOutcome]:
     """Plan the reminders of the location's appointments of the coming days by its settings (the nightly
     job, and after a settings change): (appointments, outcome). Rows already sent are never touched."""
-    today = clock.local_date(now, location["timezone"])
+    today = clock.local_date(now, location.timezone)
     last = today + timedelta(days=HORIZON_DAYS)
     by_patient: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for record in appointment_store.in_local_dates(org, location["id"], today.isoformat(), last.isoformat()):
+    for record in appointment_store.in_local_dates(org, location.id, today.isoformat(), last.isoformat()):
         doc = record.data()
         if appointment_lifecycle.is_upcoming(doc["status"]) and clock.parse_instant(doc["start"]) > now:
             by_patient[doc["patient_id"]].append(doc)
-    profiles = patient_store.profiles(org, sorted(by_patient))
+    profiles = patient_store.load_many(org, sorted(by_patient))
     totals = outbox.PlanOutcome()
     # SMS caps count per phone number too: patients sharing a number are planned nearest appointment first,
     # each counting the SMS planned for the others, so the nearer visit wins the day's SMS.
@@ -66,7 +67,7 @@ def replan_reminders(org: str, location: dict[str, Any], messaging: MessagingSet
         if patient is None:
             logger.warning("appointment of a missing patient", extra={"patient_id": patient_id})
             continue
-        family = by_phone[patient["phone"]] if patient.get("phone") else None
+        family = by_phone[patient.phone] if patient.phone else None
         totals.add(outbox.plan_patient_reminders(org, location, patient, appointments, now, messaging, family,
                                                  defer=True))
     totals.flush()  # the location's new and changed rows, 100 a request
@@ -75,17 +76,16 @@ def replan_reminders(org: str, location: dict[str, Any], messaging: MessagingSet
 
 def run_location_job(org: str, location_id: str, now: datetime) -> dict[str, int]:
     """Plan the location's reminders for the coming days and its plan follow-ups. Safe to run twice."""
-    location_record = location_store.get(org, location_id)
-    if location_record is None:
+    location = location_store.load(org, location_id)
+    if location is None:
         logger.warning("location job for a location that no longer exists", extra={"location_id": location_id})
         return {"appointments": 0}
-    location = location_record.data()
     messaging = settings.effective_for(org, location)
     appointments, totals = replan_reminders(org, location, messaging, now)
     tasks = followups.plan_followups_for_location(org, location, now, messaging)
     installment_tasks = installment_followups_for_location(org, location, now)
     missed = outbox.requeue_missed(org, location, now, sender.LOOKBACK)
-    kpis.close_day(org, location_id, kpis.day_to_close(location["timezone"], now), timezone=location["timezone"])
+    kpis.close_day(org, location_id, kpis.day_to_close(location.timezone, now), timezone=location.timezone)
     return {"appointments": appointments, "planned": totals.planned,
             "suppressed": totals.suppressed, "expired_when_planned": totals.expired, "written": totals.written,
             **missed, **tasks,

@@ -78,7 +78,7 @@ def render(org: str, plan: Plan) -> dict[str, Any]:
 
 def _timezones(org: str, plans: Sequence[Plan]) -> dict[str, str]:
     """The time zone of each plan's location: KPI counters are kept by the location's local date."""
-    return {location_id: locations.load(org, location_id).data()["timezone"]
+    return {location_id: locations.load(org, location_id).timezone
             for location_id in {plan.location_id for plan in plans}}
 
 
@@ -97,24 +97,24 @@ def _commit_with_kpis(org: str, changes: Sequence[tuple[Plan, Plan]],
 
 
 def _fee_schedule(principal: Principal, location_id: str) -> Mapping[str, int]:
-    return locations.load_visible(principal, location_id).data().get("fee_schedule", {})
+    return locations.load_visible(principal, location_id).fee_schedule
 
 
 def create(principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
-    patient = patients.load(principal, fields["patient_id"]).data()
-    location_id = fields.get("location_id") or patient["location_id"]
+    patient = patients.load(principal, fields["patient_id"])
+    location_id = fields.get("location_id") or patient.location_id
     phases = price_phases(fields["phases"], _fee_schedule(principal, location_id))
     changes: list[tuple[Plan, int | None]] = []
     option_group = None
     if fields.get("alternative_to"):
         original = load(principal, fields["alternative_to"])
-        if original.patient_id != patient["id"]:
+        if original.patient_id != patient.id:
             raise RuleViolation("alternatives: an option must be for the same patient as the plan it replaces")
         option_group = original.option_group or original.id
         if original.option_group is None:  # the first alternative makes the original the group's anchor
             changes.append((dataclasses.replace(original, option_group=option_group), original.version))
     plan = plan_building.new_plan(
-        plan_id=new_id("pln"), patient_id=patient["id"], location_id=location_id, coordinator_id=principal.sub,
+        plan_id=new_id("pln"), patient_id=patient.id, location_id=location_id, coordinator_id=principal.sub,
         phases=phases, now=clock.now(), id_factory=_new_step_id, option_group=option_group,
         option_label=fields.get("option_label"), notes=fields.get("notes") or "")
     uow = UnitOfWork()

@@ -40,8 +40,10 @@ from shared import clock
 from shared.adapters.notifier import Notifier, SendError
 from shared.clock import iso
 from shared.domain import appointment_lifecycle, signing_message
+from shared.domain.locations import Location
 from shared.domain.messaging_settings import MessagingSettings
 from shared.domain.outbox_expiry import ExpiryReason
+from shared.domain.patients import Patient
 from shared.domain.quiet_hours import utc_at_local
 from shared.domain.reminders import Channel, SuppressionReason, sms_cap_reason, suppression_reason
 from shared.domain.templates import RenderContext, render
@@ -175,9 +177,9 @@ def send_row(org: str, record: Record, now: datetime, notifier: Notifier, lookup
         return
     doc = record.data()
     try:
-        language = outbox.language_for(patient, location)
+        language = location.speaks(patient.language)
         if doc["kind"] == SIGNING_LINK:  # the link is in the row; see shared/domain/signing_message.py
-            rendered = signing_message.render(doc["channel"], language, location["name"], location["phone"],
+            rendered = signing_message.render(doc["channel"], language, location.name, location.phone,
                                               doc["link"])
         else:
             rendered = render(doc["kind"], doc["channel"], language, _render_context(doc, location),
@@ -187,9 +189,9 @@ def send_row(org: str, record: Record, now: datetime, notifier: Notifier, lookup
         return
     try:
         if doc["channel"] == Channel.EMAIL:
-            provider_id = notifier.send_email(patient["email"], rendered.subject or "", rendered.text, rendered.html)
+            provider_id = notifier.send_email(patient.email or "", rendered.subject or "", rendered.text, rendered.html)
         else:
-            provider_id = notifier.send_sms(patient["phone"], rendered.text)
+            provider_id = notifier.send_sms(patient.phone or "", rendered.text)
     except SendError as exc:
         _after_send_error(org, record, exc, now, summary)
         return
@@ -206,11 +208,11 @@ def send_row(org: str, record: Record, now: datetime, notifier: Notifier, lookup
     summary.sent += 1
 
 
-def _directory_items(org: str, doc: dict[str, Any], patient: dict[str, Any], now: datetime, notifier: Notifier,
+def _directory_items(org: str, doc: dict[str, Any], patient: Patient, now: datetime, notifier: Notifier,
                      lookups: Lookups) -> list[Record]:
     """The directory items a sent message updates: who got it at that address, and for an SMS the group's
     log of that number (the caps per phone number) and, for a reminder, the appointment it was about."""
-    address = patient["email"] if doc["channel"] == Channel.EMAIL else patient["phone"]
+    address = (patient.email if doc["channel"] == Channel.EMAIL else patient.phone) or ""
     identity = getattr(notifier, "sms_sender", None) or outbox_store.SHARED_SENDER
     items = [outbox_store.contact_record(doc["channel"], address, org, doc["patient_id"], doc["location_id"],
                                          iso(now), identity)]
@@ -223,15 +225,15 @@ def _directory_items(org: str, doc: dict[str, Any], patient: dict[str, Any], now
     return items
 
 
-def _render_context(doc: dict[str, Any], location: dict[str, Any]) -> RenderContext:
+def _render_context(doc: dict[str, Any], location: Location) -> RenderContext:
     start = doc.get("appointment_start")
-    return RenderContext(practice_name=location["name"], practice_phone=location["phone"],
+    return RenderContext(practice_name=location.name, practice_phone=location.phone,
                          appointment_start=clock.parse_instant(start) if start else None,
-                         tz_name=location["timezone"], amount_cents=doc.get("amount_cents"),
+                         tz_name=location.timezone, amount_cents=doc.get("amount_cents"),
                          due_date=date.fromisoformat(doc["due_date"]) if doc.get("due_date") else None)
 
 
-def _deferred(record: Record, location: dict[str, Any], messaging: MessagingSettings, now: datetime,
+def _deferred(record: Record, location: Location, messaging: MessagingSettings, now: datetime,
               summary: SendSummary) -> bool:
     """Inside the location's quiet hours (a late run): due again at the next allowed local time."""
     settings = outbox.location_settings(location, messaging)
@@ -252,7 +254,7 @@ def _deferred(record: Record, location: dict[str, Any], messaging: MessagingSett
     return True
 
 
-def _still_wanted(org: str, doc: dict[str, Any], patient: dict[str, Any] | None, location: dict[str, Any],
+def _still_wanted(org: str, doc: dict[str, Any], patient: Patient | None, location: Location,
                   now: datetime, lookups: Lookups, messaging: MessagingSettings) -> tuple[str, str] | None:
     """(status, reason) when the row must not go out after all; None to send it."""
     if patient is None:
@@ -279,7 +281,7 @@ def _still_wanted(org: str, doc: dict[str, Any], patient: dict[str, Any] | None,
     return None
 
 
-def _sms_cap_now(org: str, doc: dict[str, Any], patient: dict[str, Any], location: dict[str, Any], now: datetime,
+def _sms_cap_now(org: str, doc: dict[str, Any], patient: Patient, location: Location, now: datetime,
                  messaging: MessagingSettings, lookups: Lookups) -> SuppressionReason | None:
     """The caps against the SMS actually sent around now, per patient (the patient's rows) and per phone
     number (the group's log of the number: a family on one phone, whose rows were planned apart, at booking
@@ -291,7 +293,7 @@ def _sms_cap_now(org: str, doc: dict[str, Any], patient: dict[str, Any], locatio
                     if r.data()["status"] == "sent" and r.data()["channel"] == Channel.SMS
                     and not r.data().get("reply") and r.data()["id"] != doc["id"] and r.data().get("sent_at")]
     phone_days = [clock.local_date(clock.parse_instant(entry["at"]), settings.tz_name)
-                  for entry in lookups.sms_log(org, patient["phone"]) if entry["message_id"] != doc["id"]]
+                  for entry in lookups.sms_log(org, patient.phone or "") if entry["message_id"] != doc["id"]]
     return sms_cap_reason(today, patient_days, settings) or sms_cap_reason(today, phone_days, settings)
 
 

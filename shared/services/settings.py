@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from shared.auth import Principal
+from shared.domain.codec import to_json
+from shared.domain.locations import Location
 from shared.domain.messaging_settings import MessagingSettings, effective, parse_layer, patch_layer
 from shared.errors import StaleVersion
 from shared.services import locations
@@ -22,43 +24,43 @@ from shared.store import locations as location_store
 from shared.store import settings as store
 from shared.store.unit_of_work import UnitOfWork
 
-LEGACY_FIELDS = ("quiet_hours", "sms_daily_cap", "sms_weekly_cap", "pay_in_full_discount_pct", "in_house_terms",
-                 "financing_providers")
 
-
-def legacy_layer(location: Mapping[str, Any]) -> dict[str, Any]:
+def legacy_layer(location: Location) -> dict[str, Any]:
     """The policies kept on the location document itself, as a settings layer."""
-    document: dict[str, Any] = {name: location[name] for name in ("quiet_hours", "sms_daily_cap", "sms_weekly_cap")
-                                if location.get(name) is not None}
-    terms = {name: location[name] for name in ("pay_in_full_discount_pct", "in_house_terms") if name in location}
+    document: dict[str, Any] = {name: to_json(getattr(location, name))
+                                for name in ("quiet_hours", "sms_daily_cap", "sms_weekly_cap")
+                                if getattr(location, name) is not None}
+    terms = {name: to_json(getattr(location, name)) for name in ("pay_in_full_discount_pct", "in_house_terms")
+             if getattr(location, name) is not None}
     if terms:
         document["payment_terms"] = terms
-    if "financing_providers" in location:
-        document["financing_offers"] = location["financing_providers"]
+    if location.financing_providers is not None:
+        document["financing_offers"] = to_json(location.financing_providers)
     return parse_layer(document, lawful_hours=False)
 
 
-def effective_for(org: str, location: Mapping[str, Any]) -> MessagingSettings:
+def effective_for(org: str, location: Location) -> MessagingSettings:
     """The settings the location runs on (one BatchGetItem for the two settings items)."""
-    group, own = store.layers(org, location["id"])
+    group, own = store.layers(org, location.id)
     return of_layers(location, _doc(group), _doc(own))
 
 
-def of_layers(location: Mapping[str, Any], group: Mapping[str, Any] | None,
+def of_layers(location: Location, group: Mapping[str, Any] | None,
               own: Mapping[str, Any] | None) -> MessagingSettings:
     """The location's effective settings from the documents of its two settings items (None: never
     written); for callers that fetch them with other items (`store.layer_keys`)."""
     return effective(group or {}, legacy_layer(location), own or {})
 
 
-def effective_for_many(org: str, locations_: list[Mapping[str, Any]]) -> dict[str, MessagingSettings]:
-    """Each location's effective settings, by location id (one BatchGetItem per 99 locations)."""
-    group, own = store.layers_of_locations(org, [location["id"] for location in locations_])
-    return {location["id"]: of_layers(location, _doc(group), _doc(own.get(location["id"])))
-            for location in locations_}
+def effective_for_many(org: str, location_ids: list[str]) -> dict[str, MessagingSettings]:
+    """The group's and each location's settings layers added up, by location id (one BatchGetItem per 99
+    locations), without the policies of the location documents (a report reads only the locations'
+    names and zones: what it asks of the settings, the working days, is not one of those policies)."""
+    group, own = store.layers_of_locations(org, location_ids)
+    return {location_id: effective(_doc(group), _doc(own.get(location_id))) for location_id in location_ids}
 
 
-def without_reads(location: Mapping[str, Any]) -> MessagingSettings:
+def without_reads(location: Location) -> MessagingSettings:
     """The location's settings from its own document only (no group or location overrides read)."""
     return effective(legacy_layer(location))
 
@@ -82,7 +84,7 @@ def get_group(principal: Principal) -> dict[str, Any]:
 
 
 def get_location(principal: Principal, location_id: str) -> dict[str, Any]:
-    location = locations.load_visible(principal, location_id).data()
+    location = locations.load_visible(principal, location_id)
     group, own = store.layers(principal.org, location_id)
     return _view(own, effective(_doc(group), legacy_layer(location), _doc(own)), location_id)
 
@@ -100,7 +102,7 @@ def patch_group(principal: Principal, patch: Mapping[str, Any], expected_version
 
 def patch_location(principal: Principal, location_id: str, patch: Mapping[str, Any], expected_version: int,
                    now: datetime) -> dict[str, Any]:
-    location = locations.load_visible(principal, location_id).data()
+    location = locations.load_visible(principal, location_id)
     group, own = store.layers(principal.org, location_id)
     layer = _checked_patch(own, patch, expected_version)
     settings = effective(_doc(group), legacy_layer(location), layer)
@@ -122,16 +124,14 @@ def _checked_patch(current: Any, patch: Mapping[str, Any], expected_version: int
 def _replan_group(org: str, now: datetime) -> None:
     start: dict | None = None
     while True:
-        page = location_store.page(org, 100, start)
-        for record in page.records:
-            location = record.data()
+        found, start = location_store.page(org, 100, start)
+        for location in found:
             _replan(org, location, effective_for(org, location), now)
-        if not page.last_key:
+        if not start:
             return
-        start = page.last_key
 
 
-def _replan(org: str, location: Mapping[str, Any], settings: MessagingSettings, now: datetime) -> None:
+def _replan(org: str, location: Location, settings: MessagingSettings, now: datetime) -> None:
     from shared.services import planner  # the planner imports the services this module is imported by
 
     planner.replan_reminders(org, location, settings, now)

@@ -30,7 +30,7 @@ from shared.domain.signing import (
 )
 from shared.errors import Conflict, Gone, InvalidInput, NotFound, RuleViolation
 from shared.ids import new_id
-from shared.services import benefits, locations, outbox, patients, payment_plans, plans
+from shared.services import benefits, locations, patients, payment_plans, plans
 from shared.store import outbox as outbox_store
 from shared.store import plans as plan_store
 from shared.store import signing as store
@@ -53,22 +53,21 @@ def create_link(principal: Principal, plan_id: str, channel: str) -> dict[str, A
     plan = plans.load(principal, plan_id)
     if plan.status.value != "presented" or plan.presented_version != plan.version:
         raise RuleViolation("only a presented plan (not edited since) can be sent for signature")
-    patient = patients.load(principal, plan.patient_id).data()
-    if not patient.get("email" if channel == "email" else "phone"):
+    patient = patients.load(principal, plan.patient_id)
+    if not (patient.email if channel == "email" else patient.phone):
         raise RuleViolation(f"the patient has no {'email address' if channel == 'email' else 'phone number'}")
-    if not patient.get("consent", {}).get(channel, {}).get(PURPOSE):
+    if not patient.consent.of(channel).allows(PURPOSE):
         raise RuleViolation(f"the patient has not consented to {channel} about their treatment")
-    if (channel == "email" and outbox.email_is_suppressed(patient)) or (
-            channel == "sms" and outbox.sms_is_opted_out(patient)):
+    if patient.email_is_suppressed if channel == "email" else patient.sms_is_opted_out:
         raise RuleViolation(f"the patient's {channel} is suppressed (opted out or bounced)")
-    location = locations.load(principal.org, plan.location_id).data()
+    location = locations.load(principal.org, plan.location_id)
     now = clock.now()
     quote_expiry = _instant(_latest_quote(plan)["expires_at"])
     expires = min(now + timedelta(days=LINK_DAYS), quote_expiry)
     link_id, token = new_token(settings().cursor_secret)
     url = link_url(token)
-    if channel == "sms" and not signing_message.fits_sms(outbox.language_for(patient, location), location["name"],
-                                                         location["phone"], url):
+    if channel == "sms" and not signing_message.fits_sms(location.speaks(patient.language), location.name,
+                                                         location.phone, url):
         raise RuleViolation("this link does not fit one SMS with the practice's name, phone and STOP line "
                             "(the console's address is too long): send it by email")
     message_id = new_id("msg")
@@ -80,7 +79,7 @@ def create_link(principal: Principal, plan_id: str, channel: str) -> dict[str, A
     doc = {"id": message_id, "patient_id": plan.patient_id, "location_id": plan.location_id, "subject_id": plan.id,
            "kind": "signing_link", "channel": channel, "purpose": PURPOSE, "send_at": iso(now), "due_at": iso(now),
            "status": "planned", "attempts": 0, "created_at": iso(now), "updated_at": iso(now), "link": url}
-    local_date = clock.local_date(now, location["timezone"]).isoformat()
+    local_date = clock.local_date(now, location.timezone).isoformat()
     uow.put_new(outbox_store.to_record(principal.org, doc, 1, local_date))
     uow.commit()
     return {"url": url, "channel": channel, "expires_at": iso(expires), "plan_id": plan.id, "version": plan.version,
@@ -130,8 +129,8 @@ def _shown(link: dict[str, Any], plan: Plan) -> dict[str, Any]:
     """What the page shows for the link's version: frozen quote lines in plain words, options, consent."""
     org = link["org"]
     quote = _latest_quote(plan)
-    location = locations.load(org, plan.location_id).data()
-    patient = patients.load(_patient_principal(link), plan.patient_id).data()
+    location = locations.load(org, plan.location_id)
+    patient = patients.load(_patient_principal(link), plan.patient_id)
     insured = bool(benefits.insured(org, plan.patient_id, location).coverages)
     lines = {(line["line_id"], line["code"]): line for line in quote["estimate"]["lines"]}
     phases = []
@@ -153,13 +152,13 @@ def _shown(link: dict[str, Any], plan: Plan) -> dict[str, Any]:
     totals = quote["estimate"]["totals"]
     return {
         "plan_id": plan.id, "version": link["version"], "quote_number": quote["number"],
-        "language": "es" if patient.get("language") == "es" else "en", "expires_at": link["expires_at"],
-        "timezone": location["timezone"], "practice": {"name": location["name"], "phone": location["phone"]},
-        "patient": {"first_name": patient["first_name"]}, "phases": phases,
+        "language": "es" if patient.language == "es" else "en", "expires_at": link["expires_at"],
+        "timezone": location.timezone, "practice": {"name": location.name, "phone": location.phone},
+        "patient": {"first_name": patient.first_name}, "phases": phases,
         "totals": {name: totals[name] for name in ("fee_cents", "insurance_cents", "patient_cents")},
         "options": {"pay_in_full": options.get("pay_in_full"), "in_house": options["in_house"],
                     "financing": options["financing"]},
-        "consent_text": signing_text.consent(location["name"], quote["number"], link["version"]),
+        "consent_text": signing_text.consent(location.name, quote["number"], link["version"]),
     }
 
 

@@ -8,13 +8,13 @@ names through `get_visible` and filter the items of a list through `visible`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from shared.auth import Principal
-from shared.domain.plans import Plan
+from shared.domain.locations import Location
 from shared.errors import NotFound
 from shared.ids import has_prefix
 from shared.store import appointments, financing, followups, locations, outbox, patients, payments
@@ -41,8 +41,8 @@ class _Source:
 
 
 _SOURCES: dict[Kind, _Source] = {
-    Kind.LOCATION: _Source("loc", lambda org, i, _consistent: locations.get(org, i)),
-    Kind.PATIENT: _Source("pat", lambda org, i, consistent: patients.get(org, i, consistent)),
+    Kind.LOCATION: _Source("loc", lambda org, i, _consistent: locations.load(org, i)),
+    Kind.PATIENT: _Source("pat", lambda org, i, consistent: patients.load(org, i, consistent)),
     Kind.PLAN: _Source("pln", lambda org, i, _consistent: plan_store.load(org, i)),
     Kind.PAYMENT: _Source("pay", lambda org, i, consistent: payments.load_payment(org, i, consistent)),
     Kind.FINANCING: _Source("fin", lambda org, i, _consistent: financing.load_financing(org, i)),
@@ -53,16 +53,21 @@ _SOURCES: dict[Kind, _Source] = {
 }
 
 
-def location_of(item: Record | Plan | dict[str, Any], kind: Kind = Kind.PATIENT) -> str:
-    if isinstance(item, Plan):
+def location_of(item: Any, kind: Kind = Kind.PATIENT) -> str:
+    """The location an item is in: a typed entity's `location_id` (a location's own id), or a stored
+    document's (a Record, or its doc)."""
+    if isinstance(item, Location):
+        return item.id
+    if not isinstance(item, Record | Mapping):
         return item.location_id
     data = item.data() if isinstance(item, Record) else item
     return data["id"] if kind is Kind.LOCATION else data["location_id"]
 
 
 def get_visible(principal: Principal, kind: Kind, item_id: str, *, consistent: bool = False) -> Any:
-    """The item of `kind` with this id (a Record; a Plan for plans) if it is in the caller's group and
-    in a location the caller may see; NotFound (404) otherwise, whichever of those it is."""
+    """The item of `kind` with this id (its typed entity, or a Record for kinds kept as documents) if it
+    is in the caller's group and in a location the caller may see; NotFound (404) otherwise, whichever of
+    those it is."""
     source = _SOURCES[kind]
     if kind is Kind.LOCATION and not principal.may_see(item_id):
         raise NotFound(f"{kind.value} not found")  # not granted: not even read
@@ -73,7 +78,7 @@ def get_visible(principal: Principal, kind: Kind, item_id: str, *, consistent: b
 
 
 def visible(principal: Principal, items: Iterable[Any], kind: Kind = Kind.PATIENT) -> list[Any]:
-    """The items of a list (Records, Plans or documents) in locations the caller may see."""
+    """The items of a list (typed entities, Records or documents) in locations the caller may see."""
     return [item for item in items if principal.may_see(location_of(item, kind))]
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.store import records
+from shared.domain.patients import Patient
+from shared.store import patients, records
 from shared.store.table import Record
 from shared.store.unit_of_work import Failure, UnitOfWork
 
@@ -41,7 +42,7 @@ def rank_of(sk: str) -> int:
 class PatientFile:
     """The benefit-related items of one patient, as one Query returned them."""
 
-    profile: dict[str, Any] | None = None
+    profile: Patient | None = None
     book: dict[str, Any] | None = None
     coverages: dict[int, Record] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
@@ -65,7 +66,7 @@ def load_file(org: str, patient_id: str, consistent: bool = False) -> PatientFil
 def _file(found: PatientFile, record: Record) -> None:
     sk = record.sk
     if sk == "PROFILE":
-        found.profile = record.data()
+        found.profile = patients.of(record)
     elif sk == BOOK:
         found.book = record.data()
     elif sk.startswith(COVERAGE):

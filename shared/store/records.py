@@ -37,6 +37,11 @@ def typed(kind: type[T], record: Record) -> T:
     return from_json(kind, {**record.data(), "version": int(record.version)})
 
 
+def typed_page(kind: type[T], page: Page) -> tuple[list[T], dict[str, Any] | None]:
+    """A page of items as their domain values, and the key that continues it (None on the last page)."""
+    return [typed(kind, record) for record in page.records], page.last_key
+
+
 def document(value: Any) -> dict[str, Any]:
     """A domain value as the doc of its item: its JSON form without `version` (the item's own attribute)
     and without empty optional fields (left out rather than null, so items written before a field
@@ -97,7 +102,7 @@ def _key_of(record: Record, index: str | None) -> dict[str, Any]:
     return {name: {"S": getattr(record, name)} for name in names}
 
 
-__all__ = ["Page", "get", "get_many", "query", "is_conditional_failure", "typed", "document"]
+__all__ = ["Page", "get", "get_many", "query", "is_conditional_failure", "typed", "typed_page", "document"]
 
 
 def offset_key(org: str, list_name: str, offset: int) -> dict[str, Any]:

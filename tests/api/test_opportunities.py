@@ -36,7 +36,7 @@ def test_declined_and_expired_plans_from_200_days_ago_are_listed_with_their_valu
         assert [o["plan_id"] for o in paged.data["items"] + rest.data["items"]] == [o[1] for o in found]
 
         # The nightly rule opens the unscheduled-treatment task; reassigning it moves the opportunity.
-        followups.plan_followups_for_location(admin.org, load(admin.org, location["id"]).data(), NOW)
+        followups.plan_followups_for_location(admin.org, load(admin.org, location["id"]), NOW)
         (mine,) = admin.get(f"/opportunities?location_id={location['id']}&kind=unscheduled_steps").data["items"]
         task = admin.get(f"/followups?location_id={location['id']}&kind=unscheduled_treatment").data["items"][0]
         assert mine["followup_id"] == task["id"]

@@ -3,6 +3,7 @@ through the services (as the API would make them), and a notifier that records w
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,8 +34,7 @@ class Clinic:
                 "date_of_birth": "1985-04-12", "phone": f"+1555{next(_numbers):07d}",
                 "email": f"patient{next(_numbers)}@example.com", "language": "en", "consent": FULL_CONSENT}
         body.update(overrides)
-        fields = PatientCreate.model_validate(body).model_dump(mode="json", exclude_none=True)
-        return patients.create(self.principal, fields)
+        return patients.view(patients.create(self.principal, PatientCreate.model_validate(body)))
 
     def book(self, patient: dict[str, Any], start: str, minutes: int = 60) -> dict[str, Any]:
         return appointments.create(self.principal, {"patient_id": patient["id"],
@@ -50,8 +50,8 @@ class Clinic:
         return sorted((record.data() for record in fresh.values()), key=lambda doc: (doc["send_at"], doc["id"]))
 
     def set_patient(self, patient_id: str, **fields: Any) -> None:
-        record = patient_store.get(self.org, patient_id, consistent=True)
-        commit(lambda uow: patient_store.put_profile(uow, self.org, {**record.data(), **fields}, int(record.version)))
+        patient = patient_store.load(self.org, patient_id, consistent=True)
+        commit(lambda uow: patient_store.put(uow, self.org, dataclasses.replace(patient, **fields), patient.version))
 
 
 @pytest.fixture
@@ -62,8 +62,8 @@ def make_clinic(org):
         principal = Principal(sub="coord-1", org=group or org, role="admin", locations=("*",))
         body = {"name": "Riverside Dental", "timezone": tz, "phone": "+15551230000", "languages": ["en", "es"],
                 **overrides}
-        location = locations.create(principal, LocationCreate.model_validate(body).model_dump(mode="json"))
-        return Clinic(group or org, principal, location)
+        location = locations.create(principal, LocationCreate.model_validate(body))
+        return Clinic(group or org, principal, locations.view(location))
 
     return make
 

@@ -44,7 +44,7 @@ def sms(phone, body, inbound_id="in-1"):
 
 
 def profile(clinic, patient):
-    return patient_store.get(clinic.org, patient["id"], consistent=True).data()
+    return patient_store.load(clinic.org, patient["id"], consistent=True)
 
 
 def test_stop_opts_out_with_one_confirmation_and_the_due_reminder_is_not_sent(store, make_clinic):
@@ -57,7 +57,7 @@ def test_stop_opts_out_with_one_confirmation_and_the_due_reminder_is_not_sent(st
     assert again["reply"] == "already_sent"
     confirmations = [text for channel, to, text in stub.sent if to == patient["phone"] and "replied STOP" in text]
     assert len(confirmations) == 1 and "START" in confirmations[0]
-    assert profile(clinic, patient)["sms_opted_out"] is True
+    assert profile(clinic, patient).sms_opted_out is True
     two_hour = [r for r in clinic.rows(appointment_id=appointment["id"]) if r["kind"] == "reminder_2h"][0]
     assert (two_hour["status"], two_hour["reason"]) == ("suppressed", "opted_out")
 
@@ -71,7 +71,7 @@ def test_stop_opts_out_with_one_confirmation_and_the_due_reminder_is_not_sent(st
     clinic.set_patient(patient["id"], phone=patient["phone"])
     with frozen_at(REPLY_AT + timedelta(hours=1)):
         back = inbound.handle_sms(sms(patient["phone"], "START", "in-2"), REPLY_AT + timedelta(hours=1), stub)
-    assert back["reply"] == "sent" and profile(clinic, patient)["sms_opted_out"] is False
+    assert back["reply"] == "sent" and profile(clinic, patient).sms_opted_out is False
     assert "get our texts again" in stub.sent[-1][2]
 
 
@@ -123,9 +123,9 @@ def test_bounces_and_complaints_suppress_email_transient_bounces_do_not(store, m
     soft = copy.deepcopy(bounce)
     soft["bounce"]["bounceType"] = "Transient"
     assert inbound.handle_ses_feedback(soft, SEVEN_DAYS)["suppressed"] == 0
-    assert profile(clinic, patient)["email_suppressed"] is False
+    assert profile(clinic, patient).email_suppressed is False
     assert inbound.handle_ses_feedback(bounce, SEVEN_DAYS) == {"type": "Bounce", "suppressed": 1}
-    assert profile(clinic, patient)["email_suppressed"] is True
+    assert profile(clinic, patient).email_suppressed is True
     rows = {(r["kind"], r["channel"]): (r["status"], r.get("reason"))
             for r in clinic.rows(appointment_id=appointment["id"])}
     assert rows[("reminder_2d", "email")] == ("suppressed", "bounced")
@@ -134,7 +134,7 @@ def test_bounces_and_complaints_suppress_email_transient_bounces_do_not(store, m
     complaint = json.loads(json.loads((EVENTS / "sns-ses-complaint.json").read_text())["Records"][0]["Sns"]["Message"])
     complaint["complaint"]["complainedRecipients"][0]["emailAddress"] = patient["email"]
     assert inbound.handle_ses_feedback(complaint, SEVEN_DAYS)["suppressed"] == 1
-    assert profile(clinic, patient)["email_suppressed_reason"] == "complaint"
+    assert profile(clinic, patient).email_suppressed_reason == "complaint"
 
 
 def test_app_sns_handlers_with_the_sample_events(moto_store, make_clinic, monkeypatch):
@@ -195,8 +195,8 @@ def test_stop_reaches_only_the_group_whose_number_it_was_sent_to(store, make_cli
     stop = {**sms(phone, "STOP"), "destinationNumber": "+18005550101"}
     with frozen_at(REPLY_AT):
         assert inbound.handle_sms(stop, REPLY_AT, ours_number)["patients"] == 1
-    assert profile(ours, mine)["sms_opted_out"] is True
-    assert profile(theirs, other).get("sms_opted_out") is False
+    assert profile(ours, mine).sms_opted_out is True
+    assert profile(theirs, other).sms_opted_out is False
 
 
 def test_cancel_opts_out_and_asks_about_the_appointment_and_a_written_revocation_raises_a_task(store, make_clinic):
@@ -205,7 +205,7 @@ def test_cancel_opts_out_and_asks_about_the_appointment_and_a_written_revocation
     with frozen_at(REPLY_AT):
         cancel = inbound.handle_sms(sms(patient["phone"], "CANCEL", "in-x"), REPLY_AT, stub)
     assert cancel["intent"] == "opt_out" and cancel["reply"] == "sent"
-    assert profile(clinic, patient)["sms_opted_out"] is True
+    assert profile(clinic, patient).sms_opted_out is True
     (task,) = [r.data() for r in followup_store.page(clinic.org, clinic.location["id"], "cancel_request", "open", 10,
                                                      None).records]
     assert task["id"] in cancel["followups"] and task["appointment_id"] == appointment["id"]
@@ -214,7 +214,7 @@ def test_cancel_opts_out_and_asks_about_the_appointment_and_a_written_revocation
     with frozen_at(REPLY_AT):
         written = inbound.handle_sms(sms(other["phone"], "please stop texting me", "in-w"), REPLY_AT, stub)
     assert written["intent"] == "opt_out" and written["reply"] == "sent"
-    assert profile(clinic, other)["sms_opted_out"] is True
+    assert profile(clinic, other).sms_opted_out is True
     callbacks = [r.data() for r in followup_store.page(clinic.org, clinic.location["id"], "callback", "open", 10,
                                                        None).records]
     assert [t["reply_text"] for t in callbacks if t["id"] in written["followups"]] == ["please stop texting me"]

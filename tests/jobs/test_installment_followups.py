@@ -16,7 +16,7 @@ def _run(admin, location_id: str, day: date) -> int:
     """The nightly job's installment rules as it runs them: 02:00 in New York (the location's zone)."""
     instant = datetime.fromisoformat(f"{day.isoformat()}T02:00:00-05:00").astimezone(UTC)
     with frozen_at(instant):
-        return installment_followups_for_location(admin.org, load(admin.org, location_id).data(), instant)
+        return installment_followups_for_location(admin.org, load(admin.org, location_id), instant)
 
 
 def test_due_reminders_and_overdue_tasks_follow_the_ledger(admin):

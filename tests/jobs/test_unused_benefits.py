@@ -19,8 +19,8 @@ def test_a_plan_presented_long_ago_and_never_answered_still_gets_the_unused_bene
         assert changed.status_code == 200, changed.data
     night = datetime(2026, 10, 15, 6, 0, tzinfo=UTC)  # 02:00 in New York, in the year's last quarter
     with frozen_at(night):
-        followups.plan_followups_for_location(admin.org, load(admin.org, location["id"]).data(), night)
-        followups.plan_followups_for_location(admin.org, load(admin.org, location["id"]).data(), night)
+        followups.plan_followups_for_location(admin.org, load(admin.org, location["id"]), night)
+        followups.plan_followups_for_location(admin.org, load(admin.org, location["id"]), night)
     messages = [m for m in admin.get(f"/messages?patient_id={patient['id']}").data["items"]
                 if m["kind"] == "unused_benefits"]
     assert [(m["channel"], m["status"], m["send_at"]) for m in messages] == [

@@ -9,7 +9,7 @@ import pytest
 
 from shared.auth import Principal
 from shared.commands.locations import LocationCreate
-from shared.commands.patients import PatientCreate
+from shared.commands.patients import PatientCreate, PatientPatch
 from shared.commands.plans import PlanCreate
 from shared.errors import NotFound, StaleVersion
 from shared.services import locations, patients, plans
@@ -27,20 +27,19 @@ def memory(monkeypatch):
 
 @pytest.fixture
 def clinic(memory):
-    location = locations.create(ADMIN, LocationCreate.model_validate(location_body()).model_dump(mode="json"))
-    body = PatientCreate.model_validate(patient_body(location["id"])).model_dump(mode="json", exclude_none=True)
-    return location, patients.create(ADMIN, body)
+    location = locations.create(ADMIN, LocationCreate.model_validate(location_body()))
+    return location, patients.create(ADMIN, PatientCreate.model_validate(patient_body(location.id)))
 
 
 def test_a_patient_changes_only_at_the_version_read(clinic, memory):
     _, patient = clinic
-    changed = patients.update(ADMIN, patient["id"], {"first_name": "Anna", "email": None}, 1)
-    assert (changed["version"], changed["first_name"], "email" in changed) == (2, "Anna", False)
+    changed = patients.update(ADMIN, patient.id, PatientPatch(first_name="Anna", email=None), 1)
+    assert (changed.version, changed.first_name, changed.email, changed.phone) == (2, "Anna", None, patient.phone)
     with pytest.raises(StaleVersion):
-        patients.update(ADMIN, patient["id"], {"first_name": "Ann"}, 1)
-    assert patients.get(ADMIN, patient["id"])["first_name"] == "Anna"
-    items, _ = patients.list_for_location(ADMIN, patient["location_id"], "nun", 10, None)
-    assert [item["id"] for item in items] == [patient["id"]]
+        patients.update(ADMIN, patient.id, PatientPatch(first_name="Ann"), 1)
+    assert patients.get(ADMIN, patient.id).first_name == "Anna"
+    items, _ = patients.list_for_location(ADMIN, patient.location_id, "nun", 10, None)
+    assert [item.id for item in items] == [patient.id]
 
 
 def test_what_a_caller_may_not_see_is_not_found(clinic):
@@ -49,15 +48,15 @@ def test_what_a_caller_may_not_see_is_not_found(clinic):
     ungranted = dataclasses.replace(ADMIN, locations=("loc_00000000000000000000000000",))
     for caller in (elsewhere, ungranted):
         with pytest.raises(NotFound):
-            patients.get(caller, patient["id"])
+            patients.get(caller, patient.id)
         with pytest.raises(NotFound):
-            locations.get(caller, location["id"])
+            locations.get(caller, location.id)
         assert locations.list_visible(caller, 10, None) == ([], None)
 
 
 def test_a_plan_signed_moves_its_kpi_counters_in_the_same_commit(clinic, memory):
     _, patient = clinic
-    plan = plans.create(ADMIN, PlanCreate.model_validate(plan_body(patient["id"])).model_dump(mode="json"))
+    plan = plans.create(ADMIN, PlanCreate.model_validate(plan_body(patient.id)).model_dump(mode="json"))
     presented = plans.present(ADMIN, plan["id"], 30)
     with pytest.raises(StaleVersion):
         plans.edit(ADMIN, plan["id"], {"notes": "late"}, plan["version"])
