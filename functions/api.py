@@ -6,15 +6,15 @@ document is generated from it and so is the SAM template's list of API events, s
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-from pydantic import BaseModel, ValidationError
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from shared import audit_log, authz
 from shared.auth import Principal, principal_from_claims
@@ -38,6 +38,9 @@ from shared.errors import (
 )
 from shared.logs import logger
 from shared.store.audit import record_access
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
 
 STATUS_BY_ERROR: dict[type[ChairsideError], int] = {
     InvalidInput: 400,
@@ -102,6 +105,42 @@ class Reply:
 Handler = Callable[[Request], Reply | dict | list]
 
 
+class ModelRef:
+    """A request or response model named by its module and class, imported on first use. Declaring routes
+    imports no pydantic model, so a cold request pays only for the models its own route validates (a GET
+    without query parameters: none, and not pydantic itself)."""
+
+    def __init__(self, module: str, name: str, paged: bool = False) -> None:
+        self.module, self.name, self.paged = module, name, paged
+
+    @cached_property
+    def model(self) -> type[BaseModel]:
+        model = getattr(importlib.import_module(self.module), self.name)
+        if self.paged:
+            from functions.schemas.out import page_of as page_model
+
+            model = page_model(model)
+        return model
+
+    def __repr__(self) -> str:
+        return f"{self.module}:{self.name}{' (page)' if self.paged else ''}"
+
+
+class Models:
+    """The models of one module, by attribute: `Models("shared.commands.patients").PatientCreate`."""
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> ModelRef:
+        return ModelRef(self._module, name)
+
+
+def page_of(item: ModelRef) -> ModelRef:
+    """The list shape of `item` (`{"items": [...], "next_cursor": ...}`: functions/schemas/out.page_of)."""
+    return ModelRef(item.module, item.name, paged=True)
+
+
 @dataclass(frozen=True)
 class RouteSpec:
     method: str
@@ -110,12 +149,12 @@ class RouteSpec:
     permission: str | None  # None: public
     summary: str
     tag: str
-    body: type[BaseModel] | None = None
-    query: type[BaseModel] | None = None
+    body: ModelRef | None = None
+    query: ModelRef | None = None
     status: int = 200
     audit: str | None = None  # audit action, e.g. "patient.read"; None for routes without patient data
     idempotent: bool = False  # a money-moving POST: needs Idempotency-Key, may answer Idempotent-Replayed
-    response: type[BaseModel] | None = None  # the success body (functions/schemas/out), for /openapi.json
+    response: ModelRef | None = None  # the success body (functions/schemas/out), for /openapi.json
     also: tuple[int, ...] = ()  # other success statuses the handler answers with the same body
     if_match: str | None = None  # "required" (PATCH) or "optional": the route reads If-Match
     alternate_media: tuple[str, ...] = ()  # text answers the route gives when Accept asks (e.g. text/csv)
@@ -142,12 +181,12 @@ class Router:
         *,
         permission: str | None,
         summary: str,
-        body: type[BaseModel] | None = None,
-        query: type[BaseModel] | None = None,
+        body: ModelRef | None = None,
+        query: ModelRef | None = None,
         status: int = 200,
         audit: str | None = None,
         idempotent: bool = False,
-        response: type[BaseModel] | None = None,
+        response: ModelRef | None = None,
         also: tuple[int, ...] = (),
         if_match: str | None = None,
         alternate_media: tuple[str, ...] = (),
@@ -189,9 +228,11 @@ def _field_errors(exc: ValidationError, source: str) -> list[dict[str, str]]:
     return details
 
 
-def _validate(model: type[BaseModel], data: Any, source: str) -> BaseModel:
+def _validate(model: ModelRef, data: Any, source: str) -> BaseModel:
+    from pydantic import ValidationError  # here: a route without a model never imports pydantic
+
     try:
-        return model.model_validate(data)
+        return model.model.model_validate(data)
     except ValidationError as exc:
         raise InvalidInput(f"invalid {source}", _field_errors(exc, source)) from exc
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from functions.api import Reply, Request, Router, list_page
-from functions.schemas.out import page_of
-from functions.schemas.out.schedule import AppointmentOut
-from shared.commands.appointments import AppointmentCreate, AppointmentList, AppointmentPatch, CancelIn
+from functions.api import Models, Reply, Request, Router, list_page, page_of
 from shared.services import appointments
 
+out = Models("functions.schemas.out.schedule")
+commands = Models("shared.commands.appointments")
 router = Router("appointments")
 
 
@@ -15,18 +14,18 @@ def _reply(appointment: dict, status: int = 200) -> Reply:
     return Reply(appointment, status, version=appointment["version"])
 
 
-@router.route("POST", "/appointments", permission="appointments:write", body=AppointmentCreate, status=201,
+@router.route("POST", "/appointments", permission="appointments:write", body=commands.AppointmentCreate, status=201,
               summary="Book an appointment (optionally carrying accepted plan steps); plans its reminders",
-              audit="appointment.create", response=AppointmentOut)
+              audit="appointment.create", response=out.AppointmentOut)
 def create_appointment(request: Request) -> Reply:
     appointment = appointments.create(request.principal, request.body.model_dump())
     request.audit(appointment["id"], appointment["patient_id"])
     return _reply(appointment, 201)
 
 
-@router.route("GET", "/appointments", permission="appointments:read", query=AppointmentList,
+@router.route("GET", "/appointments", permission="appointments:read", query=commands.AppointmentList,
               summary="A location's appointments on a local date, or a patient's appointments",
-              audit="appointment.list", response=page_of(AppointmentOut))
+              audit="appointment.list", response=page_of(out.AppointmentOut))
 def list_appointments(request: Request) -> dict:
     q = request.query
     if q.patient_id:
@@ -39,14 +38,15 @@ def list_appointments(request: Request) -> dict:
 
 
 @router.route("GET", "/appointments/{appointment_id}", permission="appointments:read", summary="Get an appointment",
-              audit="appointment.read", response=AppointmentOut)
+              audit="appointment.read", response=out.AppointmentOut)
 def get_appointment(request: Request) -> Reply:
     return _reply(appointments.get(request.principal, request.params["appointment_id"]))
 
 
-@router.route("PATCH", "/appointments/{appointment_id}", permission="appointments:write", body=AppointmentPatch,
+@router.route("PATCH", "/appointments/{appointment_id}", permission="appointments:write",
+              body=commands.AppointmentPatch,
               summary="Reschedule (start, duration) or change notes; re-plans reminders at once",
-              audit="appointment.update", response=AppointmentOut)
+              audit="appointment.update", response=out.AppointmentOut)
 def patch_appointment(request: Request) -> Reply:
     expected = request.if_match()
     changes = request.changes(as_json=False)
@@ -54,32 +54,33 @@ def patch_appointment(request: Request) -> Reply:
 
 
 @router.route("POST", "/appointments/{appointment_id}/confirm", permission="appointments:write",
-              summary="Record that the patient confirmed", audit="appointment.confirm", response=AppointmentOut)
+              summary="Record that the patient confirmed", audit="appointment.confirm", response=out.AppointmentOut)
 def confirm_appointment(request: Request) -> Reply:
     return _reply(appointments.confirm(request.principal, request.params["appointment_id"]))
 
 
 @router.route("POST", "/appointments/{appointment_id}/arrive", permission="appointments:write",
-              summary="Check the patient in", audit="appointment.arrive", response=AppointmentOut)
+              summary="Check the patient in", audit="appointment.arrive", response=out.AppointmentOut)
 def arrive_appointment(request: Request) -> Reply:
     return _reply(appointments.arrive(request.principal, request.params["appointment_id"]))
 
 
 @router.route("POST", "/appointments/{appointment_id}/complete", permission="appointments:write",
-              summary="Complete the visit and its plan steps", audit="appointment.complete", response=AppointmentOut)
+              summary="Complete the visit and its plan steps", audit="appointment.complete",
+              response=out.AppointmentOut)
 def complete_appointment(request: Request) -> Reply:
     return _reply(appointments.complete(request.principal, request.params["appointment_id"]))
 
 
-@router.route("POST", "/appointments/{appointment_id}/cancel", permission="appointments:write", body=CancelIn,
+@router.route("POST", "/appointments/{appointment_id}/cancel", permission="appointments:write", body=commands.CancelIn,
               summary="Cancel (under 24 hours' notice: recorded as missed, D9986, and followed up)",
-              audit="appointment.cancel", response=AppointmentOut)
+              audit="appointment.cancel", response=out.AppointmentOut)
 def cancel_appointment(request: Request) -> Reply:
     return _reply(appointments.cancel(request.principal, request.params["appointment_id"], request.body.reason))
 
 
 @router.route("POST", "/appointments/{appointment_id}/no-show", permission="appointments:write",
               summary="Record a no-show (D9986): rebook task and message", audit="appointment.no_show",
-              response=AppointmentOut)
+              response=out.AppointmentOut)
 def record_no_show(request: Request) -> Reply:
     return _reply(appointments.no_show(request.principal, request.params["appointment_id"]))

@@ -4,20 +4,12 @@ record. (Apart from the patient routes: a patient's first request loads no benef
 
 from __future__ import annotations
 
-from functions.api import Reply, Request, Router, list_page
-from functions.schemas.out import page_of
-from functions.schemas.out.benefits import (
-    CoverageDeleted,
-    CoverageList,
-    CoverageOut,
-    HistoryCreated,
-    HistoryItemOut,
-    PhasingOut,
-)
-from functions.schemas.out.plans import PlanOut
-from shared.commands.coverage import CoverageIn, HistoryIn, HistoryList, PhasingApply
+from functions.api import Models, Reply, Request, Router, list_page, page_of
 from shared.services import benefits_plans, coverages
 
+benefits_out = Models("functions.schemas.out.benefits")
+plans_out = Models("functions.schemas.out.plans")
+commands = Models("shared.commands.coverage")
 router = Router("benefits")
 
 
@@ -26,9 +18,9 @@ def _optional_if_match(request: Request) -> int | None:
 
 
 @router.route("PUT", "/patients/{patient_id}/coverage", permission="patients:write",
-              summary="Replace a patient's primary coverage (rank 1; see /coverages/{rank})", body=CoverageIn,
+              summary="Replace a patient's primary coverage (rank 1; see /coverages/{rank})", body=commands.CoverageIn,
               audit="coverage.write",
-              response=CoverageOut, if_match="optional")
+              response=benefits_out.CoverageOut, if_match="optional")
 def put_coverage(request: Request) -> Reply:
     expected = _optional_if_match(request)
     coverage = coverages.put_coverage(request.principal, request.params["patient_id"], 1, request.body.root, expected)
@@ -36,7 +28,8 @@ def put_coverage(request: Request) -> Reply:
 
 
 @router.route("GET", "/patients/{patient_id}/coverage", permission="patients:read",
-              summary="Get a patient's primary coverage (rank 1)", audit="coverage.read", response=CoverageOut)
+              summary="Get a patient's primary coverage (rank 1)", audit="coverage.read",
+              response=benefits_out.CoverageOut)
 def get_coverage(request: Request) -> Reply:
     coverage = coverages.get_coverage(request.principal, request.params["patient_id"], 1)
     return Reply(coverage, version=coverage["version"])
@@ -44,14 +37,14 @@ def get_coverage(request: Request) -> Reply:
 
 @router.route("GET", "/patients/{patient_id}/coverages", permission="patients:read",
               summary="A patient's coverages: rank 1 (primary) and 2 (secondary)", audit="coverage.read",
-              response=CoverageList)
+              response=benefits_out.CoverageList)
 def list_ranked_coverages(request: Request) -> dict:
     return coverages.list_coverages(request.principal, request.params["patient_id"])
 
 
 @router.route("PUT", "/patients/{patient_id}/coverages/{rank}", permission="patients:write",
-              summary="Create or replace the coverage of a rank (If-Match optional)", body=CoverageIn,
-              audit="coverage.write", response=CoverageOut, if_match="optional")
+              summary="Create or replace the coverage of a rank (If-Match optional)", body=commands.CoverageIn,
+              audit="coverage.write", response=benefits_out.CoverageOut, if_match="optional")
 def put_ranked_coverage(request: Request) -> Reply:
     params = request.params
     coverage = coverages.put_coverage(request.principal, params["patient_id"], params["rank"], request.body.root,
@@ -61,7 +54,7 @@ def put_ranked_coverage(request: Request) -> Reply:
 
 @router.route("DELETE", "/patients/{patient_id}/coverages/{rank}", permission="patients:write",
               summary="Remove the coverage of a rank (the primary only when there is no secondary)",
-              audit="coverage.delete", response=CoverageDeleted, if_match="optional")
+              audit="coverage.delete", response=benefits_out.CoverageDeleted, if_match="optional")
 def delete_ranked_coverage(request: Request) -> dict:
     params = request.params
     coverages.delete_coverage(request.principal, params["patient_id"], params["rank"], _optional_if_match(request))
@@ -69,8 +62,8 @@ def delete_ranked_coverage(request: Request) -> dict:
 
 
 @router.route("POST", "/patients/{patient_id}/history", permission="patients:write",
-              summary="Import prior treatment (for frequency limits)", body=HistoryIn, status=201,
-              audit="history.write", response=HistoryCreated)
+              summary="Import prior treatment (for frequency limits)", body=commands.HistoryIn, status=201,
+              audit="history.write", response=benefits_out.HistoryCreated)
 def add_history(request: Request) -> Reply:
     items = [item.model_dump(mode="json") for item in request.body.items]
     created = coverages.add_history(request.principal, request.params["patient_id"], items)
@@ -79,8 +72,9 @@ def add_history(request: Request) -> Reply:
 
 
 @router.route("GET", "/patients/{patient_id}/history", permission="patients:read",
-              summary="A patient's procedure history, newest first (imported and completed)", query=HistoryList,
-              audit="history.read", response=page_of(HistoryItemOut))
+              summary="A patient's procedure history, newest first (imported and completed)",
+              query=commands.HistoryList,
+              audit="history.read", response=page_of(benefits_out.HistoryItemOut))
 def list_history(request: Request) -> dict:
     patient_id = request.params["patient_id"]
     return list_page(request, {"route": "history", "patient_id": patient_id},
@@ -89,14 +83,14 @@ def list_history(request: Request) -> dict:
 
 @router.route("GET", "/plans/{plan_id}/phasing", permission="plans:read",
               summary="Propose phases for this benefit year and the next so that insurance pays the most",
-              audit="plan.read", response=PhasingOut)
+              audit="plan.read", response=benefits_out.PhasingOut)
 def get_phasing(request: Request) -> dict:
     return benefits_plans.phasing(request.principal, request.params["plan_id"])
 
 
 @router.route("POST", "/plans/{plan_id}/phasing", permission="plans:write",
               summary="Apply the phasing proposal as a new plan version (deferred phases wait for the renewal)",
-              body=PhasingApply, audit="plan.update", response=PlanOut)
+              body=commands.PhasingApply, audit="plan.update", response=plans_out.PlanOut)
 def apply_phasing(request: Request) -> Reply:
     plan = benefits_plans.apply_phasing(request.principal, request.params["plan_id"], request.body.version)
     return Reply(plan, version=plan["version"])

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from functions.api import Reply, Request, Router, list_page
-from functions.schemas.out import page_of
-from functions.schemas.out.schedule import FollowUpOut
+from functions.api import Models, Reply, Request, Router, list_page, page_of
 from shared import clock
-from shared.commands.followups import FollowUpList, FollowUpPatch, ResolveIn
 from shared.services import followups
 
+out = Models("functions.schemas.out.schedule")
+commands = Models("shared.commands.followups")
 router = Router("followups")
 
 
-@router.route("GET", "/followups", permission="followups:read", query=FollowUpList,
+@router.route("GET", "/followups", permission="followups:read", query=commands.FollowUpList,
               summary="A location's follow-up tasks, by status and due date, each with its patient's name; "
                       "filter by kind, status and owner",
-              audit="followup.list", response=page_of(FollowUpOut))
+              audit="followup.list", response=page_of(out.FollowUpOut))
 def list_followups(request: Request) -> dict:
     q = request.query
     kind = q.kind.value if q.kind else None
@@ -27,9 +26,9 @@ def list_followups(request: Request) -> dict:
     return page
 
 
-@router.route("PATCH", "/followups/{followup_id}", permission="followups:write", body=FollowUpPatch,
+@router.route("PATCH", "/followups/{followup_id}", permission="followups:write", body=commands.FollowUpPatch,
               summary="Reassign (owner) or snooze (due_date) an open follow-up task", audit="followup.update",
-              response=FollowUpOut)
+              response=out.FollowUpOut)
 def patch_followup(request: Request) -> Reply:
     task = followups.reassign(request.principal, request.params["followup_id"], request.changes(),
                               request.if_match(), clock.now())
@@ -37,8 +36,8 @@ def patch_followup(request: Request) -> Reply:
     return Reply(task, version=task["version"])
 
 
-@router.route("POST", "/followups/{followup_id}/resolve", permission="followups:write", body=ResolveIn,
-              summary="Record the outcome of a follow-up task", audit="followup.resolve", response=FollowUpOut)
+@router.route("POST", "/followups/{followup_id}/resolve", permission="followups:write", body=commands.ResolveIn,
+              summary="Record the outcome of a follow-up task", audit="followup.resolve", response=out.FollowUpOut)
 def resolve_followup(request: Request) -> Reply:
     body = request.body
     task = followups.resolve(request.principal, request.params["followup_id"], body.outcome.value, body.note,

@@ -7,12 +7,12 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from functions.api import Reply, Request, Router
-from functions.schemas.out.kpis import KpiReport
-from shared.commands.kpis import KpiQuery
+from functions.api import Models, Reply, Request, Router
 from shared.domain import kpis as kpi_model
 from shared.services import kpis
 
+out = Models("functions.schemas.out.kpis")
+commands = Models("shared.commands.kpis")
 router = Router("kpis")
 
 CSV_TYPE = "text/csv"
@@ -20,9 +20,9 @@ JSON_TYPE = "application/json"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-@router.route("GET", "/kpis", permission="kpis:read", query=KpiQuery,
+@router.route("GET", "/kpis", permission="kpis:read", query=commands.KpiQuery,
               summary="KPIs of a date range per location, per coordinator and for the group (JSON or CSV)",
-              response=KpiReport, alternate_media=(CSV_TYPE,))
+              response=out.KpiReport, alternate_media=(CSV_TYPE,))
 def get_kpis(request: Request) -> Reply:
     q = request.query
     report = kpis.report(request.principal, q.location_id, q.from_, q.to)

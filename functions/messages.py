@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from functions.api import Request, Router, list_page
-from functions.schemas.out import page_of
-from functions.schemas.out.schedule import MessageOut
-from shared.commands.followups import MessageList
+from functions.api import Models, Request, Router, list_page, page_of
 from shared.services import messages
 
+out = Models("functions.schemas.out.schedule")
+commands = Models("shared.commands.followups")
 router = Router("messages")
 
 
-@router.route("GET", "/messages", permission="messages:read", query=MessageList,
+@router.route("GET", "/messages", permission="messages:read", query=commands.MessageList,
               summary="Messages of a patient, an appointment, or a location on a local date, with status and reason",
-              audit="message.list", response=page_of(MessageOut))
+              audit="message.list", response=page_of(out.MessageOut))
 def list_messages(request: Request) -> dict:
     q = request.query
     day = q.date.isoformat() if q.date else None

@@ -96,7 +96,7 @@ def _success(spec: RouteSpec, ref: dict[str, str]) -> dict[str, Any]:
         content[media] = {"schema": {"type": "string"}}
     response: dict[str, Any] = {"description": "Success", "content": content}
     headers: dict[str, Any] = {}
-    if spec.response is not None and issubclass(spec.response, Versioned):
+    if spec.response is not None and issubclass(spec.response.model, Versioned):
         headers["ETag"] = {"description": "The version, for If-Match", "schema": {"type": "string"}}
     if spec.idempotent:
         headers["Idempotent-Replayed"] = {
@@ -117,11 +117,11 @@ def _name(ref: dict[str, str]) -> str:
 def _operation(spec: RouteSpec, refs: Refs, definitions: dict[str, Any]) -> dict[str, Any]:
     parameters = _path_parameters(spec.path)
     if spec.query is not None:
-        parameters += _query_parameters(definitions[_name(refs[spec.query, "validation"])])
+        parameters += _query_parameters(definitions[_name(refs[spec.query.model, "validation"])])
     parameters += _header_parameters(spec)
     responses: dict[str, Any] = {}
     for status in spec.success_statuses:
-        body = refs[spec.response, "serialization"] if spec.response else {"type": "object"}
+        body = refs[spec.response.model, "serialization"] if spec.response else {"type": "object"}
         responses[str(status)] = _success(spec, body)
     error = {"application/json": {"schema": refs[Error, "serialization"]}}
     for status in error_statuses(spec):
@@ -129,7 +129,7 @@ def _operation(spec: RouteSpec, refs: Refs, definitions: dict[str, Any]) -> dict
     operation: dict[str, Any] = {"operationId": spec.name, "summary": spec.summary, "tags": [spec.tag],
                                  "parameters": parameters, "responses": responses}
     if spec.body is not None:
-        body = {"application/json": {"schema": refs[spec.body, "validation"]}}
+        body = {"application/json": {"schema": refs[spec.body.model, "validation"]}}
         operation["requestBody"] = {"required": True, "content": body}
     if spec.permission is None:
         operation["security"] = []
@@ -140,9 +140,9 @@ def _models(specs: list[RouteSpec]) -> tuple[Refs, dict[str, Any]]:
     """Every model in one pydantic pass: request models as validated, response models as serialised."""
     keyed = [(Error, "serialization")]
     for spec in specs:
-        keyed += [(model, "validation") for model in (spec.body, spec.query) if model is not None]
+        keyed += [(ref.model, "validation") for ref in (spec.body, spec.query) if ref is not None]
         if spec.response is not None:
-            keyed.append((spec.response, "serialization"))
+            keyed.append((spec.response.model, "serialization"))
     keyed = list(dict.fromkeys(keyed))
     schemas, top = models_json_schema(keyed, ref_template=REF_TEMPLATE)  # type: ignore[arg-type]
     return dict(schemas), top.get("$defs", {})
@@ -153,7 +153,7 @@ def build_document(specs: list[RouteSpec]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for spec in specs:
         paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, refs, definitions)
-    query_models = {_name(refs[spec.query, "validation"]) for spec in specs if spec.query is not None}
+    query_models = {_name(refs[spec.query.model, "validation"]) for spec in specs if spec.query is not None}
     schemas = {name: schema for name, schema in definitions.items() if name not in query_models}
     return {
         "openapi": "3.1.0",

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from functions.api import Request, Router, list_page
-from functions.schemas.out import page_of
-from functions.schemas.out.schedule import OpportunityOut
+from functions.api import Models, Request, Router, list_page, page_of
 from shared import clock
-from shared.commands.opportunities import OpportunityList
 from shared.services import opportunities
 
+out = Models("functions.schemas.out.schedule")
+commands = Models("shared.commands.opportunities")
 router = Router("opportunities")
 
 
-@router.route("GET", "/opportunities", permission="followups:read", query=OpportunityList,
+@router.route("GET", "/opportunities", permission="followups:read", query=commands.OpportunityList,
               summary="A location's treatment opportunities at any age (unscheduled steps, presented, declined, "
                       "expired), largest value first; filter by kind, owner and minimum value",
-              audit="opportunity.list", response=page_of(OpportunityOut))
+              audit="opportunity.list", response=page_of(out.OpportunityOut))
 def list_opportunities(request: Request) -> dict:
     q = request.query
     kind = q.kind.value if q.kind else None

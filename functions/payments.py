@@ -8,32 +8,13 @@ flight is 409 (see shared/store/idempotency.py).
 
 from __future__ import annotations
 
-from functions.api import Reply, Request, Router, list_page
-from functions.schemas.out import page_of
-from functions.schemas.out.money import (
-    ClaimOut,
-    FinancingOut,
-    LedgerOut,
-    PaymentDetail,
-    PaymentOptionsOut,
-    PaymentOut,
-    PaymentPlanOut,
-    RefundCreated,
-)
-from shared.commands.payments import (
-    ClaimCreate,
-    ClaimPatch,
-    FinancingCreate,
-    FinancingPatch,
-    PaymentCreate,
-    PaymentList,
-    PaymentPlanIn,
-    RefundCreate,
-)
+from functions.api import Models, Reply, Request, Router, list_page, page_of
 from shared.errors import PreconditionRequired
 from shared.services import financing, ledger, payment_plans, payments
 from shared.store import idempotency
 
+out = Models("functions.schemas.out.money")
+commands = Models("shared.commands.payments")
 router = Router("payments")
 
 
@@ -58,14 +39,14 @@ def _versioned(doc: dict, status: int = 200) -> Reply:
 
 
 @router.route("GET", "/plans/{plan_id}/payment-options", permission="payments:read", audit="payment_options.read",
-              response=PaymentOptionsOut,
+              response=out.PaymentOptionsOut,
               summary="Pay in full, in-house plans, financing offers and the insurance estimate for a plan")
 def get_payment_options(request: Request) -> dict:
     return payment_plans.options(request.principal, request.params["plan_id"])
 
 
-@router.route("POST", "/plans/{plan_id}/payment-plan", permission="payments:write", body=PaymentPlanIn,
-              audit="payment_plan.write", response=PaymentPlanOut, status=201, also=(200,),
+@router.route("POST", "/plans/{plan_id}/payment-plan", permission="payments:write", body=commands.PaymentPlanIn,
+              audit="payment_plan.write", response=out.PaymentPlanOut, status=201, also=(200,),
               summary="Set (or sign) the in-house payment plan; new terms void the patient's signature")
 def put_payment_plan(request: Request) -> Reply:
     """201 when the plan gets its first payment plan, 200 when it is replaced or signed."""
@@ -75,7 +56,7 @@ def put_payment_plan(request: Request) -> Reply:
     return _versioned(doc, 201 if created else 200)
 
 
-@router.route("GET", "/plans/{plan_id}/ledger", permission="payments:read", audit="ledger.read", response=LedgerOut,
+@router.route("GET", "/plans/{plan_id}/ledger", permission="payments:read", audit="ledger.read", response=out.LedgerOut,
               summary="The plan's ledger entries and the balances derived from them")
 def get_ledger(request: Request) -> dict:
     view = ledger.view(request.principal, request.params["plan_id"])
@@ -83,8 +64,9 @@ def get_ledger(request: Request) -> dict:
     return view
 
 
-@router.route("POST", "/plans/{plan_id}/financing", permission="payments:write", body=FinancingCreate, status=201,
-              audit="financing.create", response=FinancingOut,
+@router.route("POST", "/plans/{plan_id}/financing", permission="payments:write", body=commands.FinancingCreate,
+              status=201,
+              audit="financing.create", response=out.FinancingOut,
               summary="Record a financing application to a provider the location offers")
 def apply_for_financing(request: Request) -> Reply:
     doc = financing.apply(request.principal, request.params["plan_id"], request.body.model_dump(mode="json"))
@@ -92,8 +74,8 @@ def apply_for_financing(request: Request) -> Reply:
     return _versioned(doc, 201)
 
 
-@router.route("PATCH", "/financing/{financing_id}", permission="payments:write", body=FinancingPatch,
-              audit="financing.update", response=FinancingOut,
+@router.route("PATCH", "/financing/{financing_id}", permission="payments:write", body=commands.FinancingPatch,
+              audit="financing.update", response=out.FinancingOut,
               summary="Move a financing application (approval or funding posts once)")
 def patch_financing(request: Request) -> Reply:
     expected = request.if_match()
@@ -102,16 +84,17 @@ def patch_financing(request: Request) -> Reply:
     return _versioned(doc)
 
 
-@router.route("POST", "/plans/{plan_id}/claims", permission="payments:write", body=ClaimCreate, status=201,
-              audit="claim.create", response=ClaimOut, summary="Record an insurance claim or predetermination")
+@router.route("POST", "/plans/{plan_id}/claims", permission="payments:write", body=commands.ClaimCreate, status=201,
+              audit="claim.create", response=out.ClaimOut, summary="Record an insurance claim or predetermination")
 def file_claim(request: Request) -> Reply:
     doc = financing.file_claim(request.principal, request.params["plan_id"], request.body.model_dump(mode="json"))
     request.audit(doc["id"], doc["plan_id"], doc["patient_id"])
     return _versioned(doc, 201)
 
 
-@router.route("PATCH", "/claims/{claim_id}", permission="payments:write", body=ClaimPatch, audit="claim.update",
-              response=ClaimOut,
+@router.route("PATCH", "/claims/{claim_id}", permission="payments:write", body=commands.ClaimPatch,
+              audit="claim.update",
+              response=out.ClaimOut,
               summary="Move a claim (paid posts the insurer's payment once and updates the coverage used)")
 def patch_claim(request: Request) -> Reply:
     expected = request.if_match()
@@ -120,8 +103,8 @@ def patch_claim(request: Request) -> Reply:
     return _versioned(doc)
 
 
-@router.route("POST", "/payments", permission="payments:write", body=PaymentCreate, status=201,
-              audit="payment.create", idempotent=True, response=PaymentOut,
+@router.route("POST", "/payments", permission="payments:write", body=commands.PaymentCreate, status=201,
+              audit="payment.create", idempotent=True, response=out.PaymentOut,
               summary="Record a payment taken elsewhere (needs Idempotency-Key)")
 def create_payment(request: Request) -> Reply:
     key = _idempotency_key(request)
@@ -129,8 +112,8 @@ def create_payment(request: Request) -> Reply:
     return _idempotent_reply(request, outcome)
 
 
-@router.route("GET", "/payments", permission="payments:read", query=PaymentList, audit="payment.list",
-              response=page_of(PaymentOut),
+@router.route("GET", "/payments", permission="payments:read", query=commands.PaymentList, audit="payment.list",
+              response=page_of(out.PaymentOut),
               summary="Payments of a plan or of a patient, newest first")
 def list_payments(request: Request) -> dict:
     q = request.query
@@ -138,7 +121,8 @@ def list_payments(request: Request) -> dict:
                      lambda start: payments.list_payments(request.principal, q.plan_id, q.patient_id, q.limit, start))
 
 
-@router.route("GET", "/payments/{payment_id}", permission="payments:read", audit="payment.read", response=PaymentDetail,
+@router.route("GET", "/payments/{payment_id}", permission="payments:read", audit="payment.read",
+              response=out.PaymentDetail,
               summary="A payment with its refunds")
 def get_payment(request: Request) -> Reply:
     doc = payments.get(request.principal, request.params["payment_id"])
@@ -146,8 +130,9 @@ def get_payment(request: Request) -> Reply:
     return _versioned(doc)
 
 
-@router.route("POST", "/payments/{payment_id}/refunds", permission="refunds:write", body=RefundCreate, status=201,
-              audit="refund.create", idempotent=True, response=RefundCreated,
+@router.route("POST", "/payments/{payment_id}/refunds", permission="refunds:write", body=commands.RefundCreate,
+              status=201,
+              audit="refund.create", idempotent=True, response=out.RefundCreated,
               summary="Refund part or all of what is left of a payment (needs Idempotency-Key)")
 def create_refund(request: Request) -> Reply:
     key = _idempotency_key(request)

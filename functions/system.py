@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from functions.api import Request, Router
-from functions.schemas.out.system import Health, OpenApiDocument
+from functions.api import Models, Request, Router
 
+out = Models("functions.schemas.out.system")
 router = Router("system")
 
 
-@router.route("GET", "/health", permission=None, summary="Liveness", response=Health)
+@router.route("GET", "/health", permission=None, summary="Liveness", response=out.Health)
 def health(request: Request) -> dict:
     return {"status": "ok"}
 
 
 @router.route("GET", "/openapi.json", permission=None, summary="This API's OpenAPI 3.1 document",
-               response=OpenApiDocument)
+               response=out.OpenApiDocument)
 def openapi(request: Request) -> dict:
     from functions.openapi import document  # builds every route's models: only when asked for
 

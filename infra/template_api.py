@@ -49,7 +49,7 @@ def _parameters(spec: RouteSpec) -> list[dict[str, Any]]:
     parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                   for name in re.findall(r"{(\w+)}", spec.path)]
     if spec.query:
-        schema = spec.query.model_json_schema()  # by alias: the names in the URL
+        schema = spec.query.model.model_json_schema()  # by alias: the names in the URL
         required = set(schema.get("required", []))
         parameters += [{"name": name, "in": "query", "required": name in required, "schema": {"type": "string"}}
                        for name in schema.get("properties", {})]
