@@ -21,7 +21,7 @@ def list_followups(request: Request) -> dict:
     status = q.status.value if q.status else None
     query = {"route": "followups", "location_id": q.location_id, "kind": kind, "status": status, "owner": q.owner}
     page = list_page(request, query, lambda start: followups.list_followups(
-        request.principal, q.location_id, kind, status, q.limit, start, q.owner))
+        request.principal, q.location_id, kind, status, q.limit, start, q.owner), followups.Listed.view)
     request.audit(*dict.fromkeys(task["patient_id"] for task in page["items"]))  # their names were read
     return page
 
@@ -30,16 +30,14 @@ def list_followups(request: Request) -> dict:
               summary="Reassign (owner) or snooze (due_date) an open follow-up task", audit="followup.update",
               response=out.FollowUpOut)
 def patch_followup(request: Request) -> Reply:
-    task = followups.reassign(request.principal, request.params["followup_id"], request.changes(),
-                              request.if_match(), clock.now())
-    request.audit(task["id"], task["patient_id"])
-    return Reply(task, version=task["version"])
+    task = followups.reassign(request.principal, request.params["followup_id"], request.body, request.if_match(),
+                              clock.now())
+    request.audit(task.id, task.patient_id)
+    return Reply(followups.view(task), version=task.version)
 
 
 @router.route("POST", "/followups/{followup_id}/resolve", permission="followups:write", body=commands.ResolveIn,
               summary="Record the outcome of a follow-up task", audit="followup.resolve", response=out.FollowUpOut)
 def resolve_followup(request: Request) -> Reply:
-    body = request.body
-    task = followups.resolve(request.principal, request.params["followup_id"], body.outcome.value, body.note,
-                             clock.now())
-    return Reply(task, version=task["version"])
+    task = followups.resolve(request.principal, request.params["followup_id"], request.body, clock.now())
+    return Reply(followups.view(task), version=task.version)

@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 from shared.commands.appointments import AppointmentId
 from shared.commands.common import CalendarDate, Note, PageQuery, Patch, Strict
 from shared.commands.plans import LocationId, PatientId
-from shared.services.followups import KINDS, OUTCOMES, STATUSES
+from shared.domain.followups import KINDS, OUTCOMES, STATUSES
 
 FollowUpKindIn = StrEnum("FollowUpKindIn", {kind: kind for kind in KINDS})  # type: ignore[misc]
 FollowUpStatusIn = StrEnum("FollowUpStatusIn", {status: status for status in STATUSES})  # type: ignore[misc]

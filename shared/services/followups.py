@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared import clock
 from shared.auth import Principal
-from shared.clock import iso
+from shared.domain.codec import to_json
 from shared.domain.followup_rules import (
     FollowUpKind,
     MissedAppointmentCode,
@@ -27,14 +28,15 @@ from shared.domain.followup_rules import (
     plan_unscheduled_treatment,
     plan_unused_benefits,
 )
+from shared.domain.followups import CALLBACK, CANCEL_REQUEST, FRONT_DESK, MESSAGE_FAILED, FollowUp, FollowUpStatus
 from shared.domain.locations import Location
 from shared.domain.messaging_settings import MessagingSettings, next_working_day
 from shared.domain.patients import Patient
 from shared.domain.plans import Plan, PlanStatus, StepStatus, effective_status
 from shared.domain.reminders import AppointmentRef, PlannedMessage, message_id
-from shared.errors import InvalidInput, RuleViolation, StaleVersion
+from shared.errors import RuleViolation, StaleVersion
 from shared.services import benefits, locations, outbox, settings
-from shared.services.documents import require_version
+from shared.services.documents import patched, require_version, without_nulls
 from shared.services.patients import display_names as patient_names
 from shared.services.visibility import Kind, get_visible
 from shared.store import followups as followup_store
@@ -43,29 +45,25 @@ from shared.store import plans as plan_store
 from shared.store.table import Record
 from shared.store.unit_of_work import UnitOfWork
 
-FRONT_DESK = "front_desk"
-CALLBACK, MESSAGE_FAILED, CANCEL_REQUEST = "callback", "message_failed", "cancel_request"
-KINDS = (*(str(kind) for kind in FollowUpKind), CALLBACK, MESSAGE_FAILED, CANCEL_REQUEST)
-STATUSES = ("open", "resolved")
-OUTCOMES = ("rebooked", "scheduled", "contacted", "left_message", "no_answer", "declined", "not_needed", "other")
+if TYPE_CHECKING:
+    from shared.commands.followups import FollowUpPatch, ResolveIn
+
 MAX_REPLY_CHARS = 500
 UNACCEPTED, UNSCHEDULED = str(FollowUpKind.UNACCEPTED_PLAN), str(FollowUpKind.UNSCHEDULED_TREATMENT)
 OPEN_PLAN_STATUSES = (PlanStatus.ACCEPTED, PlanStatus.PARTIALLY_ACCEPTED, PlanStatus.SCHEDULED, PlanStatus.IN_PROGRESS)
 PLAN_RULE_WINDOW = timedelta(days=31)  # the last message of a plan rule goes 30 days after its event
 
 
-def task_doc(task: PlannedTask, owner: str, now: datetime, links: Mapping[str, Any],
-             **details: Any) -> dict[str, Any]:
-    doc = {"id": task.id, "kind": str(task.kind), "status": "open", "patient_id": task.patient_id,
-           "location_id": task.location_id, "subject_id": task.subject_id, "due_date": task.due_date.isoformat(),
-           "owner": owner, "created_at": iso(now), "updated_at": iso(now)}
-    doc.update({name: value for name, value in {**links, **details}.items() if value is not None})
-    return doc
+def new_task(task: PlannedTask, owner: str, now: datetime, links: Mapping[str, Any], **details: Any) -> FollowUp:
+    """The open task a rule planned, with its links (plan, appointment, message ...) and details."""
+    return FollowUp(id=task.id, kind=str(task.kind), status=FollowUpStatus.OPEN, patient_id=task.patient_id,
+                    location_id=task.location_id, subject_id=task.subject_id, due_date=task.due_date, owner=owner,
+                    created_at=now, updated_at=now, **links, **details)
 
 
-def open_tasks(org: str, docs: Iterable[dict[str, Any]]) -> list[str]:
+def open_tasks(org: str, tasks: Iterable[FollowUp]) -> list[str]:
     """Create each task unless it exists (a rule firing again never makes a second task or reopens one)."""
-    return [doc["id"] for doc in docs if followup_store.create_if_absent(followup_store.to_record(org, doc))]
+    return [task.id for task in tasks if followup_store.create_if_absent(org, task)]
 
 
 def store_messages(org: str, tz_name: str, messages: Sequence[PlannedMessage], links: Mapping[str, Any],
@@ -83,7 +81,7 @@ def open_for_missed_appointment(org: str, location: Location, patient: Patient,
     plan = plan_no_show(ref, missed_at, ctx)
     links = {"appointment_id": appointment["id"], "plan_id": appointment.get("plan_id")}
     store_messages(org, ctx.location.tz_name, plan.messages, {"appointment_id": appointment["id"]}, stored, now)
-    return open_tasks(org, (task_doc(task, owner, now, links, missed_code=str(MissedAppointmentCode.MISSED),
+    return open_tasks(org, (new_task(task, owner, now, links, missed_code=str(MissedAppointmentCode.MISSED),
                                      repeat_no_show=repeat_no_show) for task in plan.tasks))
 
 
@@ -93,7 +91,7 @@ def open_callback(org: str, location_id: str, patient_id: str, inbound_id: str, 
     location = locations.load(org, location_id)
     task = PlannedTask(followup_id(location_id, inbound_id, CALLBACK), CALLBACK, patient_id,  # type: ignore[arg-type]
                        location_id, inbound_id, clock.local_date(now, location.timezone))
-    return open_tasks(org, [task_doc(task, FRONT_DESK, now, {}, reply_text=text[:MAX_REPLY_CHARS],
+    return open_tasks(org, [new_task(task, FRONT_DESK, now, {}, reply_text=text[:MAX_REPLY_CHARS],
                                      possible_opt_out=possible_opt_out)])
 
 
@@ -103,7 +101,7 @@ def open_cancel_request(org: str, appointment: Mapping[str, Any], inbound_id: st
     task = PlannedTask(followup_id(appointment["location_id"], inbound_id, CANCEL_REQUEST), CANCEL_REQUEST,  # type: ignore[arg-type]
                        appointment["patient_id"], appointment["location_id"], appointment["id"],
                        clock.local_date(now, location.timezone))
-    return open_tasks(org, [task_doc(task, FRONT_DESK, now, {"appointment_id": appointment["id"]})])
+    return open_tasks(org, [new_task(task, FRONT_DESK, now, {"appointment_id": appointment["id"]})])
 
 
 def open_for_failed_message(org: str, message: Mapping[str, Any], error: str, now: datetime) -> list[str]:
@@ -113,80 +111,83 @@ def open_for_failed_message(org: str, message: Mapping[str, Any], error: str, no
                        message["patient_id"], message["location_id"], message["id"],
                        clock.local_date(now, location.timezone))
     links = {"message_id": message["id"], "appointment_id": message.get("appointment_id")}
-    return open_tasks(org, [task_doc(task, FRONT_DESK, now, links, error=error[:200])])
+    return open_tasks(org, [new_task(task, FRONT_DESK, now, links, error=error[:200])])
 
 
 # --- the worklist -----------------------------------------------------------------------------------
 
 
-def view(record: Record) -> dict[str, Any]:
-    return {**record.data(), "version": int(record.version)}
+def view(task: FollowUp) -> dict[str, Any]:
+    """The task as the API shows it (empty optional fields left out)."""
+    return without_nulls(to_json(task))
 
 
-def load(principal: Principal, followup_id_: str) -> Record:
+@dataclass(frozen=True)
+class Listed:
+    """A task of a worklist, with its patient's name (None when the patient is gone)."""
+
+    task: FollowUp
+    patient_name: str | None
+
+    def view(self) -> dict[str, Any]:
+        return {**view(self.task), "patient_name": self.patient_name}
+
+
+def load(principal: Principal, followup_id_: str) -> FollowUp:
     return get_visible(principal, Kind.FOLLOWUP, followup_id_)
 
 
 def list_followups(principal: Principal, location_id: str, kind: str | None, status: str | None, limit: int,
-                   start_key: dict | None, owner: str | None = None) -> tuple[list[dict[str, Any]], dict | None]:
+                   start_key: dict | None, owner: str | None = None) -> tuple[list[Listed], dict | None]:
     locations.load_visible(principal, location_id)
-    page = followup_store.page(principal.org, location_id, kind, status, limit, start_key, owner)
-    tasks = [view(record) for record in page.records]
-    names = patient_names(principal.org, [task["patient_id"] for task in tasks])  # the route audits them
-    for task in tasks:
-        task["patient_name"] = names.get(task["patient_id"])
-    return tasks, page.last_key
+    tasks, last_key = followup_store.page(principal.org, location_id, kind, status, limit, start_key, owner)
+    names = patient_names(principal.org, [task.patient_id for task in tasks])  # the route audits them
+    return [Listed(task, names.get(task.patient_id)) for task in tasks], last_key
 
 
-def reassign(principal: Principal, followup_id_: str, changes: Mapping[str, Any], expected_version: int,
-             now: datetime) -> dict[str, Any]:
+def reassign(principal: Principal, followup_id_: str, patch: FollowUpPatch, expected_version: int,
+             now: datetime) -> FollowUp:
     """`PATCH /followups/{id}`: a new owner (reassign) and/or a later or earlier due date (snooze) of an
     open task, at the version the caller read (412 otherwise); a resolved task stays as it was (422)."""
-    record = require_version(load(principal, followup_id_), expected_version)
-    if record.data()["status"] != "open":
+    task = require_version(load(principal, followup_id_), expected_version)
+    if not task.is_open:
         raise RuleViolation("follow-up lifecycle: a resolved follow-up cannot be reassigned or snoozed")
-    nulled = [name for name in ("owner", "due_date") if name in changes and changes[name] is None]
-    if nulled:
-        raise InvalidInput("owner and due_date cannot be null", [{"field": n, "message": "may not be null"}
-                                                                 for n in nulled])
-    doc = {**record.data(), **changes, "updated_at": iso(now), "updated_by": principal.sub}
+    changed = patched(task, patch, ("owner", "due_date"), updated_at=now, updated_by=principal.sub)
     uow = UnitOfWork()
-    changed = followup_store.put(uow, principal.org, doc, expected_version)
+    stored = followup_store.put(uow, principal.org, changed, expected_version)
     uow.commit()
-    return view(changed)
+    return stored
 
 
-def resolve(principal: Principal, followup_id_: str, outcome: str, note: str, now: datetime) -> dict[str, Any]:
+def resolve(principal: Principal, followup_id_: str, request: ResolveIn, now: datetime) -> FollowUp:
     """Record the outcome of an open task; a resolved task cannot be resolved again (422)."""
-    record = load(principal, followup_id_)
-    if record.data()["status"] != "open":
+    task = load(principal, followup_id_)
+    if not task.is_open:
         raise RuleViolation("follow-up lifecycle: this follow-up is already resolved")
-    return view(_resolved(principal.org, record, outcome, note, principal.sub, now))
+    return _resolved(principal.org, task, str(request.outcome), request.note, principal.sub, now)
 
 
 def auto_resolve(org: str, followup_ids: Iterable[str], outcome: str, now: datetime) -> int:
     """Close open tasks the situation has resolved on its own (the plan was accepted, steps scheduled)."""
     closed = 0
     for fup_id in followup_ids:
-        record = followup_store.load(org, fup_id)
-        if record is not None and record.data()["status"] == "open":
+        task = followup_store.load(org, fup_id)
+        if task is not None and task.is_open:
             try:
-                _resolved(org, record, outcome, "", "system", now)
+                _resolved(org, task, outcome, "", "system", now)
                 closed += 1
             except StaleVersion:
                 continue  # someone resolved it meanwhile
     return closed
 
 
-def _resolved(org: str, record: Record, outcome: str, note: str, by: str, now: datetime) -> Record:
-    doc = {**record.data(), "status": "resolved", "outcome": outcome, "resolved_by": by, "resolved_at": iso(now),
-           "updated_at": iso(now)}
-    if note:
-        doc["note"] = note
+def _resolved(org: str, task: FollowUp, outcome: str, note: str, by: str, now: datetime) -> FollowUp:
+    resolved = dataclasses.replace(task, status=FollowUpStatus.RESOLVED, outcome=outcome, resolved_by=by,
+                                   resolved_at=now, updated_at=now, note=note or task.note)
     uow = UnitOfWork()
-    resolved = followup_store.put(uow, org, doc, int(record.version))
+    stored = followup_store.put(uow, org, resolved, task.version)
     uow.commit()
-    return resolved
+    return stored
 
 
 # --- plan rules, run by the nightly location job --------------------------------------------------------
@@ -239,7 +240,7 @@ def plan_followups_for_location(org: str, location: Location, now: datetime,
         store_messages(org, location.timezone, rules.messages, {"plan_id": plan.id}, stored, now)
         tasks = (dataclasses.replace(task, due_date=next_working_day(task.due_date, messaging.working_days))
                  for task in rules.tasks)
-        counts["followups"] += len(open_tasks(org, (task_doc(task, plan.coordinator_id, now, {"plan_id": plan.id})
+        counts["followups"] += len(open_tasks(org, (new_task(task, plan.coordinator_id, now, {"plan_id": plan.id})
                                                     for task in tasks)))
 
     for plan in _location_plans(org, location.id, PlanStatus.PRESENTED, cutoff):

@@ -48,7 +48,7 @@ def installment_followups_for_location(org: str, location: Location, now: dateti
             followups.store_messages(org, location.timezone, plan.messages, _links(doc, due, amount), stored, now)
             links = {"plan_id": doc["plan_id"], "amount_cents": amount}  # the task's own due_date stays
             owner = "front_desk"
-            opened += len(followups.open_tasks(org, (followups.task_doc(task, owner, now, links)
+            opened += len(followups.open_tasks(org, (followups.new_task(task, owner, now, links)
                                                     for task in plan.tasks)))
     return opened
 

@@ -89,7 +89,7 @@ def _owned(opportunity: Opportunity, tasks: dict) -> Opportunity:
     task = tasks.get(_task_id(opportunity)) if opportunity.kind in RULES else None
     if task is None:
         return opportunity
-    return dataclasses.replace(opportunity, owner=task.data()["owner"])
+    return dataclasses.replace(opportunity, owner=task.owner)
 
 
 def _view(opportunity: Opportunity, tasks: dict, sent: dict, coverage: dict[str, int | None],
@@ -97,8 +97,8 @@ def _view(opportunity: Opportunity, tasks: dict, sent: dict, coverage: dict[str,
     contacts = [record.data()["sent_at"] for ident in _message_ids(opportunity)
                 if (record := sent.get(ident)) is not None and record.data().get("sent_at")]
     task = tasks.get(_task_id(opportunity)) if opportunity.kind in RULES else None
-    if task is not None and task.data().get("resolved_at"):
-        contacts.append(task.data()["resolved_at"])
+    if task is not None and task.resolved_at is not None:
+        contacts.append(iso(task.resolved_at))
     if opportunity.patient_id not in coverage:
         coverage[opportunity.patient_id] = benefits.remaining_benefits(org, opportunity.patient_id, location, now)
     return {"id": opportunity.plan_id, "kind": str(opportunity.kind), "plan_id": opportunity.plan_id,
@@ -107,4 +107,4 @@ def _view(opportunity: Opportunity, tasks: dict, sent: dict, coverage: dict[str,
             "remaining_benefits_cents": coverage[opportunity.patient_id],
             "last_contact_at": max(contacts) if contacts else None, "owner": opportunity.owner,
             "since": iso(opportunity.since) if opportunity.since else None,
-            "followup_id": task.data()["id"] if task is not None else None}
+            "followup_id": task.id if task is not None else None}

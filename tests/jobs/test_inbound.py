@@ -105,10 +105,9 @@ def test_help_confirm_and_anything_else(store, make_clinic):
     record = appointment_store.load(clinic.org, appointment["id"], consistent=True).data()
     assert (record["status"], record["confirmed_via"]) == ("confirmed", "sms")
     assert unknown == {"intent": "confirm", "patients": 0}
-    (task,) = [r.data() for r in followup_store.page(clinic.org, clinic.location["id"], "callback", "open", 10,
-                                                     None).records]
-    assert task["id"] in other["followups"] and task["possible_opt_out"] is True
-    assert task["reply_text"] == "please stop calling my work number" and task["owner"] == "front_desk"
+    (task,), _ = followup_store.page(clinic.org, clinic.location["id"], "callback", "open", 10, None)
+    assert task.id in other["followups"] and task.possible_opt_out is True
+    assert task.reply_text == "please stop calling my work number" and task.owner == "front_desk"
 
 
 def test_bounces_and_complaints_suppress_email_transient_bounces_do_not(store, make_clinic):
@@ -206,15 +205,13 @@ def test_cancel_opts_out_and_asks_about_the_appointment_and_a_written_revocation
         cancel = inbound.handle_sms(sms(patient["phone"], "CANCEL", "in-x"), REPLY_AT, stub)
     assert cancel["intent"] == "opt_out" and cancel["reply"] == "sent"
     assert profile(clinic, patient).sms_opted_out is True
-    (task,) = [r.data() for r in followup_store.page(clinic.org, clinic.location["id"], "cancel_request", "open", 10,
-                                                     None).records]
-    assert task["id"] in cancel["followups"] and task["appointment_id"] == appointment["id"]
+    (task,), _ = followup_store.page(clinic.org, clinic.location["id"], "cancel_request", "open", 10, None)
+    assert task.id in cancel["followups"] and task.appointment_id == appointment["id"]
 
     other, _ = texted(clinic, stub)
     with frozen_at(REPLY_AT):
         written = inbound.handle_sms(sms(other["phone"], "please stop texting me", "in-w"), REPLY_AT, stub)
     assert written["intent"] == "opt_out" and written["reply"] == "sent"
     assert profile(clinic, other).sms_opted_out is True
-    callbacks = [r.data() for r in followup_store.page(clinic.org, clinic.location["id"], "callback", "open", 10,
-                                                       None).records]
-    assert [t["reply_text"] for t in callbacks if t["id"] in written["followups"]] == ["please stop texting me"]
+    callbacks, _ = followup_store.page(clinic.org, clinic.location["id"], "callback", "open", 10, None)
+    assert [t.reply_text for t in callbacks if t.id in written["followups"]] == ["please stop texting me"]

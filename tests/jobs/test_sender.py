@@ -133,8 +133,8 @@ def test_throttling_is_retried_with_backoff_then_failed_with_a_follow_up(store, 
     assert run(clinic, at, stub).failed == 1
     row = [r for r in clinic.rows(appointment_id=appointment["id"]) if r["kind"] == "reminder_7d"][0]
     assert (row["status"], row["reason"], row["attempts"]) == ("failed", "send_failed: ThrottlingException", 4)
-    tasks = followup_store.page(clinic.org, clinic.location["id"], "message_failed", "open", 10, None).records
-    assert [(t.data()["message_id"], t.data()["owner"]) for t in tasks] == [(row["id"], "front_desk")]
+    tasks, _ = followup_store.page(clinic.org, clinic.location["id"], "message_failed", "open", 10, None)
+    assert [(t.message_id, t.owner) for t in tasks] == [(row["id"], "front_desk")]
 
 
 def test_a_refused_message_fails_at_once(store, make_clinic):

@@ -111,9 +111,9 @@ def test_a_long_outage_after_the_accept_never_resends_an_sms_blindly(moto_store,
     assert run(clinic, TWO_DAYS + timedelta(hours=1), notifier).sent == 0
     [row] = [r for r in rows_due(clinic, booked) if r["status"] != "suppressed"]  # the channel with consent
     assert row["status"] == status and len(notifier.sent) == sends
-    tasks = followup_store.page(clinic.org, clinic.location["id"], "message_failed", "open", 10, None).records
+    tasks, _ = followup_store.page(clinic.org, clinic.location["id"], "message_failed", "open", 10, None)
     if status == "unconfirmed":
         assert after_lease.unconfirmed == 1 and row["reason"].startswith("provider_outcome_unknown")
-        assert [t.data()["message_id"] for t in tasks] == [row["id"]]  # the coordinator sees it on the worklist
+        assert [t.message_id for t in tasks] == [row["id"]]  # the coordinator sees it on the worklist
     else:
         assert after_lease.sent == 1 and row["resent_after_unknown_outcome"] is True and tasks == []

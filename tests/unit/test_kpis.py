@@ -369,13 +369,15 @@ def test_close_day_is_exact_late_and_the_same_when_run_twice(store, org):
 
 
 def test_close_day_counts_the_followups_still_open_and_due_by_that_day(store, org):
+    from shared.domain.followups import FollowUp, FollowUpStatus
     from shared.store import followups as followup_store
 
     for n, (status, due) in enumerate([("open", "2025-03-02"), ("open", "2025-03-03"), ("open", "2025-03-04"),
                                         ("resolved", "2025-03-01")]):
-        doc = {"id": f"fup_{n:026d}", "kind": "rebook", "status": status, "due_date": due, "location_id": "loc_1",
-               "patient_id": "pat_1"}
-        assert followup_store.create_if_absent(followup_store.to_record(org, doc))
+        task = FollowUp(id=f"fup_{n:026d}", kind="no_show", status=FollowUpStatus(status),
+                        due_date=date.fromisoformat(due), location_id="loc_1", patient_id="pat_1", created_at=T0,
+                        updated_at=T0)
+        assert followup_store.create_if_absent(org, task)
     with frozen_at(datetime(2025, 3, 6, 12, tzinfo=UTC)):
         assert kpis.close_day(org, "loc_1", MAR3, timezone=NY)["followups_overdue"] == 2
         assert kpis.close_day(org, "loc_2", MAR3, timezone=NY)["followups_overdue"] == 0
