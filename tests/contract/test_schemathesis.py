@@ -103,6 +103,13 @@ def fuzz(operation, mode: GenerationMode, role: str, token: str, ids: dict, case
         assert mode is GenerationMode.NEGATIVE, operation.label
 
 
+@pytest.fixture(params=[pytest.param("ddblocal", marks=pytest.mark.ddblocal)])
+def store(request):
+    """On DynamoDB Local only: the fuzz is about our code's answers, which moto would only repeat (83 s of
+    the suite's 2-core run); every other API test still runs on both."""
+    yield request.getfixturevalue("ddblocal_store")
+
+
 @pytest.fixture
 def schema(http):
     return schemathesis.openapi.from_wsgi("/openapi.json", wsgi(with_gateway(app)))  # tokens verified as in AWS
