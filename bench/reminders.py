@@ -90,6 +90,8 @@ def _seed(org: str, sizes: Sizes, outside: bool) -> tuple[list[dict[str, Any]], 
     from shared.auth import Principal
     from shared.clock import iso, local_date
     from shared.commands.locations import LocationCreate
+    from shared.domain.appointment_lifecycle import AppointmentStatus
+    from shared.domain.appointments import Appointment
     from shared.domain.codec import from_json
     from shared.domain.patients import Patient
     from shared.domain.quiet_hours import utc_at_local
@@ -125,11 +127,11 @@ def _seed(org: str, sizes: Sizes, outside: bool) -> tuple[list[dict[str, Any]], 
             for offset, slot in offsets:
                 day: date = today + timedelta(days=offset)
                 start = utc_at_local(day, wall_time(8 + slot // 2, 30 * (slot % 2)), tz)
-                status = "completed" if start < NIGHT else "scheduled"
-                doc = {"id": new_id("apt"), "patient_id": patient_id, "location_id": location.id, "timezone": tz,
-                       "step_ids": [], "start": iso(start), "duration_minutes": 30, "status": status,
-                       "created_at": iso(NIGHT - timedelta(days=30)), "updated_at": iso(NIGHT - timedelta(days=30))}
-                batch.save(appointment_store.to_record(org, doc, 1, day.isoformat()))
+                status = AppointmentStatus.COMPLETED if start < NIGHT else AppointmentStatus.SCHEDULED
+                batch.save(appointment_store.item(org, Appointment(
+                    id=new_id("apt"), patient_id=patient_id, location_id=location.id, timezone=tz, start=start,
+                    duration_minutes=30, status=status, created_at=NIGHT - timedelta(days=30),
+                    updated_at=NIGHT - timedelta(days=30), version=1)))
                 stored += 1
                 if 0 <= offset <= 8 and start > NIGHT:
                     due += 1

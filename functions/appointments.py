@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from functions.api import Models, Reply, Request, Router, list_page, page_of
 from shared.services import appointments
+
+if TYPE_CHECKING:
+    from shared.domain.appointments import Appointment
 
 out = Models("functions.schemas.out.schedule")
 commands = Models("shared.commands.appointments")
 router = Router("appointments")
 
 
-def _reply(appointment: dict, status: int = 200) -> Reply:
-    return Reply(appointment, status, version=appointment["version"])
+def _reply(appointment: Appointment, status: int = 200) -> Reply:
+    return Reply(appointments.view(appointment), status, version=appointment.version)
+
+
+def _page(listed: tuple[list[Appointment], dict | None]) -> tuple[list[dict], dict | None]:
+    items, last_key = listed
+    return [appointments.view(item) for item in items], last_key
 
 
 @router.route("POST", "/appointments", permission="appointments:write", body=commands.AppointmentCreate, status=201,
               summary="Book an appointment (optionally carrying accepted plan steps); plans its reminders",
               audit="appointment.create", response=out.AppointmentOut)
 def create_appointment(request: Request) -> Reply:
-    appointment = appointments.create(request.principal, request.body.model_dump())
-    request.audit(appointment["id"], appointment["patient_id"])
+    appointment = appointments.create(request.principal, request.body)
+    request.audit(appointment.id, appointment.patient_id)
     return _reply(appointment, 201)
 
 
@@ -30,11 +40,12 @@ def list_appointments(request: Request) -> dict:
     q = request.query
     if q.patient_id:
         return list_page(request, {"route": "appointments", "patient_id": q.patient_id},
-                         lambda start: appointments.list_for_patient(request.principal, q.patient_id, q.limit, start))
+                         lambda start: _page(appointments.list_for_patient(request.principal, q.patient_id, q.limit,
+                                                                           start)))
     day = q.date.isoformat() if q.date else None
     return list_page(request, {"route": "appointments", "location_id": q.location_id, "date": day},
-                     lambda start: appointments.list_for_location_day(request.principal, q.location_id, day, q.limit,
-                                                                      start)[:2])
+                     lambda start: _page(appointments.list_for_location_day(request.principal, q.location_id, day,
+                                                                            q.limit, start)[:2]))
 
 
 @router.route("GET", "/appointments/{appointment_id}", permission="appointments:read", summary="Get an appointment",
@@ -49,8 +60,8 @@ def get_appointment(request: Request) -> Reply:
               audit="appointment.update", response=out.AppointmentOut)
 def patch_appointment(request: Request) -> Reply:
     expected = request.if_match()
-    changes = request.changes(as_json=False)
-    return _reply(appointments.reschedule(request.principal, request.params["appointment_id"], changes, expected))
+    return _reply(appointments.reschedule(request.principal, request.params["appointment_id"], request.body,
+                                          expected))
 
 
 @router.route("POST", "/appointments/{appointment_id}/confirm", permission="appointments:write",
@@ -76,7 +87,7 @@ def complete_appointment(request: Request) -> Reply:
               summary="Cancel (under 24 hours' notice: recorded as missed, D9986, and followed up)",
               audit="appointment.cancel", response=out.AppointmentOut)
 def cancel_appointment(request: Request) -> Reply:
-    return _reply(appointments.cancel(request.principal, request.params["appointment_id"], request.body.reason))
+    return _reply(appointments.cancel(request.principal, request.params["appointment_id"], request.body))
 
 
 @router.route("POST", "/appointments/{appointment_id}/no-show", permission="appointments:write",

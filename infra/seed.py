@@ -65,5 +65,5 @@ def _missed_visit(location: Location, patient_id: str) -> None:
     start = datetime.combine(yesterday, time(10, 0), zone)
     with clock.frozen_at(clock.require_utc(start) - timedelta(days=1)):  # booked the day before, as it would have been
         visit = appointments.create(DEMO_ADMIN, AppointmentCreate.model_validate(
-            {"patient_id": patient_id, "start": start.isoformat()}).model_dump())
-    appointments.no_show(DEMO_ADMIN, visit["id"])
+            {"patient_id": patient_id, "start": start.isoformat()}))
+    appointments.no_show(DEMO_ADMIN, visit.id)

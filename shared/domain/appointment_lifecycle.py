@@ -33,7 +33,7 @@ class AppointmentOperation(StrEnum):
 A = AppointmentStatus
 # Appointments still ahead: they may be rescheduled, confirmed, cancelled or missed, and get reminders.
 UPCOMING = (A.SCHEDULED, A.CONFIRMED)
-BOOKED = A.SCHEDULED.value  # a new appointment's status
+BOOKED = A.SCHEDULED  # a new appointment's status
 
 APPOINTMENT = Lifecycle[AppointmentStatus, AppointmentOperation](
     rule="appointment lifecycle",
@@ -54,14 +54,14 @@ def is_upcoming(status: str) -> bool:
     return status in UPCOMING
 
 
-def status_after(status: str, operation: AppointmentOperation, *, start_moved: bool = False) -> str:
-    """The status after `operation`, as stored text; a reschedule that moves the start asks the patient to
-    confirm again. IllegalTransition (422) when the operation does not apply to an appointment that is
-    `status`."""
+def status_after(status: AppointmentStatus, operation: AppointmentOperation, *,
+                 start_moved: bool = False) -> AppointmentStatus:
+    """The status after `operation`; a reschedule that moves the start asks the patient to confirm again.
+    IllegalTransition (422) when the operation does not apply to an appointment that is `status`."""
     APPOINTMENT.require(status, operation)
     to = None  # the table's only outcome
     if operation is AppointmentOperation.RESCHEDULE:
         to = A.SCHEDULED if start_moved else AppointmentStatus(status)
     elif operation is AppointmentOperation.CONFIRM:
         to = A.CONFIRMED
-    return APPOINTMENT.move(status, operation, to).value
+    return APPOINTMENT.move(status, operation, to)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared import clock
 from shared.auth import Principal
+from shared.domain.appointments import Appointment
 from shared.domain.codec import to_json
 from shared.domain.followup_rules import (
     FollowUpKind,
@@ -72,15 +73,15 @@ def store_messages(org: str, tz_name: str, messages: Sequence[PlannedMessage], l
 
 
 def open_for_missed_appointment(org: str, location: Location, patient: Patient,
-                                appointment: Mapping[str, Any], missed_at: datetime, now: datetime, owner: str,
+                                appointment: Appointment, missed_at: datetime, now: datetime, owner: str,
                                 repeat_no_show: bool) -> list[str]:
     """A no-show, or a cancellation with under 24 hours' notice (D9986): a rebook task due that day and a
     message the next local morning at 10:00. Returns the ids of the tasks created."""
-    ref = AppointmentRef(appointment["id"], patient.id, location.id, clock.parse_instant(appointment["start"]))
+    ref = AppointmentRef(appointment.id, patient.id, location.id, appointment.start)
     ctx, stored = outbox.patient_context(org, location, patient, now, missed_at, missed_at + timedelta(days=2))
     plan = plan_no_show(ref, missed_at, ctx)
-    links = {"appointment_id": appointment["id"], "plan_id": appointment.get("plan_id")}
-    store_messages(org, ctx.location.tz_name, plan.messages, {"appointment_id": appointment["id"]}, stored, now)
+    links = {"appointment_id": appointment.id, "plan_id": appointment.plan_id}
+    store_messages(org, ctx.location.tz_name, plan.messages, {"appointment_id": appointment.id}, stored, now)
     return open_tasks(org, (new_task(task, owner, now, links, missed_code=str(MissedAppointmentCode.MISSED),
                                      repeat_no_show=repeat_no_show) for task in plan.tasks))
 
@@ -95,13 +96,13 @@ def open_callback(org: str, location_id: str, patient_id: str, inbound_id: str, 
                                      possible_opt_out=possible_opt_out)])
 
 
-def open_cancel_request(org: str, appointment: Mapping[str, Any], inbound_id: str, now: datetime) -> list[str]:
+def open_cancel_request(org: str, appointment: Appointment, inbound_id: str, now: datetime) -> list[str]:
     """The patient texted CANCEL with this appointment coming: ask whether they meant the visit too."""
-    location = locations.load(org, appointment["location_id"])
-    task = PlannedTask(followup_id(appointment["location_id"], inbound_id, CANCEL_REQUEST), CANCEL_REQUEST,  # type: ignore[arg-type]
-                       appointment["patient_id"], appointment["location_id"], appointment["id"],
+    location = locations.load(org, appointment.location_id)
+    task = PlannedTask(followup_id(appointment.location_id, inbound_id, CANCEL_REQUEST), CANCEL_REQUEST,  # type: ignore[arg-type]
+                       appointment.patient_id, appointment.location_id, appointment.id,
                        clock.local_date(now, location.timezone))
-    return open_tasks(org, [new_task(task, FRONT_DESK, now, {"appointment_id": appointment["id"]})])
+    return open_tasks(org, [new_task(task, FRONT_DESK, now, {"appointment_id": appointment.id})])
 
 
 def open_for_failed_message(org: str, message: Mapping[str, Any], error: str, now: datetime) -> list[str]:

@@ -26,6 +26,7 @@ from shared import clock
 from shared.adapters.notifier import Notifier
 from shared.clock import iso
 from shared.domain import appointment_lifecycle
+from shared.domain.appointments import Appointment
 from shared.domain.reminders import (
     Channel,
     MessageStatus,
@@ -94,17 +95,17 @@ def _sent_from(entry: Mapping[str, Any], to_number: str) -> bool:
     return sender == outbox_store.SHARED_SENDER or sender == to_number
 
 
-def _reminded_appointment(reminders: Sequence[Mapping[str, Any]], now: datetime) -> tuple[Mapping, Any] | None:
-    """(directory entry, appointment record) of the latest reminder to this number, if that appointment is
+def _reminded_appointment(reminders: Sequence[Mapping[str, Any]],
+                          now: datetime) -> tuple[Mapping, Appointment] | None:
+    """(directory entry, appointment) of the latest reminder to this number, if that appointment is
     still upcoming; None otherwise (an older reminder's appointment is never the one meant)."""
     if not reminders:
         return None
     latest = reminders[0]
-    record = appointment_store.load(latest["org"], latest["appointment_id"], consistent=True)
-    if (record is None or not appointment_lifecycle.is_upcoming(record.data()["status"])
-            or clock.parse_instant(record.data()["start"]) <= now):
+    appointment = appointment_store.load(latest["org"], latest["appointment_id"], consistent=True)
+    if appointment is None or not appointment_lifecycle.is_upcoming(appointment.status) or appointment.start <= now:
         return None
-    return latest, record
+    return latest, appointment
 
 
 def _after_opt_out(reply: Reply, first: Mapping[str, Any], reminders: Sequence[Mapping[str, Any]],
@@ -117,10 +118,10 @@ def _after_opt_out(reply: Reply, first: Mapping[str, Any], reminders: Sequence[M
                                         True, now)
     if reply.may_mean_appointment:
         reminded = _reminded_appointment(reminders, now)
-        record = reminded[1] if reminded else appointments.next_upcoming(first["org"], first["patient_id"], now)
-        if record is not None:
+        appointment = reminded[1] if reminded else appointments.next_upcoming(first["org"], first["patient_id"], now)
+        if appointment is not None:
             org = reminded[0]["org"] if reminded else first["org"]
-            made += followups.open_cancel_request(org, record.data(), inbound_id, now)
+            made += followups.open_cancel_request(org, appointment, inbound_id, now)
     return made
 
 
@@ -133,22 +134,22 @@ def _confirm(first: Mapping[str, Any], reminders: Sequence[Mapping[str, Any]], i
         made = followups.open_callback(first["org"], first["location_id"], first["patient_id"], inbound_id,
                                        "confirmation reply, but no upcoming appointment was reminded", False, now)
         return {"confirmed": None, "followups": made}
-    person, record = reminded
-    confirmed = appointments.confirm_record(person["org"], record, "sms", now).data()
-    sent = _reply({**person, "location_id": confirmed["location_id"]}, inbound_id, "appointment_confirmed", now,
+    person, appointment = reminded
+    confirmed = appointments.record_confirmation(person["org"], appointment, "sms", now)
+    sent = _reply({**person, "location_id": confirmed.location_id}, inbound_id, "appointment_confirmed", now,
                   notifier, appointment=confirmed)
-    return {"confirmed": confirmed["id"], "reply": sent}
+    return {"confirmed": confirmed.id, "reply": sent}
 
 
 def _reply(person: Mapping[str, Any], inbound_id: str, kind: str, now: datetime, notifier: Notifier,
-           appointment: Mapping[str, Any] | None = None) -> str:
+           appointment: Appointment | None = None) -> str:
     """Store the reply as an outbox row and send it now; a redelivered inbound message sends nothing new."""
     org, location_id = person["org"], person["location_id"]
     row = PlannedMessage(id=message_id(location_id, inbound_id, kind, Channel.SMS), kind=kind, channel=Channel.SMS,
                          purpose=Purpose.APPOINTMENT, send_at=now, status=MessageStatus.PLANNED, reason=None,
                          patient_id=person["patient_id"], location_id=location_id, subject_id=inbound_id)
-    extras = {"reply": True, "appointment_id": (appointment or {}).get("id"),
-              "appointment_start": (appointment or {}).get("start")}
+    extras = {"reply": True, "appointment_id": appointment.id if appointment else None,
+              "appointment_start": iso(appointment.start) if appointment else None}
     doc = outbox.row_doc(row, now, extras, None)
     location = location_store.load(org, location_id)
     if location is None:

@@ -36,9 +36,9 @@ def list_messages(principal: Principal, patient_id: str | None, appointment_id: 
         page = outbox_store.page_for_patient(principal.org, patient_id, limit, start_key)
         return [view(r) for r in visible(principal, page.records)], page.last_key
     if appointment_id:
-        doc = get_visible(principal, Kind.APPOINTMENT, appointment_id).data()
-        starts = [clock.parse_instant(start) for start in (*doc.get("previous_starts", []), doc["start"])]
-        rows = outbox_store.for_patient_between(principal.org, doc["patient_id"], min(starts) - timedelta(days=10),
+        appointment = get_visible(principal, Kind.APPOINTMENT, appointment_id)
+        starts = [*(appointment.previous_starts or ()), appointment.start]
+        rows = outbox_store.for_patient_between(principal.org, appointment.patient_id, min(starts) - timedelta(days=10),
                                                 max(starts) + timedelta(days=3))
         mine = [view(r) for r in rows if r.data().get("appointment_id") == appointment_id]
         return mine, None

@@ -20,6 +20,7 @@ from typing import Any
 from shared import clock
 from shared.clock import iso
 from shared.domain import outbox_lifecycle
+from shared.domain.appointments import Appointment
 from shared.domain.contact import PURPOSES
 from shared.domain.locations import Location
 from shared.domain.messaging_settings import DEFAULT_REMINDERS, MessagingSettings, ReminderStep
@@ -160,7 +161,7 @@ class PlanOutcome:
 
 
 def plan_patient_reminders(org: str, location: Location, patient: Patient,
-                           appointments: Sequence[Mapping[str, Any]], now: datetime,
+                           appointments: Sequence[Appointment], now: datetime,
                            messaging: MessagingSettings | None = None,
                            same_phone: list[ExistingSms] | None = None,
                            uow: UnitOfWork | None = None, defer: bool = False) -> PlanOutcome:
@@ -180,7 +181,7 @@ def plan_patient_reminders(org: str, location: Location, patient: Patient,
         return outcome
     messaging = messaging or without_reads(location)
     settings = location_settings(location, messaging)
-    starts = {appt["id"]: clock.parse_instant(appt["start"]) for appt in appointments}
+    starts = {appt.id: appt.start for appt in appointments}
     new_ids = {appt_id: [message_id(settings.id, appt_id, request.kind, request.channel, request.occurrence)
                          for request in reminder_requests(appt_id, start, settings.tz_name, messaging.reminders)]
                for appt_id, start in starts.items()}
@@ -192,12 +193,12 @@ def plan_patient_reminders(org: str, location: Location, patient: Patient,
                       if record.data().get("appointment_id") in new_ids
                       and doc_id not in new_ids[record.data()["appointment_id"]])
     sms = counted_sms(rows, stale)
-    for appt in sorted(appointments, key=lambda appt: starts[appt["id"]]):
+    for appt in sorted(appointments, key=lambda appt: appt.start):
         family = [other for other in same_phone or () if other.id not in sms]  # this patient's counted once
         ctx = MessagingContext(settings, patient.id, contact_prefs(patient), now, (*sms.values(), *family))
-        requests = reminder_requests(appt["id"], starts[appt["id"]], settings.tz_name, messaging.reminders)
+        requests = reminder_requests(appt.id, appt.start, settings.tz_name, messaging.reminders)
         planned = plan_messages(requests, ctx)
-        extras = {"appointment_id": appt["id"], "appointment_start": appt["start"]}
+        extras = {"appointment_id": appt.id, "appointment_start": iso(appt.start)}
         # An SMS row names the directory key of the number it is planned for (a hash, no number): the sender
         # fetches that number's SMS log with the row's other lookups (it checks the number is still current).
         to_phone = {"sms_to": outbox_store.directory_pk("sms", patient.phone)} if patient.phone else {}
@@ -210,7 +211,7 @@ def plan_patient_reminders(org: str, location: Location, patient: Patient,
                 if same_phone is not None:
                     same_phone.append(sms[message.id])
     dropped = [doc_id for doc_id in stale if stored[doc_id].data().get("appointment_start")
-               in {appt["start"] for appt in appointments}]
+               in {iso(appt.start) for appt in appointments}]
     cancel(org, dropped, "schedule_changed", now, stored)
     if uow is not None:
         outcome.flush_into(uow)

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any
 
 from shared import clock
 from shared.domain import appointment_lifecycle
+from shared.domain.appointments import Appointment
 from shared.domain.local_jobs import runs_at
 from shared.domain.locations import Location
 from shared.domain.messaging_settings import MessagingSettings
@@ -51,18 +51,16 @@ def replan_reminders(org: str, location: Location, messaging: MessagingSettings,
     job, and after a settings change): (appointments, outcome). Rows already sent are never touched."""
     today = clock.local_date(now, location.timezone)
     last = today + timedelta(days=HORIZON_DAYS)
-    by_patient: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for record in appointment_store.in_local_dates(org, location.id, today.isoformat(), last.isoformat()):
-        doc = record.data()
-        if appointment_lifecycle.is_upcoming(doc["status"]) and clock.parse_instant(doc["start"]) > now:
-            by_patient[doc["patient_id"]].append(doc)
+    by_patient: dict[str, list[Appointment]] = defaultdict(list)
+    for appointment in appointment_store.in_local_dates(org, location.id, today.isoformat(), last.isoformat()):
+        if appointment_lifecycle.is_upcoming(appointment.status) and appointment.start > now:
+            by_patient[appointment.patient_id].append(appointment)
     profiles = patient_store.load_many(org, sorted(by_patient))
     totals = outbox.PlanOutcome()
     # SMS caps count per phone number too: patients sharing a number are planned nearest appointment first,
     # each counting the SMS planned for the others, so the nearer visit wins the day's SMS.
     by_phone: dict[str, list[outbox.ExistingSms]] = defaultdict(list)
-    for patient_id, appointments in sorted(by_patient.items(), key=lambda item: min(
-            clock.parse_instant(a["start"]) for a in item[1])):
+    for patient_id, appointments in sorted(by_patient.items(), key=lambda item: min(a.start for a in item[1])):
         patient = profiles.get(patient_id)
         if patient is None:
             logger.warning("appointment of a missing patient", extra={"patient_id": patient_id})

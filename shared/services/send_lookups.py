@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from shared.domain.appointments import Appointment
 from shared.domain.locations import Location
 from shared.domain.messaging_settings import MessagingSettings
 from shared.domain.patients import Patient
@@ -42,7 +43,7 @@ class Lookups:
         yield from ((key, _doc) for key in settings_store.layer_keys(org, doc["location_id"]))
         yield patient_store.key(org, doc["patient_id"]), patient_store.of
         if doc.get("appointment_id"):
-            yield (appointment_store.pk(org, doc["appointment_id"]), appointment_store.APPOINTMENT), _doc
+            yield appointment_store.key(org, doc["appointment_id"]), appointment_store.of
         if doc.get("sms_to"):  # the number it was planned for: its log in the same request
             yield outbox_store.sms_log_key(org, directory_key=doc["sms_to"]), _doc
 
@@ -72,11 +73,9 @@ class Lookups:
     def patient(self, org: str, patient_id: str) -> Patient | None:
         return self._get(patient_store.key(org, patient_id), lambda: patient_store.load(org, patient_id))
 
-    def appointment(self, org: str, appointment_id: str) -> dict[str, Any] | None:
-        def load() -> dict[str, Any] | None:
-            record = appointment_store.load(org, appointment_id)
-            return record.data() if record is not None else None
-        return self._get((appointment_store.pk(org, appointment_id), appointment_store.APPOINTMENT), load)
+    def appointment(self, org: str, appointment_id: str) -> Appointment | None:
+        return self._get(appointment_store.key(org, appointment_id),
+                         lambda: appointment_store.load(org, appointment_id))
 
     def settings(self, org: str, location: Location) -> MessagingSettings:
         """The location's effective settings, from its settings items as prefetched (read once a run)."""

@@ -268,11 +268,11 @@ def _still_wanted(org: str, doc: dict[str, Any], patient: Patient | None, locati
         return None
     if kind.startswith("reminder_") and doc.get("appointment_id"):
         appointment = lookups.appointment(org, doc["appointment_id"])
-        if appointment is None or not appointment_lifecycle.is_upcoming(appointment["status"]):
-            return "cancelled", "appointment_" + (appointment or {}).get("status", "missing")
-        if appointment["start"] != doc.get("appointment_start"):
+        if appointment is None or not appointment_lifecycle.is_upcoming(appointment.status):
+            return "cancelled", "appointment_" + (str(appointment.status) if appointment else "missing")
+        if iso(appointment.start) != doc.get("appointment_start"):
             return "cancelled", "rescheduled"
-        if clock.parse_instant(appointment["start"]) <= now:
+        if appointment.start <= now:
             return "expired", str(ExpiryReason.APPOINTMENT_PASSED)  # a reminder after the visit began helps nobody
     if channel == Channel.SMS:
         reason = _sms_cap_now(org, doc, patient, location, now, messaging, lookups)

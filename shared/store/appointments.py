@@ -13,11 +13,14 @@ miss an appointment booked a moment before).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from shared import clock
 from shared.clock import iso
+from shared.domain.appointments import Appointment
 from shared.errors import Conflict
 from shared.ids import has_prefix
 from shared.store import records
@@ -39,52 +42,72 @@ def by_patient(org: str, patient_id: str) -> str:
     return f"{org}#PAT#{patient_id}#APTS"
 
 
+def key(org: str, appointment_id: str) -> tuple[str, str]:
+    """The item key (pk, sk) of an appointment, for a batch read."""
+    return pk(org, appointment_id), APPOINTMENT
+
+
 def book_pk(org: str, patient_id: str) -> str:
     return f"{org}#PAT#{patient_id}"
 
 
-def to_record(org: str, doc: dict[str, Any], version: int, local_date: str) -> Record:
-    """The item of an appointment document; `local_date` is the location's date of its start."""
-    return Record(pk=pk(org, doc["id"]), sk=APPOINTMENT, kind="appointment", doc=doc, version=version,
-                  gsi1pk=by_location(org, doc["location_id"]), gsi1sk=f"{local_date}#{doc['start']}#{doc['id']}",
-                  gsi2pk=by_patient(org, doc["patient_id"]), gsi2sk=f"{doc['start']}#{doc['id']}")
+def item(org: str, appointment: Appointment) -> Record:
+    """The item of an appointment; gsi1 sorts it under the location's local date of its start."""
+    start, local_date = iso(appointment.start), clock.local_date(appointment.start, appointment.timezone)
+    return Record(pk=pk(org, appointment.id), sk=APPOINTMENT, kind="appointment",
+                  doc=records.document(appointment), version=appointment.version,
+                  gsi1pk=by_location(org, appointment.location_id),
+                  gsi1sk=f"{local_date.isoformat()}#{start}#{appointment.id}",
+                  gsi2pk=by_patient(org, appointment.patient_id), gsi2sk=f"{start}#{appointment.id}")
 
 
 def book_record(org: str, patient_id: str, doc: dict[str, Any], version: int) -> Record:
     return Record(pk=book_pk(org, patient_id), sk=BOOK, kind="appointment_book", doc=doc, version=version)
 
 
-def load(org: str, appointment_id: str, consistent: bool = False) -> Record | None:
+def of(record: Record) -> Appointment:
+    return records.typed(Appointment, record)
+
+
+def load(org: str, appointment_id: str, consistent: bool = False) -> Appointment | None:
     if not has_prefix(appointment_id, "apt"):
         return None
-    return records.get(pk(org, appointment_id), APPOINTMENT, consistent=consistent)
+    record = records.get(pk(org, appointment_id), APPOINTMENT, consistent=consistent)
+    return of(record) if record is not None else None
 
 
 def load_book(org: str, patient_id: str) -> Record | None:
     return records.get(book_pk(org, patient_id), BOOK, consistent=True)
 
 
-def page_for_location_day(org: str, location_id: str, local_date: str, limit: int,
-                          start_key: dict | None) -> records.Page:
-    return records.query(by_location(org, location_id), index="gsi1", sk_prefix=f"{local_date}#", limit=limit,
+Listed = tuple[list[Appointment], dict | None]  # a page of appointments and the start key of the next
+
+
+def page_for_location_day(org: str, location_id: str, local_date: str, limit: int, start_key: dict | None) -> Listed:
+    page = records.query(by_location(org, location_id), index="gsi1", sk_prefix=f"{local_date}#", limit=limit,
                          start_key=start_key)
+    return [of(record) for record in page.records], page.last_key
 
 
-def page_for_patient(org: str, patient_id: str, limit: int, start_key: dict | None) -> records.Page:
-    return records.query(by_patient(org, patient_id), index="gsi2", limit=limit, start_key=start_key,
+def page_for_patient(org: str, patient_id: str, limit: int, start_key: dict | None) -> Listed:
+    page = records.query(by_patient(org, patient_id), index="gsi2", limit=limit, start_key=start_key,
                          newest_first=True)
+    return [of(record) for record in page.records], page.last_key
 
 
-def in_local_dates(org: str, location_id: str, first_date: str, last_date: str) -> Iterator[Record]:
+def in_local_dates(org: str, location_id: str, first_date: str, last_date: str) -> Iterator[Appointment]:
     """A location's appointments whose local start date lies in [first_date, last_date], in start order."""
     condition = Record.gsi1sk.between(f"{first_date}#", f"{last_date}#~")
-    yield from Record.gsi1.query(by_location(org, location_id), range_key_condition=condition, page_size=200)
+    for record in Record.gsi1.query(by_location(org, location_id), range_key_condition=condition, page_size=200):
+        yield of(record)
 
 
-def put(uow: UnitOfWork, org: str, doc: dict[str, Any], local_date: str, read_version: int | None,
-        on_fail: Failure) -> Record:
-    """The appointment, new (read_version None) or changed from the version read."""
-    return uow.put_at(to_record(org, doc, 0, local_date), read_version, on_fail)
+def put(uow: UnitOfWork, org: str, appointment: Appointment, read_version: int | None,
+        on_fail: Failure) -> Appointment:
+    """The appointment, new (read_version None) or changed from the version read; as it will be stored
+    (with the version its write gives it)."""
+    written = uow.put_at(item(org, appointment), read_version, on_fail)
+    return dataclasses.replace(appointment, version=int(written.version))
 
 
 def put_book(uow: UnitOfWork, org: str, book: Book, on_fail: Failure) -> None:
@@ -120,19 +143,17 @@ class Book:
         missed_horizon = iso(self.now - timedelta(days=MISSED_KEEP_DAYS))
         self.missed = [instant for instant in self.missed if instant >= missed_horizon]
 
-    def place(self, appointment: dict[str, Any]) -> None:
+    def place(self, appointment: Appointment) -> None:
         """Hold the appointment's interval; Conflict (409) when another active one of the patient overlaps."""
-        start = datetime.fromisoformat(appointment["start"].replace("Z", "+00:00"))
-        end = iso(start + timedelta(minutes=int(appointment["duration_minutes"])))
+        start, end = iso(appointment.start), iso(appointment.end)
         for other_id, slot in self.slots.items():
-            if other_id != appointment["id"] and appointment["start"] < slot["end"] and slot["start"] < end:
+            if other_id != appointment.id and start < slot["end"] and slot["start"] < end:
                 raise Conflict("double booking: the patient already has an appointment at an overlapping time",
                                [{"field": "start", "message": f"overlaps {other_id}"}])
         # The steps it carries out: an estimate dates a scheduled step by its appointment (one Query of the
         # patient's partition reads the book with the coverages).
-        self.slots[appointment["id"]] = {"start": appointment["start"], "end": end, "status": appointment["status"],
-                                         "location_id": appointment["location_id"],
-                                         "step_ids": list(appointment.get("step_ids") or [])}
+        self.slots[appointment.id] = {"start": start, "end": end, "status": str(appointment.status),
+                                      "location_id": appointment.location_id, "step_ids": list(appointment.step_ids)}
 
     def remove(self, appointment_id: str) -> None:
         self.slots.pop(appointment_id, None)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from shared.auth import Principal
+from shared.commands.appointments import AppointmentCreate
 from shared.commands.locations import LocationCreate
 from shared.commands.patients import PatientCreate
 from shared.services import appointments, locations, patients
@@ -37,9 +38,9 @@ class Clinic:
         return patients.view(patients.create(self.principal, PatientCreate.model_validate(body)))
 
     def book(self, patient: dict[str, Any], start: str, minutes: int = 60) -> dict[str, Any]:
-        return appointments.create(self.principal, {"patient_id": patient["id"],
-                                                    "start": datetime.fromisoformat(start),
-                                                    "duration_minutes": minutes})
+        command = AppointmentCreate(patient_id=patient["id"], start=datetime.fromisoformat(start),
+                                    duration_minutes=minutes)
+        return appointments.view(appointments.create(self.principal, command))
 
     def rows(self, appointment_id: str | None = None, patient_id: str | None = None) -> list[dict[str, Any]]:
         """Stored outbox rows of an appointment or a patient (consistent reads, whatever the indexes say)."""

@@ -102,8 +102,8 @@ def test_help_confirm_and_anything_else(store, make_clinic):
         other = inbound.handle_sms(sms(patient["phone"], "please stop calling my work number", "in-o"), REPLY_AT,
                                    stub)
         unknown = inbound.handle_sms(sms("+15559990000", "C", "in-u"), REPLY_AT, stub)
-    record = appointment_store.load(clinic.org, appointment["id"], consistent=True).data()
-    assert (record["status"], record["confirmed_via"]) == ("confirmed", "sms")
+    stored = appointment_store.load(clinic.org, appointment["id"], consistent=True)
+    assert (stored.status, stored.confirmed_via) == ("confirmed", "sms")
     assert unknown == {"intent": "confirm", "patients": 0}
     (task,), _ = followup_store.page(clinic.org, clinic.location["id"], "callback", "open", 10, None)
     assert task.id in other["followups"] and task.possible_opt_out is True
@@ -174,8 +174,8 @@ def test_c_confirms_only_the_appointment_whose_reminder_last_went_to_that_number
     with frozen_at(REPLY_AT):
         outcome = inbound.handle_sms(sms(shared_phone, "C"), REPLY_AT, stub)
     assert outcome["confirmed"] == ours_appointment["id"]
-    status = {doc["id"]: doc["status"] for doc in (appointments.get(ours.principal, ours_appointment["id"]),
-                                                    appointments.get(theirs.principal, soon["id"]))}
+    status = {appt.id: appt.status for appt in (appointments.get(ours.principal, ours_appointment["id"]),
+                                                 appointments.get(theirs.principal, soon["id"]))}
     assert status == {ours_appointment["id"]: "confirmed", soon["id"]: "scheduled"}
 
 

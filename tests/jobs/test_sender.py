@@ -12,6 +12,7 @@ from moto.sns.models import sns_backends
 
 from shared.adapters.notifier import AwsNotifier, SendError
 from shared.clock import frozen_at, parse_instant
+from shared.commands.appointments import CancelIn
 from shared.domain.templates import gsm7_length
 from shared.services import appointments, outbox, planner, sender
 from shared.store import followups as followup_store
@@ -166,7 +167,7 @@ def test_rows_whose_appointment_moved_or_ended_are_not_sent(store, make_clinic):
     clinic = make_clinic()
     with frozen_at(NOW):
         cancelled = clinic.book(clinic.patient(), START)
-        appointments.cancel(clinic.principal, cancelled["id"], "")
+        appointments.cancel(clinic.principal, cancelled["id"], CancelIn())
         started = clinic.book(clinic.patient(), "2026-03-03T11:00:00-05:00")  # 2h reminder due 14:00Z
     assert set(statuses(clinic, cancelled).values()) == {"cancelled"}
     # A row that escaped the cancellation (say it was being re-planned at that moment) is caught at send time.
