@@ -140,18 +140,16 @@ def _seed(org: str, sizes: Sizes, outside: bool) -> tuple[list[dict[str, Any]], 
 
 def _due_minutes(org: str, made: list[dict[str, Any]]) -> list[datetime]:
     """Every minute in which a planned row falls due over the window (read before the send phase)."""
-    from shared.clock import local_date, parse_instant
+    from shared.clock import local_date
     from shared.store import outbox as outbox_store
 
     minutes = set()
     for location in made:
         first = local_date(NIGHT, location.timezone)
-        for record in outbox_store.for_location_days(org, location.id, first.isoformat(),
-                                                     (first + timedelta(days=9)).isoformat()):
-            doc = record.data()
-            if doc["status"] == "planned":
-                due = parse_instant(doc["due_at"])
-                minutes.add(due.replace(second=30, microsecond=0))
+        for row in outbox_store.for_location_days(org, location.id, first.isoformat(),
+                                                  (first + timedelta(days=9)).isoformat()):
+            if row.status == "planned":
+                minutes.add(row.due_at.replace(second=30, microsecond=0))
     return sorted(minutes)
 
 
@@ -200,7 +198,10 @@ def idle_runs(url: str, counter: DynamoDBCounter) -> list[tuple[int, Measure]]:
     """A sender run with nothing due, with 1, 100 and 1,000 groups that each have a row planned for
     tomorrow: its requests must not grow with the groups (it reads no registry and no per-group key)."""
     from shared.adapters.notifier import AwsNotifier
-    from shared.clock import frozen_at, iso
+    from shared.clock import frozen_at
+    from shared.domain.messages import Message
+    from shared.domain.outbox_lifecycle import MessageStatus
+    from shared.domain.reminders import Channel, Purpose
     from shared.ids import new_id
     from shared.services import sender
     from shared.store import outbox as outbox_store
@@ -215,11 +216,12 @@ def idle_runs(url: str, counter: DynamoDBCounter) -> list[tuple[int, Measure]]:
             with table.Record.batch_write() as batch:
                 for _ in range(groups - made):
                     org, location_id = f"org_idle{uuid.uuid4().hex[:10]}", new_id("loc")
-                    due = iso(NIGHT + timedelta(days=1))
-                    batch.save(outbox_store.to_record(org, {
-                        "id": new_id("msg"), "patient_id": new_id("pat"), "location_id": location_id,
-                        "kind": "reminder_2d", "channel": "email", "purpose": "appointment", "send_at": due,
-                        "due_at": due, "status": "planned", "attempts": 0}, 1, "2026-05-05"))
+                    due = NIGHT + timedelta(days=1)
+                    batch.save(outbox_store.item(org, Message(
+                        id=new_id("msg"), patient_id=new_id("pat"), location_id=location_id, kind="reminder_2d",
+                        channel=Channel.EMAIL, purpose=Purpose.APPOINTMENT, send_at=due, due_at=due,
+                        status=MessageStatus.PLANNED, created_at=NIGHT, updated_at=NIGHT, version=1,
+                        local_send_date=date(2026, 5, 5))))
             made = groups
             counter.take()
             with frozen_at(NIGHT):

@@ -18,5 +18,10 @@ def list_messages(request: Request) -> dict:
     day = q.date.isoformat() if q.date else None
     query = {"route": "messages", "patient_id": q.patient_id, "appointment_id": q.appointment_id,
              "location_id": q.location_id, "date": day}
-    return list_page(request, query, lambda start: messages.list_messages(
-        request.principal, q.patient_id, q.appointment_id, q.location_id, day, q.limit, start))
+
+    def page(start: dict | None) -> tuple[list[dict], dict | None]:
+        rows, last_key = messages.list_messages(request.principal, q.patient_id, q.appointment_id, q.location_id,
+                                                day, q.limit, start)
+        return [messages.view(row) for row in rows], last_key
+
+    return list_page(request, query, page)

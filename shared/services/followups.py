@@ -31,6 +31,7 @@ from shared.domain.followup_rules import (
 )
 from shared.domain.followups import CALLBACK, CANCEL_REQUEST, FRONT_DESK, MESSAGE_FAILED, FollowUp, FollowUpStatus
 from shared.domain.locations import Location
+from shared.domain.messages import Message
 from shared.domain.messaging_settings import MessagingSettings, next_working_day
 from shared.domain.patients import Patient
 from shared.domain.plans import Plan, PlanStatus, StepStatus, effective_status
@@ -68,7 +69,7 @@ def open_tasks(org: str, tasks: Iterable[FollowUp]) -> list[str]:
 
 
 def store_messages(org: str, tz_name: str, messages: Sequence[PlannedMessage], links: Mapping[str, Any],
-                   stored: Mapping[str, Record], now: datetime) -> None:
+                   stored: Mapping[str, Message], now: datetime) -> None:
     outbox.store_planned(org, tz_name, [(message, links) for message in messages], stored, now)
 
 
@@ -105,13 +106,12 @@ def open_cancel_request(org: str, appointment: Appointment, inbound_id: str, now
     return open_tasks(org, [new_task(task, FRONT_DESK, now, {"appointment_id": appointment.id})])
 
 
-def open_for_failed_message(org: str, message: Mapping[str, Any], error: str, now: datetime) -> list[str]:
+def open_for_failed_message(org: str, message: Message, error: str, now: datetime) -> list[str]:
     """A message that could not be sent after its last try: a person reaches the patient another way."""
-    location = locations.load(org, message["location_id"])
-    task = PlannedTask(followup_id(message["location_id"], message["id"], MESSAGE_FAILED), MESSAGE_FAILED,  # type: ignore[arg-type]
-                       message["patient_id"], message["location_id"], message["id"],
-                       clock.local_date(now, location.timezone))
-    links = {"message_id": message["id"], "appointment_id": message.get("appointment_id")}
+    location = locations.load(org, message.location_id)
+    task = PlannedTask(followup_id(message.location_id, message.id, MESSAGE_FAILED), MESSAGE_FAILED,  # type: ignore[arg-type]
+                       message.patient_id, message.location_id, message.id, clock.local_date(now, location.timezone))
+    links = {"message_id": message.id, "appointment_id": message.appointment_id}
     return open_tasks(org, [new_task(task, FRONT_DESK, now, links, error=error[:200])])
 
 

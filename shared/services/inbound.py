@@ -22,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from shared import clock
 from shared.adapters.notifier import Notifier
 from shared.clock import iso
 from shared.domain import appointment_lifecycle
@@ -149,17 +148,15 @@ def _reply(person: Mapping[str, Any], inbound_id: str, kind: str, now: datetime,
                          purpose=Purpose.APPOINTMENT, send_at=now, status=MessageStatus.PLANNED, reason=None,
                          patient_id=person["patient_id"], location_id=location_id, subject_id=inbound_id)
     extras = {"reply": True, "appointment_id": appointment.id if appointment else None,
-              "appointment_start": iso(appointment.start) if appointment else None}
-    doc = outbox.row_doc(row, now, extras, None)
+              "appointment_start": appointment.start if appointment else None}
     location = location_store.load(org, location_id)
     if location is None:
         return "location_missing"
-    local_date = clock.local_date(now, location.timezone).isoformat()
-    record = outbox_store.to_record(org, doc, 1, local_date)
-    if not outbox_store.put_if_replannable(record):
+    message = dataclasses.replace(outbox.row_message(location.timezone, row, now, extras, None), version=1)
+    if not outbox_store.put_if_replannable(org, message):
         return "already_sent"
     summary = sender.SendSummary()
-    sender.send_row(org, record, now, notifier, send_lookups.Lookups(), summary)
+    sender.send_row(org, message, now, notifier, send_lookups.Lookups(), summary)
     return "sent" if summary.sent else "not_sent"
 
 

@@ -56,7 +56,7 @@ def installment_followups_for_location(org: str, location: Location, now: dateti
 def _links(doc: Mapping[str, Any], due: date, amount_cents: int) -> dict[str, Any]:
     """What an installment message says and is about: the row carries them, so the sender can render
     "your payment of $250.00 is due Mar 10" without reading the payment plan again."""
-    return {"plan_id": doc["plan_id"], "amount_cents": amount_cents, "due_date": due.isoformat()}
+    return {"plan_id": doc["plan_id"], "amount_cents": amount_cents, "due_date": due}
 
 
 def _installments_to_follow(org: str, doc: Mapping[str, Any], today: date) -> tuple[list, list]:

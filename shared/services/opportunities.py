@@ -24,6 +24,7 @@ from shared.auth import Principal
 from shared.clock import iso
 from shared.domain.followup_rules import FollowUpKind, followup_id
 from shared.domain.locations import Location
+from shared.domain.messages import Message
 from shared.domain.opportunities import STORED_STATUSES, Opportunity, OpportunityKind, opportunity_of, worklist
 from shared.domain.plans import Plan
 from shared.domain.reminders import message_id
@@ -92,10 +93,10 @@ def _owned(opportunity: Opportunity, tasks: dict) -> Opportunity:
     return dataclasses.replace(opportunity, owner=task.owner)
 
 
-def _view(opportunity: Opportunity, tasks: dict, sent: dict, coverage: dict[str, int | None],
+def _view(opportunity: Opportunity, tasks: dict, sent: dict[str, Message], coverage: dict[str, int | None],
           org: str, location: Location, now: datetime) -> dict[str, Any]:
-    contacts = [record.data()["sent_at"] for ident in _message_ids(opportunity)
-                if (record := sent.get(ident)) is not None and record.data().get("sent_at")]
+    contacts = [iso(message.sent_at) for ident in _message_ids(opportunity)
+                if (message := sent.get(ident)) is not None and message.sent_at is not None]
     task = tasks.get(_task_id(opportunity)) if opportunity.kind in RULES else None
     if task is not None and task.resolved_at is not None:
         contacts.append(iso(task.resolved_at))

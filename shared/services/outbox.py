@@ -21,8 +21,10 @@ from shared import clock
 from shared.clock import iso
 from shared.domain import outbox_lifecycle
 from shared.domain.appointments import Appointment
+from shared.domain.codec import to_json
 from shared.domain.contact import PURPOSES
 from shared.domain.locations import Location
+from shared.domain.messages import Message
 from shared.domain.messaging_settings import DEFAULT_REMINDERS, MessagingSettings, ReminderStep
 from shared.domain.outbox_expiry import MAX_GRACE, ExpiryReason, expiry_reason
 from shared.domain.outbox_lifecycle import MessageStatus
@@ -74,26 +76,22 @@ def contact_prefs(patient: Patient) -> ContactPrefs:
                         email_suppressed=patient.email_is_suppressed, language=patient.language)
 
 
-def counted_sms(rows: Iterable[Record], ignore_ids: frozenset[str] = frozenset()) -> dict[str, ExistingSms]:
+def counted_sms(rows: Iterable[Message], ignore_ids: frozenset[str] = frozenset()) -> dict[str, ExistingSms]:
     """The patient's SMS that count against the caps, by id."""
-    counted = {}
-    for record in rows:
-        doc = record.data()
-        if (doc["channel"] == Channel.SMS and doc["status"] in outbox_lifecycle.COUNTED_SMS and not doc.get("reply")
-                and doc["id"] not in ignore_ids):
-            counted[doc["id"]] = ExistingSms(doc["id"], clock.parse_instant(doc["send_at"]))
-    return counted
+    return {row.id: ExistingSms(row.id, row.send_at) for row in rows
+            if row.channel is Channel.SMS and row.status in outbox_lifecycle.COUNTED_SMS and not row.reply
+            and row.id not in ignore_ids}
 
 
 def patient_context(org: str, location: Location, patient: Patient, now: datetime,
                     first: datetime, last: datetime, messaging: MessagingSettings | None = None,
-                    ) -> tuple[MessagingContext, dict[str, Record]]:
+                    ) -> tuple[MessagingContext, dict[str, Message]]:
     """The messaging context for messages sent between `first` and `last`, with the patient's SMS that
     count against the caps, and the patient's stored rows of that window by id (one Query)."""
     rows = outbox_store.for_patient_between(org, patient.id, first - CAP_WINDOW, last + CAP_WINDOW)
     ctx = MessagingContext(location_settings(location, messaging), patient.id, contact_prefs(patient), now,
                            tuple(counted_sms(rows).values()))
-    return ctx, {record.data()["id"]: record for record in rows}
+    return ctx, {row.id: row for row in rows}
 
 
 # --- reminders ----------------------------------------------------------------------------------------
@@ -108,20 +106,19 @@ def reminder_requests(appointment_id: str, start: datetime, tz_name: str,
             for step in steps for channel in step.channels]
 
 
-def expiry_of(doc: Mapping[str, Any], location: Location, now: datetime,
+def expiry_of(row: Message, location: Location, now: datetime,
               messaging: MessagingSettings | None = None) -> ExpiryReason | None:
     """Why a waiting row must not go out any more (shared/domain/outbox_expiry.py), None if it may. A
     reminder's siblings are the other reminders of the same appointment time, as planned."""
-    start = clock.parse_instant(doc["appointment_start"]) if doc.get("appointment_start") else None
+    start = row.appointment_start
     siblings: list[datetime] = []
-    if start is not None and str(doc["kind"]).startswith("reminder_"):
+    if start is not None and row.is_reminder:
         messaging = messaging or without_reads(location)
         settings = location_settings(location, messaging)
         siblings = [allowed_send_time(request.send_at, settings.tz_name, settings.quiet_hours)
-                    for request in reminder_requests(doc.get("appointment_id") or "", start, settings.tz_name,
+                    for request in reminder_requests(row.appointment_id or "", start, settings.tz_name,
                                                      messaging.reminders)]
-    return expiry_reason(str(doc["kind"]), clock.parse_instant(doc["send_at"]), now, appointment_start=start,
-                         sibling_send_ats=siblings)
+    return expiry_reason(row.kind, row.send_at, now, appointment_start=start, sibling_send_ats=siblings)
 
 
 def reminder_ids(location_id: str, appointment_id: str, start: datetime) -> list[str]:
@@ -138,7 +135,7 @@ class PlanOutcome:
     suppressed: int = 0  # rows recorded as suppressed, with their reason
     expired: int = 0  # rows whose moment had passed when they were planned: expired at once, never sent
     written: int = 0  # rows actually written (new or changed)
-    pending: list[Record] = dataclasses.field(default_factory=list)  # rows to write (`defer`red)
+    pending: list[tuple[str, Message]] = dataclasses.field(default_factory=list)  # (group, row) to write later
 
     def add(self, other: PlanOutcome) -> None:
         self.planned += other.planned
@@ -154,8 +151,8 @@ class PlanOutcome:
 
     def flush_into(self, uow: UnitOfWork) -> None:
         """Add the pending rows to `uow`, to commit with the rest of it (a booking and its reminders)."""
-        for record in self.pending:
-            outbox_store.add_if_replannable(uow, record, conflict("a reminder of this appointment is being sent"))
+        for org, row in self.pending:
+            outbox_store.add_if_replannable(uow, org, row, conflict("a reminder of this appointment is being sent"))
         self.written += len(self.pending)
         self.pending = []
 
@@ -187,18 +184,17 @@ def plan_patient_reminders(org: str, location: Location, patient: Patient,
                for appt_id, start in starts.items()}
     rows = outbox_store.for_patient_between(org, patient.id, min(starts.values()) - timedelta(days=10),
                                             max(starts.values()) + CAP_WINDOW)
-    stored = {record.data()["id"]: record for record in rows}
+    stored = {row.id: row for row in rows}
     # Rows of an appointment's earlier time are being cancelled: never count them against the caps.
-    stale = frozenset(doc_id for doc_id, record in stored.items()
-                      if record.data().get("appointment_id") in new_ids
-                      and doc_id not in new_ids[record.data()["appointment_id"]])
+    stale = frozenset(row.id for row in rows
+                      if row.appointment_id in new_ids and row.id not in new_ids[row.appointment_id])
     sms = counted_sms(rows, stale)
     for appt in sorted(appointments, key=lambda appt: appt.start):
         family = [other for other in same_phone or () if other.id not in sms]  # this patient's counted once
         ctx = MessagingContext(settings, patient.id, contact_prefs(patient), now, (*sms.values(), *family))
         requests = reminder_requests(appt.id, appt.start, settings.tz_name, messaging.reminders)
         planned = plan_messages(requests, ctx)
-        extras = {"appointment_id": appt.id, "appointment_start": iso(appt.start)}
+        extras: dict[str, Any] = {"appointment_id": appt.id, "appointment_start": appt.start}
         # An SMS row names the directory key of the number it is planned for (a hash, no number): the sender
         # fetches that number's SMS log with the row's other lookups (it checks the number is still current).
         to_phone = {"sms_to": outbox_store.directory_pk("sms", patient.phone)} if patient.phone else {}
@@ -210,8 +206,9 @@ def plan_patient_reminders(org: str, location: Location, patient: Patient,
                 sms[message.id] = ExistingSms(message.id, message.send_at)
                 if same_phone is not None:
                     same_phone.append(sms[message.id])
-    dropped = [doc_id for doc_id in stale if stored[doc_id].data().get("appointment_start")
-               in {iso(appt.start) for appt in appointments}]
+    times = {iso(appt.start) for appt in appointments}
+    dropped = [row_id for row_id in stale
+               if stored[row_id].appointment_start and iso(stored[row_id].appointment_start) in times]
     cancel(org, dropped, "schedule_changed", now, stored)
     if uow is not None:
         outcome.flush_into(uow)
@@ -223,24 +220,26 @@ def plan_patient_reminders(org: str, location: Location, patient: Patient,
 # --- writing rows -----------------------------------------------------------------------------------
 
 
-def row_doc(message: PlannedMessage, now: datetime, extras: Mapping[str, Any],
-            old: Mapping[str, Any] | None) -> dict[str, Any]:
-    send_at = iso(message.send_at)
-    doc: dict[str, Any] = {
-        "id": message.id, "patient_id": message.patient_id, "location_id": message.location_id,
-        "subject_id": message.subject_id, "kind": message.kind, "channel": str(message.channel),
-        "purpose": str(message.purpose), "send_at": send_at, "due_at": send_at, "status": str(message.status),
-        "attempts": int((old or {}).get("attempts", 0)), "created_at": (old or {}).get("created_at", iso(now)),
-        "updated_at": iso(now),
-    }
-    if message.reason is not None:
-        doc["reason"] = str(message.reason)
-    doc.update({key: value for key, value in extras.items() if value is not None})
-    return doc
+def row_message(org_tz: str, message: PlannedMessage, now: datetime, extras: Mapping[str, Any],
+                old: Message | None) -> Message:
+    """The stored row of a planned message (`extras`: the fields it carries for the sender, such as the
+    appointment's time), keeping what a stored row of it already counted (attempts, created_at)."""
+    return Message(
+        id=message.id, patient_id=message.patient_id, location_id=message.location_id, subject_id=message.subject_id,
+        kind=message.kind, channel=message.channel, purpose=message.purpose, send_at=message.send_at,
+        due_at=message.send_at, status=message.status, reason=None if message.reason is None else str(message.reason),
+        attempts=old.attempts if old else 0, created_at=old.created_at if old else now, updated_at=now,
+        local_send_date=clock.local_date(message.send_at, org_tz),
+        **{name: value for name, value in extras.items() if value is not None})
+
+
+def _plan_form(row: Message) -> tuple[Any, ...]:
+    """What makes two plans of one row the same, as stored (instants at the stored precision)."""
+    return tuple(to_json(getattr(row, name)) for name in PLAN_FIELDS)
 
 
 def store_planned(org: str, tz_name: str, messages: Sequence[tuple[PlannedMessage, Mapping[str, Any]]],
-                  stored: Mapping[str, Record], now: datetime, defer: bool = False) -> PlanOutcome:
+                  stored: Mapping[str, Message], now: datetime, defer: bool = False) -> PlanOutcome:
     """Write each planned or suppressed message unless the stored row already says the same, or a
     sender has it. A message whose moment had already passed when it was planned (booked after it) is
     written `expired` (never sent late, never left waiting). A row already stored is not expired by a
@@ -255,71 +254,50 @@ def store_planned(org: str, tz_name: str, messages: Sequence[tuple[PlannedMessag
             outcome.planned += 1
         else:
             outcome.suppressed += 1
-        record = stored.get(message.id)
-        old = record.data() if record is not None else None
+        old = stored.get(message.id)
         if old is not None:
-            if not outbox_lifecycle.is_replannable(old["status"]):
+            if not outbox_lifecycle.is_replannable(old.status):
                 continue
-            if passed and (old["status"], old.get("reason")) != ("suppressed", str(SuppressionReason.PAST)):
+            if passed and (old.status, old.reason) != (MessageStatus.SUPPRESSED, str(SuppressionReason.PAST)):
                 continue
-        doc = row_doc(message, now, extras, old)
+        row = row_message(tz_name, message, now, extras, old)
         if passed:
-            doc.update(status=str(MessageStatus.EXPIRED), reason=str(ExpiryReason.PASSED_BEFORE_PLANNED))
-        if old is not None and all(old.get(name) == doc.get(name) for name in PLAN_FIELDS):
+            row = dataclasses.replace(row, status=MessageStatus.EXPIRED, reason=str(ExpiryReason.PASSED_BEFORE_PLANNED))
+        if old is not None and _plan_form(old) == _plan_form(row):
             continue
-        version = int(record.version) + 1 if record is not None else 1
-        local_date = clock.local_date(message.send_at, tz_name).isoformat()
-        outcome.pending.append(outbox_store.to_record(org, doc, version, local_date))
+        outcome.pending.append((org, dataclasses.replace(row, version=old.version + 1 if old is not None else 1)))
     if not defer:
         outcome.flush()
     return outcome
 
 
-def set_status(record: Record, status: str, reason: str | None, now: datetime, also: Sequence[Record] = (),
-               **fields: Any) -> bool:
-    """Move a row to `status` (with `reason`), conditional on the version read; False if it changed.
-    `also` are items written in the same request (a transaction), whatever they held before."""
-    outbox_lifecycle.require_move(record.data()["status"], status)
-    doc = {**record.data(), "status": status, "updated_at": iso(now), **fields}
-    if reason is None:
-        doc.pop("reason", None)
-    else:
-        doc["reason"] = reason
-    replacement = outbox_store.to_record(org_of(record), doc, int(record.version), outbox_store.local_date_of(record))
-    if outbox_store.replace_if_unchanged(replacement, int(record.version), also):
-        record.doc, record.version = replacement.doc, replacement.version
-        return True
-    return False
-
-
-def org_of(record: Record) -> str:
-    return record.pk.split("#", 1)[0]
+def set_status(org: str, row: Message, status: MessageStatus, reason: str | None, now: datetime,
+               also: Sequence[Record] = (), **fields: Any) -> Message | None:
+    """Move a row to `status` (with `reason`, or none), conditional on the version read: the row as
+    stored, or None if it changed meanwhile. `also` are items written in the same request (a
+    transaction), whatever they held before."""
+    outbox_lifecycle.require_move(row.status, status)
+    changed = dataclasses.replace(row, status=MessageStatus(status), reason=reason, updated_at=now, **fields)
+    return outbox_store.replace_if_unchanged(org, changed, also)
 
 
 def cancel(org: str, message_ids: Iterable[str], reason: str, now: datetime,
-           read: Mapping[str, Record] | None = None) -> int:
+           read: Mapping[str, Message] | None = None) -> int:
     """Cancel the rows still waiting (planned or suppressed); rows taken by a sender are left alone.
     `read`: rows already read by id (no second read for them)."""
     ids = list(message_ids)
     if not ids:
         return 0
-    cancelled = 0
     found = {i: read[i] for i in ids if i in read} if read is not None else outbox_store.get_many(org, ids)
-    for record in found.values():
-        if outbox_lifecycle.is_cancellable(record.data()["status"]) and set_status(record, "cancelled", reason, now):
-            cancelled += 1
-    return cancelled
+    return sum(1 for row in found.values() if outbox_lifecycle.is_cancellable(row.status)
+               and set_status(org, row, MessageStatus.CANCELLED, reason, now))
 
 
 def suppress_patient(org: str, patient_id: str, channel: str, reason: str, now: datetime) -> int:
     """Suppress the patient's planned rows on `channel` (after STOP, a bounce or a complaint)."""
-    suppressed = 0
-    for record in outbox_store.for_patient_between(org, patient_id, now - timedelta(days=1), now + FAR_FUTURE):
-        doc = record.data()
-        if (doc["channel"] == channel and outbox_lifecycle.is_suppressible(doc["status"]) and not doc.get("reply")
-                and set_status(record, "suppressed", reason, now)):
-            suppressed += 1
-    return suppressed
+    rows = outbox_store.for_patient_between(org, patient_id, now - timedelta(days=1), now + FAR_FUTURE)
+    return sum(1 for row in rows if row.channel == channel and outbox_lifecycle.is_suppressible(row.status)
+               and not row.reply and set_status(org, row, MessageStatus.SUPPRESSED, reason, now))
 
 
 def requeue_missed(org: str, location: Location, now: datetime, older_than: timedelta) -> dict[str, int]:
@@ -330,13 +308,12 @@ def requeue_missed(org: str, location: Location, now: datetime, older_than: time
     first = (today - timedelta(days=MAX_GRACE.days + MISSED_LOOKBACK_DAYS)).isoformat()
     cutoff = iso(now - older_than)
     counts = {"requeued": 0, "expired": 0}
-    for record in outbox_store.for_location_days(org, location.id, first, today.isoformat()):
-        doc = record.data()
-        if doc["status"] != "planned" or doc["due_at"] >= cutoff:
+    for row in outbox_store.for_location_days(org, location.id, first, today.isoformat()):
+        if row.status is not MessageStatus.PLANNED or iso(row.due_at) >= cutoff:
             continue
-        expired = expiry_of(doc, location, now)
+        expired = expiry_of(row, location, now)
         if expired is not None:
-            counts["expired"] += set_status(record, "expired", str(expired), now)
-        elif set_status(record, "planned", doc.get("reason"), now, due_at=iso(now)):
+            counts["expired"] += set_status(org, row, MessageStatus.EXPIRED, str(expired), now) is not None
+        elif set_status(org, row, MessageStatus.PLANNED, row.reason, now, due_at=now):
             counts["requeued"] += 1
     return counts

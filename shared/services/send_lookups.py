@@ -7,10 +7,11 @@ from typing import Any
 
 from shared.domain.appointments import Appointment
 from shared.domain.locations import Location
+from shared.domain.messages import Message
 from shared.domain.messaging_settings import MessagingSettings
 from shared.domain.patients import Patient
 from shared.domain.reminders import Channel
-from shared.services import outbox, settings
+from shared.services import settings
 from shared.store import appointments as appointment_store
 from shared.store import locations as location_store
 from shared.store import outbox as outbox_store
@@ -38,14 +39,14 @@ class Lookups:
         self._settings: dict[tuple[str, str], MessagingSettings] = {}
 
     @staticmethod
-    def _keys(org: str, doc: dict[str, Any]) -> Iterator[tuple[Key, Decode]]:
-        yield location_store.key(org, doc["location_id"]), location_store.of
-        yield from ((key, _doc) for key in settings_store.layer_keys(org, doc["location_id"]))
-        yield patient_store.key(org, doc["patient_id"]), patient_store.of
-        if doc.get("appointment_id"):
-            yield appointment_store.key(org, doc["appointment_id"]), appointment_store.of
-        if doc.get("sms_to"):  # the number it was planned for: its log in the same request
-            yield outbox_store.sms_log_key(org, directory_key=doc["sms_to"]), _doc
+    def _keys(org: str, row: Message) -> Iterator[tuple[Key, Decode]]:
+        yield location_store.key(org, row.location_id), location_store.of
+        yield from ((key, _doc) for key in settings_store.layer_keys(org, row.location_id))
+        yield patient_store.key(org, row.patient_id), patient_store.of
+        if row.appointment_id:
+            yield appointment_store.key(org, row.appointment_id), appointment_store.of
+        if row.sms_to:  # the number it was planned for: its log in the same request
+            yield outbox_store.sms_log_key(org, directory_key=row.sms_to), _doc
 
     def _fetch(self, keys: Iterable[tuple[Key, Decode]]) -> None:
         missing = {key: decode for key, decode in keys if key not in self._items}
@@ -53,12 +54,13 @@ class Lookups:
         for key, decode in missing.items():
             self._items[key] = decode(found[key]) if key in found else None
 
-    def prefetch(self, rows: Iterable[Record]) -> None:
+    def prefetch(self, rows: Iterable[tuple[str, Message]]) -> None:
+        """Fetch what a page of (group, row) will need, before sending any of them."""
         rows = list(rows)
-        self._fetch(key for record in rows for key in self._keys(outbox.org_of(record), record.data()))
-        phones = {(org, patient.phone) for org, doc in ((outbox.org_of(r), r.data()) for r in rows)
-                  if doc["channel"] == Channel.SMS
-                  and (patient := self._items.get(patient_store.key(org, doc["patient_id"])))
+        self._fetch(key for org, row in rows for key in self._keys(org, row))
+        phones = {(org, patient.phone) for org, row in rows
+                  if row.channel is Channel.SMS
+                  and (patient := self._items.get(patient_store.key(org, row.patient_id)))
                   and patient.phone}
         self._fetch((outbox_store.sms_log_key(org, phone), _doc) for org, phone in sorted(phones))
 

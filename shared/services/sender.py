@@ -32,17 +32,18 @@ from __future__ import annotations
 import time as timer
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import islice
-from typing import Any
 
 from shared import clock
 from shared.adapters.notifier import Notifier, SendError
 from shared.clock import iso
 from shared.domain import appointment_lifecycle, signing_message
 from shared.domain.locations import Location
+from shared.domain.messages import Message
 from shared.domain.messaging_settings import MessagingSettings
 from shared.domain.outbox_expiry import ExpiryReason
+from shared.domain.outbox_lifecycle import MessageStatus
 from shared.domain.patients import Patient
 from shared.domain.quiet_hours import utc_at_local
 from shared.domain.reminders import Channel, SuppressionReason, sms_cap_reason, suppression_reason
@@ -67,6 +68,7 @@ MAX_ATTEMPTS = 4
 BACKOFF_BASE_MINUTES = 4  # attempt n waits 4^(n-1) minutes: 1, 4, 16
 RUN_BUDGET_SECONDS = 240.0  # the scheduled function has 300 s: stop taking rows well before
 
+S = MessageStatus
 SIGNING_LINK = "signing_link"  # a row made by shared/services/signing.py, carrying its link
 
 
@@ -87,7 +89,10 @@ class SendSummary:
         return asdict(self)
 
 
-def _pages(rows: Iterator[Record], size: int) -> Iterator[list[Record]]:
+Due = tuple[str, Message]  # a row of the send queue and its group
+
+
+def _pages(rows: Iterator[Due], size: int) -> Iterator[list[Due]]:
     while page := list(islice(rows, size)):
         yield page
 
@@ -100,18 +105,18 @@ def run(now: datetime, notifier: Notifier, orgs: Iterable[str] | None = None,
     wanted = None if orgs is None else frozenset(orgs)
     lookback = LOOKBACK if now.minute % SWEEP_EVERY_MINUTES == 0 else RECENT
     for page in _pages(outbox_store.due_rows(now, lookback), PAGE):
-        rows = [record for record in page if wanted is None or outbox.org_of(record) in wanted]
+        rows = [(org, row) for org, row in page if wanted is None or org in wanted]
         lookups.prefetch(rows)
-        for record in rows:
+        for org, row in rows:
             if timer.monotonic() - started > budget_seconds:
                 logger.warning("sender stopped at its time budget", extra={"summary": summary.as_dict()})
                 return summary
             summary.due += 1
             try:
-                send_row(outbox.org_of(record), record, now, notifier, lookups, summary)
+                send_row(org, row, now, notifier, lookups, summary)
             except StatusNotRecorded:
                 logger.error("sender stopped: a sent message's status could not be recorded",
-                             extra={"message_id": record.data()["id"], "summary": summary.as_dict()})
+                             extra={"message_id": row.id, "summary": summary.as_dict()})
                 return summary
     return summary
 
@@ -125,8 +130,8 @@ def sleep(seconds: float) -> None:
     timer.sleep(seconds)
 
 
-def _record(write: Callable[[], bool]) -> bool:
-    """A status write after the provider's accept, retried with backoff through a DynamoDB outage: False only
+def _record(write: Callable[[], Message | None]) -> Message | None:
+    """A status write after the provider's accept, retried with backoff through a DynamoDB outage: None only
     when the row changed meanwhile (the write's condition), StatusNotRecorded when DynamoDB stayed down."""
     for delay in (*STATUS_WRITE_DELAYS, None):
         try:
@@ -139,68 +144,66 @@ def _record(write: Callable[[], bool]) -> bool:
     raise AssertionError("unreachable")
 
 
-def send_row(org: str, record: Record, now: datetime, notifier: Notifier, lookups: Lookups,
+def send_row(org: str, row: Message, now: datetime, notifier: Notifier, lookups: Lookups,
              summary: SendSummary) -> None:
-    doc = record.data()
-    if doc["status"] == "sending" and doc.get("lease_until", "") > iso(now):
+    if row.status is S.SENDING and row.lease_until is not None and row.lease_until > now:
         summary.skipped += 1  # another sender holds it
         return
-    resend = doc["status"] == "sending"  # its lease lapsed: the run that held it may have sent it
-    if resend and (doc["channel"] in AT_MOST_ONCE or doc.get("resent_after_unknown_outcome")):
-        if outbox.set_status(record, "unconfirmed", UNKNOWN_OUTCOME, now):
+    resend = row.status is S.SENDING  # its lease lapsed: the run that held it may have sent it
+    if resend and (row.channel in AT_MOST_ONCE or row.resent_after_unknown_outcome):
+        if outbox.set_status(org, row, S.UNCONFIRMED, UNKNOWN_OUTCOME, now):
             summary.unconfirmed += 1
-            followups.open_for_failed_message(org, record.data(), UNKNOWN_OUTCOME, now)
+            followups.open_for_failed_message(org, row, UNKNOWN_OUTCOME, now)
         return
-    location = lookups.location(org, doc["location_id"])
+    location = lookups.location(org, row.location_id)
     if location is None:
-        _finish(record, "failed", "location_missing", now, summary)
+        _finish(org, row, S.FAILED, "location_missing", now, summary)
         return
     messaging = lookups.settings(org, location)
-    expired = None if doc.get("reply") else outbox.expiry_of(doc, location, now, messaging)
+    expired = None if row.reply else outbox.expiry_of(row, location, now, messaging)
     if expired is not None:
-        _finish(record, "expired", str(expired), now, summary)
+        _finish(org, row, S.EXPIRED, str(expired), now, summary)
         return
-    if not doc.get("reply") and _deferred(record, location, messaging, now, summary):
+    if not row.reply and _deferred(org, row, location, messaging, now, summary):
         return
-    patient = lookups.patient(org, doc["patient_id"])
-    verdict = _still_wanted(org, doc, patient, location, now, lookups, messaging)
+    patient = lookups.patient(org, row.patient_id)
+    verdict = _still_wanted(org, row, patient, location, now, lookups, messaging)
     if verdict is not None:  # dropped without a claim: one write, conditional on the version read, as a claim is
         status, reason = verdict
-        _finish(record, status, reason, now, summary)
+        _finish(org, row, status, reason, now, summary)
         return
     assert patient is not None
     marks = {"resent_after_unknown_outcome": True} if resend else {}
-    claimed = outbox.set_status(record, "sending", None, now, lease_until=iso(now + LEASE),
-                                attempts=int(doc.get("attempts", 0)) + 1, **marks)
-    if not claimed:
+    claimed = outbox.set_status(org, row, S.SENDING, None, now, lease_until=now + LEASE, attempts=row.attempts + 1,
+                                **marks)
+    if claimed is None:
         summary.skipped += 1
         return
-    doc = record.data()
     try:
         language = location.speaks(patient.language)
-        if doc["kind"] == SIGNING_LINK:  # the link is in the row; see shared/domain/signing_message.py
-            rendered = signing_message.render(doc["channel"], language, location.name, location.phone,
-                                              doc["link"])
+        if claimed.kind == SIGNING_LINK:  # the link is in the row; see shared/domain/signing_message.py
+            rendered = signing_message.render(claimed.channel, language, location.name, location.phone,
+                                              claimed.link or "")
         else:
-            rendered = render(doc["kind"], doc["channel"], language, _render_context(doc, location),
-                              messaging.wording(doc["kind"], language))
+            rendered = render(claimed.kind, claimed.channel, language, _render_context(claimed, location),
+                              messaging.wording(claimed.kind, language))
     except ChairsideError as exc:
-        _fail(org, record, f"render_failed: {exc.message}", now, summary)
+        _fail(org, claimed, f"render_failed: {exc.message}", now, summary)
         return
     try:
-        if doc["channel"] == Channel.EMAIL:
+        if claimed.channel is Channel.EMAIL:
             provider_id = notifier.send_email(patient.email or "", rendered.subject or "", rendered.text, rendered.html)
         else:
             provider_id = notifier.send_sms(patient.phone or "", rendered.text)
     except SendError as exc:
-        _after_send_error(org, record, exc, now, summary)
+        _after_send_error(org, claimed, exc, now, summary)
         return
-    directory = _directory_items(org, doc, patient, now, notifier, lookups)
+    directory = _directory_items(org, claimed, patient, now, notifier, lookups)
     # One request: the row's status and the contact directory (who last got a message at this address; for
     # an SMS the number's log for the caps, and which appointment a reminder was about).
-    if not _record(lambda: outbox.set_status(record, "sent", None, now, also=directory,
-                                             provider_message_id=provider_id, sent_at=iso(now))):
-        logger.error("sent, but the row changed meanwhile", extra={"message_id": doc["id"]})
+    if not _record(lambda: outbox.set_status(org, claimed, S.SENT, None, now, also=directory,
+                                             provider_message_id=provider_id, sent_at=now)):
+        logger.error("sent, but the row changed meanwhile", extra={"message_id": claimed.id})
         outbox_store.remember(*directory)
     for item in directory:
         if item.kind == "sms_log":
@@ -208,32 +211,30 @@ def send_row(org: str, record: Record, now: datetime, notifier: Notifier, lookup
     summary.sent += 1
 
 
-def _directory_items(org: str, doc: dict[str, Any], patient: Patient, now: datetime, notifier: Notifier,
+def _directory_items(org: str, row: Message, patient: Patient, now: datetime, notifier: Notifier,
                      lookups: Lookups) -> list[Record]:
     """The directory items a sent message updates: who got it at that address, and for an SMS the group's
     log of that number (the caps per phone number) and, for a reminder, the appointment it was about."""
-    address = (patient.email if doc["channel"] == Channel.EMAIL else patient.phone) or ""
+    address = (patient.email if row.channel is Channel.EMAIL else patient.phone) or ""
     identity = getattr(notifier, "sms_sender", None) or outbox_store.SHARED_SENDER
-    items = [outbox_store.contact_record(doc["channel"], address, org, doc["patient_id"], doc["location_id"],
-                                         iso(now), identity)]
-    if doc["channel"] == Channel.SMS:
-        entry = {"at": iso(now), "patient_id": doc["patient_id"], "message_id": doc["id"]}
+    items = [outbox_store.contact_record(str(row.channel), address, org, row.patient_id, row.location_id, iso(now),
+                                         identity)]
+    if row.channel is Channel.SMS:
+        entry = {"at": iso(now), "patient_id": row.patient_id, "message_id": row.id}
         items.append(outbox_store.sms_log_record(org, address, [*lookups.sms_log(org, address), entry], now))
-        if doc["kind"].startswith("reminder_") and doc.get("appointment_id"):
-            items.append(outbox_store.last_reminder_record(address, org, doc["patient_id"], doc["location_id"],
-                                                           doc["appointment_id"], iso(now), identity))
+        if row.is_reminder and row.appointment_id:
+            items.append(outbox_store.last_reminder_record(address, org, row.patient_id, row.location_id,
+                                                           row.appointment_id, iso(now), identity))
     return items
 
 
-def _render_context(doc: dict[str, Any], location: Location) -> RenderContext:
-    start = doc.get("appointment_start")
+def _render_context(row: Message, location: Location) -> RenderContext:
     return RenderContext(practice_name=location.name, practice_phone=location.phone,
-                         appointment_start=clock.parse_instant(start) if start else None,
-                         tz_name=location.timezone, amount_cents=doc.get("amount_cents"),
-                         due_date=date.fromisoformat(doc["due_date"]) if doc.get("due_date") else None)
+                         appointment_start=row.appointment_start, tz_name=location.timezone,
+                         amount_cents=row.amount_cents, due_date=row.due_date)
 
 
-def _deferred(record: Record, location: Location, messaging: MessagingSettings, now: datetime,
+def _deferred(org: str, row: Message, location: Location, messaging: MessagingSettings, now: datetime,
               summary: SendSummary) -> bool:
     """Inside the location's quiet hours (a late run): due again at the next allowed local time."""
     settings = outbox.location_settings(location, messaging)
@@ -242,86 +243,84 @@ def _deferred(record: Record, location: Location, messaging: MessagingSettings, 
         return False
     day = local.date() if local.time() < settings.quiet_hours.earliest else local.date() + timedelta(days=1)
     resume = utc_at_local(day, settings.quiet_hours.earliest, settings.tz_name)
-    doc = record.data()
-    start = doc.get("appointment_start")
-    if doc["kind"].startswith("reminder_") and start and clock.parse_instant(start) <= resume:
-        _finish(record, "expired", str(ExpiryReason.QUIET_UNTIL_APPOINTMENT), now, summary)
+    if row.is_reminder and row.appointment_start is not None and row.appointment_start <= resume:
+        _finish(org, row, S.EXPIRED, str(ExpiryReason.QUIET_UNTIL_APPOINTMENT), now, summary)
         return True
-    if outbox.set_status(record, "planned", doc.get("reason"), now, due_at=iso(resume)):
+    if outbox.set_status(org, row, S.PLANNED, row.reason, now, due_at=resume):
         summary.deferred += 1
     else:
         summary.skipped += 1
     return True
 
 
-def _still_wanted(org: str, doc: dict[str, Any], patient: Patient | None, location: Location,
-                  now: datetime, lookups: Lookups, messaging: MessagingSettings) -> tuple[str, str] | None:
+def _still_wanted(org: str, row: Message, patient: Patient | None, location: Location, now: datetime,
+                  lookups: Lookups, messaging: MessagingSettings) -> tuple[MessageStatus, str] | None:
     """(status, reason) when the row must not go out after all; None to send it."""
     if patient is None:
-        return "suppressed", str(SuppressionReason.NO_ADDRESS)
-    channel, kind = doc["channel"], doc["kind"]
-    unreachable = suppression_reason(channel, doc["purpose"], outbox.contact_prefs(patient),
-                                     reply_kind=kind if doc.get("reply") else None)
+        return S.SUPPRESSED, str(SuppressionReason.NO_ADDRESS)
+    unreachable = suppression_reason(row.channel, row.purpose, outbox.contact_prefs(patient),
+                                     reply_kind=row.kind if row.reply else None)
     if unreachable is not None:
-        return "suppressed", str(unreachable)
-    if doc.get("reply"):
+        return S.SUPPRESSED, str(unreachable)
+    if row.reply:
         return None
-    if kind.startswith("reminder_") and doc.get("appointment_id"):
-        appointment = lookups.appointment(org, doc["appointment_id"])
+    if row.is_reminder and row.appointment_id:
+        appointment = lookups.appointment(org, row.appointment_id)
         if appointment is None or not appointment_lifecycle.is_upcoming(appointment.status):
-            return "cancelled", "appointment_" + (str(appointment.status) if appointment else "missing")
-        if iso(appointment.start) != doc.get("appointment_start"):
-            return "cancelled", "rescheduled"
+            return S.CANCELLED, "appointment_" + (str(appointment.status) if appointment else "missing")
+        if row.appointment_start is None or iso(appointment.start) != iso(row.appointment_start):
+            return S.CANCELLED, "rescheduled"
         if appointment.start <= now:
-            return "expired", str(ExpiryReason.APPOINTMENT_PASSED)  # a reminder after the visit began helps nobody
-    if channel == Channel.SMS:
-        reason = _sms_cap_now(org, doc, patient, location, now, messaging, lookups)
+            return S.EXPIRED, str(ExpiryReason.APPOINTMENT_PASSED)  # a reminder after the visit began helps nobody
+    if row.channel is Channel.SMS:
+        reason = _sms_cap_now(org, row, patient, location, now, messaging, lookups)
         if reason is not None:
-            return "suppressed", str(reason)
+            return S.SUPPRESSED, str(reason)
     return None
 
 
-def _sms_cap_now(org: str, doc: dict[str, Any], patient: Patient, location: Location, now: datetime,
+def _sms_cap_now(org: str, row: Message, patient: Patient, location: Location, now: datetime,
                  messaging: MessagingSettings, lookups: Lookups) -> SuppressionReason | None:
     """The caps against the SMS actually sent around now, per patient (the patient's rows) and per phone
     number (the group's log of the number: a family on one phone, whose rows were planned apart, at booking
     time, may not get several texts a day). A last check: planning already counted what it could see."""
     settings = outbox.location_settings(location, messaging)
     today = clock.local_date(now, settings.tz_name)
-    rows = outbox_store.for_patient_between(org, doc["patient_id"], now - outbox.CAP_WINDOW, now + outbox.CAP_WINDOW)
-    patient_days = [clock.local_date(clock.parse_instant(r.data()["sent_at"]), settings.tz_name) for r in rows
-                    if r.data()["status"] == "sent" and r.data()["channel"] == Channel.SMS
-                    and not r.data().get("reply") and r.data()["id"] != doc["id"] and r.data().get("sent_at")]
+    rows = outbox_store.for_patient_between(org, row.patient_id, now - outbox.CAP_WINDOW, now + outbox.CAP_WINDOW)
+    patient_days = [clock.local_date(other.sent_at, settings.tz_name) for other in rows
+                    if other.status is S.SENT and other.channel is Channel.SMS and not other.reply
+                    and other.id != row.id and other.sent_at is not None]
     phone_days = [clock.local_date(clock.parse_instant(entry["at"]), settings.tz_name)
-                  for entry in lookups.sms_log(org, patient.phone or "") if entry["message_id"] != doc["id"]]
+                  for entry in lookups.sms_log(org, patient.phone or "") if entry["message_id"] != row.id]
     return sms_cap_reason(today, patient_days, settings) or sms_cap_reason(today, phone_days, settings)
 
 
-def _after_send_error(org: str, record: Record, error: SendError, now: datetime, summary: SendSummary) -> None:
-    attempts = int(record.data().get("attempts", 1))
-    logger.warning("send failed", extra={"message_id": record.data()["id"], "code": error.code,
-                                         "retryable": error.retryable, "attempt": attempts})
+def _after_send_error(org: str, row: Message, error: SendError, now: datetime, summary: SendSummary) -> None:
+    attempts = row.attempts or 1
+    logger.warning("send failed", extra={"message_id": row.id, "code": error.code, "retryable": error.retryable,
+                                         "attempt": attempts})
     if error.retryable and attempts < MAX_ATTEMPTS:
         due = now + timedelta(minutes=BACKOFF_BASE_MINUTES ** (attempts - 1))
-        if outbox.set_status(record, "planned", None, now, due_at=iso(due), last_error=error.code):
+        if outbox.set_status(org, row, S.PLANNED, None, now, due_at=due, last_error=error.code):
             summary.retrying += 1
         return
-    _fail(org, record, f"send_failed: {error.code}", now, summary)
+    _fail(org, row, f"send_failed: {error.code}", now, summary)
 
 
-def _fail(org: str, record: Record, reason: str, now: datetime, summary: SendSummary) -> None:
-    if outbox.set_status(record, "failed", reason, now):
+def _fail(org: str, row: Message, reason: str, now: datetime, summary: SendSummary) -> None:
+    failed = outbox.set_status(org, row, S.FAILED, reason, now)
+    if failed is not None:
         summary.failed += 1
-        followups.open_for_failed_message(org, record.data(), reason, now)
+        followups.open_for_failed_message(org, failed, reason, now)
 
 
-def _finish(record: Record, status: str, reason: str, now: datetime, summary: SendSummary) -> None:
-    if outbox.set_status(record, status, reason, now):
-        if status == "suppressed":
+def _finish(org: str, row: Message, status: MessageStatus, reason: str, now: datetime, summary: SendSummary) -> None:
+    if outbox.set_status(org, row, status, reason, now):
+        if status is S.SUPPRESSED:
             summary.suppressed += 1
-        elif status == "cancelled":
+        elif status is S.CANCELLED:
             summary.cancelled += 1
-        elif status == "expired":
+        elif status is S.EXPIRED:
             summary.expired += 1
         else:
             summary.failed += 1

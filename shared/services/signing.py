@@ -18,7 +18,10 @@ from shared.auth import Principal
 from shared.clock import iso
 from shared.config import settings
 from shared.domain import catalog, plan_codec, signing_message, signing_text
+from shared.domain.messages import Message
+from shared.domain.outbox_lifecycle import MessageStatus
 from shared.domain.plans import Plan
+from shared.domain.reminders import Channel, Purpose
 from shared.domain.signing import (
     LinkFacts,
     LinkState,
@@ -76,11 +79,11 @@ def create_link(principal: Principal, plan_id: str, channel: str) -> dict[str, A
         "link_id": link_id, "org": principal.org, "plan_id": plan.id, "patient_id": plan.patient_id,
         "location_id": plan.location_id, "version": plan.version, "channel": channel, "message_id": message_id,
         "created_by": principal.sub, "created_at": iso(now), "expires_at": iso(expires), "used_at": None})
-    doc = {"id": message_id, "patient_id": plan.patient_id, "location_id": plan.location_id, "subject_id": plan.id,
-           "kind": "signing_link", "channel": channel, "purpose": PURPOSE, "send_at": iso(now), "due_at": iso(now),
-           "status": "planned", "attempts": 0, "created_at": iso(now), "updated_at": iso(now), "link": url}
-    local_date = clock.local_date(now, location.timezone).isoformat()
-    uow.put_new(outbox_store.to_record(principal.org, doc, 1, local_date))
+    outbox_store.put_new(uow, principal.org, Message(
+        id=message_id, patient_id=plan.patient_id, location_id=plan.location_id, subject_id=plan.id,
+        kind="signing_link", channel=Channel(channel), purpose=Purpose(PURPOSE), send_at=now, due_at=now,
+        status=MessageStatus.PLANNED, created_at=now, updated_at=now, link=url, version=1,
+        local_send_date=clock.local_date(now, location.timezone)))
     uow.commit()
     return {"url": url, "channel": channel, "expires_at": iso(expires), "plan_id": plan.id, "version": plan.version,
             "message_id": message_id}

@@ -24,6 +24,7 @@ hashed: no phone number or email sits in a key.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
@@ -33,6 +34,8 @@ from pynamodb.exceptions import PutError
 
 from shared.clock import iso
 from shared.domain import outbox_lifecycle
+from shared.domain.codec import from_json
+from shared.domain.messages import ITEM_FIELDS, Message
 from shared.errors import Conflict
 from shared.ids import has_prefix
 from shared.store import records
@@ -42,7 +45,6 @@ from shared.store.unit_of_work import Contention, Failure, UnitOfWork
 MESSAGE = "MESSAGE"
 WAITING_STATUSES = tuple(map(str, outbox_lifecycle.WAITING))  # rows in the send queue (gsi1)
 REPLANNABLE_STATUSES = tuple(map(str, outbox_lifecycle.REPLANNABLE))  # rows a re-plan may overwrite
-BATCH_GET_LIMIT = 100
 LAST_REMINDER = "LAST_REMINDER"
 SMS_LOG = "SMS_LOG"
 SMS_LOG_SPAN = timedelta(days=8)  # the caps look back a week of local days: a day more covers every zone
@@ -72,52 +74,69 @@ def by_location(org: str, location_id: str) -> str:
     return f"{org}#LOC#{location_id}#MSGS"
 
 
-def to_record(org: str, doc: dict[str, Any], version: int, local_date: str) -> Record:
-    """The item of a message document; `local_date` is the location's date of `send_at`."""
-    record = Record(pk=pk(org, doc["id"]), sk=MESSAGE, kind="message", doc=doc, version=version,
-                    gsi2pk=by_patient(org, doc["patient_id"]), gsi2sk=f"{doc['send_at']}#{doc['id']}",
-                    gsi3pk=by_location(org, doc["location_id"]),
-                    gsi3sk=f"{local_date}#{doc['send_at']}#{doc['id']}")
-    if doc["status"] in WAITING_STATUSES:
-        due = datetime.fromisoformat(doc["due_at"].replace("Z", "+00:00"))
-        record.gsi1pk, record.gsi1sk = send_queue(due), f"{doc['due_at']}#{org}#{doc['id']}"
+def item(org: str, message: Message) -> Record:
+    """The item of a row: its doc (without the item's own fields), and its indexes (the send queue only
+    while it waits)."""
+    if message.local_send_date is None:
+        raise ValueError("an outbox row needs the local date of its send time (its location index)")
+    doc = document(message)
+    send_at = doc["send_at"]
+    record = Record(pk=pk(org, message.id), sk=MESSAGE, kind="message", doc=doc, version=message.version,
+                    gsi2pk=by_patient(org, message.patient_id), gsi2sk=f"{send_at}#{message.id}",
+                    gsi3pk=by_location(org, message.location_id),
+                    gsi3sk=f"{message.local_send_date.isoformat()}#{send_at}#{message.id}")
+    if message.waiting:
+        record.gsi1pk, record.gsi1sk = send_queue(message.due_at), f"{doc['due_at']}#{org}#{message.id}"
     return record
 
 
-def local_date_of(record: Record) -> str:
-    return (record.gsi3sk or "").split("#", 1)[0]
+def document(message: Message) -> dict[str, Any]:
+    """The doc of a row's item: its fields as stored (no empty ones, none of the item's own)."""
+    return {name: value for name, value in records.document(message).items() if name not in ITEM_FIELDS}
 
 
-def get(org: str, message_id: str, consistent: bool = False) -> Record | None:
+def of(record: Record) -> Message:
+    """A stored row as its value, with the item's version and the local date its location index holds."""
+    local_date = (record.gsi3sk or "").split("#", 1)[0] or None
+    return from_json(Message, {**record.data(), "version": int(record.version), "local_send_date": local_date})
+
+
+def org_of(record: Record) -> str:
+    return record.pk.split("#", 1)[0]
+
+
+def get(org: str, message_id: str, consistent: bool = False) -> Message | None:
     if not has_prefix(message_id, "msg"):
         return None
-    return records.get(pk(org, message_id), MESSAGE, consistent=consistent)
+    record = records.get(pk(org, message_id), MESSAGE, consistent=consistent)
+    return of(record) if record is not None else None
 
 
-def get_many(org: str, message_ids: Iterable[str]) -> dict[str, Record]:
+def get_many(org: str, message_ids: Iterable[str]) -> dict[str, Message]:
     """Rows by id (BatchGetItem, 100 keys a request); ids without a row are absent from the result."""
-    keys = [(pk(org, message_id), MESSAGE) for message_id in dict.fromkeys(message_ids)]
-    found: dict[str, Record] = {}
-    for start in range(0, len(keys), BATCH_GET_LIMIT):
-        for record in Record.batch_get(keys[start:start + BATCH_GET_LIMIT]):
-            found[record.data()["id"]] = record
-    return found
+    found = records.get_many((pk(org, message_id), MESSAGE) for message_id in message_ids)
+    return {message.id: message for message in map(of, found.values())}
 
 
 def _replannable() -> Any:
     return Record.pk.does_not_exist() | Record.doc["status"].is_in(*REPLANNABLE_STATUSES)
 
 
-def add_if_replannable(uow: UnitOfWork, record: Record, on_fail: Failure) -> None:
+def put_new(uow: UnitOfWork, org: str, message: Message) -> None:
+    """A row that cannot exist yet (a random id: a signing link's message), in `uow`."""
+    uow.put_new(item(org, message))
+
+
+def add_if_replannable(uow: UnitOfWork, org: str, message: Message, on_fail: Failure) -> None:
     """The same write as `put_if_replannable`, committed with the rest of a unit of work (a booking and its
     reminders): `on_fail` when a sender has taken the row meanwhile."""
-    uow.put(record, _replannable(), on_fail)
+    uow.put(item(org, message), _replannable(), on_fail)
 
 
-def put_if_replannable(record: Record) -> bool:
+def put_if_replannable(org: str, message: Message) -> bool:
     """Write a planned row unless a sender has taken it (sending, sent, failed); False when it had."""
     try:
-        record.save(condition=_replannable())
+        item(org, message).save(condition=_replannable())
     except PutError as exc:
         if records.is_conditional_failure(exc):
             return False
@@ -133,42 +152,39 @@ def _changed() -> _Changed:
     return _Changed("the outbox row changed")
 
 
-def put_all_if_replannable(rows: Sequence[Record]) -> int:
-    """`put_if_replannable` for many rows, 100 to a unit of work (one TransactWriteItems); how many were
-    written. A chunk in which a sender took a row meanwhile is cancelled whole, then written row by row."""
-    condition = Record.pk.does_not_exist() | Record.doc["status"].is_in(*REPLANNABLE_STATUSES)
+def put_all_if_replannable(rows: Sequence[tuple[str, Message]]) -> int:
+    """`put_if_replannable` for many (org, row) pairs, 100 to a unit of work (one TransactWriteItems); how
+    many were written. A chunk in which a sender took a row meanwhile is cancelled whole, then written row
+    by row."""
     written, size = 0, UnitOfWork.room()
     for start in range(0, len(rows), size):
         chunk = rows[start:start + size]
         uow = UnitOfWork()
-        for row in chunk:
-            uow.put(row, condition, _changed)
+        for org, message in chunk:
+            uow.put(item(org, message), _replannable(), _changed)
         try:
             uow.commit()
         except (_Changed, Contention):
-            written += sum(put_if_replannable(row) for row in chunk)
+            written += sum(put_if_replannable(org, message) for org, message in chunk)
             continue
         written += len(chunk)
     return written
 
 
-def replace_if_unchanged(record: Record, expected_version: int, also: Sequence[Record] = ()) -> bool:
-    """Write a new state of a row read at `expected_version`, and `also` (other items, unconditionally)
-    in the same request; False when someone changed the row meanwhile (then nothing is written)."""
+def replace_if_unchanged(org: str, message: Message, also: Sequence[Record] = ()) -> Message | None:
+    """Write `message`, a new state of a row read at `message.version`, and `also` (other items,
+    unconditionally) in the same request: the row as stored (its version moved on), or None when someone
+    changed the row meanwhile (then nothing is written)."""
     uow = UnitOfWork()
-    uow.put(record, Record.version == expected_version, _changed)
-    record.version = expected_version + 1
-    for item in also:
-        uow.put(item, None, _changed)
+    written = dataclasses.replace(message, version=message.version + 1)
+    uow.put(item(org, written), Record.version == message.version, _changed)
+    for other in also:
+        uow.put(other, None, _changed)
     try:
         uow.commit()
     except _Changed:
-        record.version = expected_version
-        return False
-    except Exception:
-        record.version = expected_version  # as read, so that a retry of the same write means the same
-        raise
-    return True
+        return None
+    return written
 
 
 def _query_all(source: Any, hash_key: str, condition: Any, newest_first: bool = False) -> Iterator[Record]:
@@ -176,39 +192,45 @@ def _query_all(source: Any, hash_key: str, condition: Any, newest_first: bool = 
                             page_size=200)
 
 
-def due_rows(now: datetime, lookback: timedelta) -> Iterator[Record]:
-    """Rows of every group waiting in the send queue with `due_at` in [now - lookback, now], oldest first:
-    one Query per bucket the window spans (at most 2, as the window is never longer than a bucket)."""
+def due_rows(now: datetime, lookback: timedelta) -> Iterator[tuple[str, Message]]:
+    """(group, row) of every group waiting in the send queue with `due_at` in [now - lookback, now], oldest
+    first: one Query per bucket the window spans (at most 2, as the window is never longer than a bucket)."""
     if lookback > BUCKET:
         raise ValueError(f"the sender looks back at most {BUCKET}")
     condition = Record.gsi1sk.between(iso(now - lookback), f"{iso(now)}#~")
     first, last = bucket_of(now - lookback), bucket_of(now)
-    yield from _query_all(Record.gsi1, send_queue(first), condition)
-    if last != first:
-        yield from _query_all(Record.gsi1, send_queue(last), condition)
+    buckets = (first,) if last == first else (first, last)
+    for bucket in buckets:
+        for record in _query_all(Record.gsi1, send_queue(bucket), condition):
+            yield org_of(record), of(record)
 
 
-def for_patient_between(org: str, patient_id: str, first: datetime, last: datetime) -> list[Record]:
+def for_patient_between(org: str, patient_id: str, first: datetime, last: datetime) -> list[Message]:
     """A patient's rows with `send_at` in [first, last]."""
     condition = Record.gsi2sk.between(iso(first), f"{iso(last)}#~")
-    return list(_query_all(Record.gsi2, by_patient(org, patient_id), condition))
+    return [of(record) for record in _query_all(Record.gsi2, by_patient(org, patient_id), condition)]
 
 
-def page_for_patient(org: str, patient_id: str, limit: int, start_key: dict | None) -> records.Page:
-    return records.query(by_patient(org, patient_id), index="gsi2", limit=limit, start_key=start_key,
+Listed = tuple[list[Message], dict | None]  # a page of rows and the start key of the next
+
+
+def page_for_patient(org: str, patient_id: str, limit: int, start_key: dict | None) -> Listed:
+    page = records.query(by_patient(org, patient_id), index="gsi2", limit=limit, start_key=start_key,
                          newest_first=True)
+    return [of(record) for record in page.records], page.last_key
 
 
-def page_for_location_day(org: str, location_id: str, local_date: str, limit: int,
-                          start_key: dict | None) -> records.Page:
-    return records.query(by_location(org, location_id), index="gsi3", sk_prefix=f"{local_date}#", limit=limit,
+def page_for_location_day(org: str, location_id: str, local_date: str, limit: int, start_key: dict | None) -> Listed:
+    page = records.query(by_location(org, location_id), index="gsi3", sk_prefix=f"{local_date}#", limit=limit,
                          start_key=start_key)
+    return [of(record) for record in page.records], page.last_key
 
 
-def for_location_days(org: str, location_id: str, first_date: str, last_date: str) -> Iterator[Record]:
+def for_location_days(org: str, location_id: str, first_date: str, last_date: str) -> Iterator[Message]:
     """A location's rows whose local send date lies in [first_date, last_date] (YYYY-MM-DD)."""
     condition = Record.gsi3sk.between(f"{first_date}#", f"{last_date}#~")
-    yield from _query_all(Record.gsi3, by_location(org, location_id), condition)
+    for record in _query_all(Record.gsi3, by_location(org, location_id), condition):
+        yield of(record)
 
 
 # --- contact directory ------------------------------------------------------------------------------

@@ -47,8 +47,9 @@ class Clinic:
         from shared.services.messages import list_messages
 
         items, _ = list_messages(self.principal, patient_id, appointment_id, None, None, 100, None)
-        fresh = outbox_store.get_many(self.org, [item["id"] for item in items])
-        return sorted((record.data() for record in fresh.values()), key=lambda doc: (doc["send_at"], doc["id"]))
+        fresh = outbox_store.get_many(self.org, [item.id for item in items])
+        docs = (outbox_store.document(row) for row in fresh.values())
+        return sorted(docs, key=lambda doc: (doc["send_at"], doc["id"]))
 
     def set_patient(self, patient_id: str, **fields: Any) -> None:
         patient = patient_store.load(self.org, patient_id, consistent=True)

@@ -191,4 +191,4 @@ def test_past_rows_already_planned_are_left_for_the_sender(store, make_clinic):
         planner.run_location_job(clinic.org, clinic.location["id"], later)
     row = [r for r in clinic.rows(appointment_id=appointment["id"]) if r["kind"] == "reminder_7d"][0]
     assert (row["status"], row["send_at"]) == ("planned", "2026-03-02T16:00:00.000Z")
-    assert outbox_store.get(clinic.org, row["id"]).data()["status"] == "planned"
+    assert outbox_store.get(clinic.org, row["id"]).status == "planned"

@@ -13,6 +13,7 @@ from moto.sns.models import sns_backends
 from shared.adapters.notifier import AwsNotifier, SendError
 from shared.clock import frozen_at, parse_instant
 from shared.commands.appointments import CancelIn
+from shared.domain.outbox_lifecycle import MessageStatus
 from shared.domain.templates import gsm7_length
 from shared.services import appointments, outbox, planner, sender
 from shared.store import followups as followup_store
@@ -171,9 +172,9 @@ def test_rows_whose_appointment_moved_or_ended_are_not_sent(store, make_clinic):
         started = clinic.book(clinic.patient(), "2026-03-03T11:00:00-05:00")  # 2h reminder due 14:00Z
     assert set(statuses(clinic, cancelled).values()) == {"cancelled"}
     # A row that escaped the cancellation (say it was being re-planned at that moment) is caught at send time.
-    record = outbox_store.get(clinic.org, outbox.reminder_ids(clinic.location["id"], cancelled["id"],
-                                                              parse_instant(cancelled["start_utc"]))[0])
-    outbox.set_status(record, "planned", None, NOW, due_at="2026-03-03T16:30:00.000Z")
+    row = outbox_store.get(clinic.org, outbox.reminder_ids(clinic.location["id"], cancelled["id"],
+                                                           parse_instant(cancelled["start_utc"]))[0])
+    outbox.set_status(clinic.org, row, MessageStatus.PLANNED, None, NOW, due_at=parse_instant("2026-03-03T16:30:00Z"))
     stub = StubNotifier()
     summary = run(clinic, SEVEN_DAYS, stub)  # 16:30Z: a late run, after the other visit began at 16:00Z
     assert (summary.cancelled, summary.expired, summary.sent) == (1, 1, 0) and stub.sent == []
@@ -206,12 +207,13 @@ def test_a_7_day_reminder_still_waiting_when_the_2_day_one_is_due_expires_instea
     with frozen_at(NOW):
         appointment = clinic.book(clinic.patient(), START)
     seven = next(r for r in clinic.rows(appointment_id=appointment["id"]) if r["kind"] == "reminder_7d")
-    record = outbox_store.get(clinic.org, seven["id"], consistent=True)
-    assert outbox.set_status(record, "planned", None, TWO_DAYS, due_at="2026-03-08T15:30:00.000Z")  # requeued late
+    row = outbox_store.get(clinic.org, seven["id"], consistent=True)
+    assert outbox.set_status(clinic.org, row, MessageStatus.PLANNED, None, TWO_DAYS,
+                             due_at=parse_instant("2026-03-08T15:30:00Z"))  # requeued late
     summary = run(clinic, TWO_DAYS, stub)
     assert (summary.sent, summary.expired) == (2, 1)
-    seven = outbox_store.get(clinic.org, seven["id"], consistent=True).data()
-    assert (seven["status"], seven["reason"]) == ("expired", "superseded")
+    seven = outbox_store.get(clinic.org, seven["id"], consistent=True)
+    assert (seven.status, seven.reason) == ("expired", "superseded")
     assert sorted(channel for channel, _, _ in stub.sent) == ["email", "sms"]  # the 2-day ones only
 
 
