@@ -44,7 +44,6 @@ from shared.services.visibility import Kind, get_visible
 from shared.store import followups as followup_store
 from shared.store import patients as patient_store
 from shared.store import plans as plan_store
-from shared.store.table import Record
 from shared.store.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
