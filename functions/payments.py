@@ -69,9 +69,9 @@ def get_ledger(request: Request) -> dict:
               audit="financing.create", response=out.FinancingOut,
               summary="Record a financing application to a provider the location offers")
 def apply_for_financing(request: Request) -> Reply:
-    doc = financing.apply(request.principal, request.params["plan_id"], request.body.model_dump(mode="json"))
-    request.audit(doc["id"], doc["plan_id"], doc["patient_id"])
-    return _versioned(doc, 201)
+    application = financing.apply(request.principal, request.params["plan_id"], request.body)
+    request.audit(application.id, application.plan_id, application.patient_id)
+    return _versioned(financing.view(application), 201)
 
 
 @router.route("PATCH", "/financing/{financing_id}", permission="payments:write", body=commands.FinancingPatch,
@@ -79,17 +79,18 @@ def apply_for_financing(request: Request) -> Reply:
               summary="Move a financing application (approval or funding posts once)")
 def patch_financing(request: Request) -> Reply:
     expected = request.if_match()
-    doc = financing.update_financing(request.principal, request.params["financing_id"], request.changes(), expected)
-    request.audit(doc["id"], doc["patient_id"], doc.get("payment_id") or "")
-    return _versioned(doc)
+    application = financing.update_financing(request.principal, request.params["financing_id"], request.body,
+                                             expected)
+    request.audit(application.id, application.patient_id, application.payment_id or "")
+    return _versioned(financing.view(application))
 
 
 @router.route("POST", "/plans/{plan_id}/claims", permission="payments:write", body=commands.ClaimCreate, status=201,
               audit="claim.create", response=out.ClaimOut, summary="Record an insurance claim or predetermination")
 def file_claim(request: Request) -> Reply:
-    doc = financing.file_claim(request.principal, request.params["plan_id"], request.body.model_dump(mode="json"))
-    request.audit(doc["id"], doc["plan_id"], doc["patient_id"])
-    return _versioned(doc, 201)
+    claim = financing.file_claim(request.principal, request.params["plan_id"], request.body)
+    request.audit(claim.id, claim.plan_id, claim.patient_id)
+    return _versioned(financing.view(claim), 201)
 
 
 @router.route("PATCH", "/claims/{claim_id}", permission="payments:write", body=commands.ClaimPatch,
@@ -98,9 +99,9 @@ def file_claim(request: Request) -> Reply:
               summary="Move a claim (paid posts the insurer's payment once and updates the coverage used)")
 def patch_claim(request: Request) -> Reply:
     expected = request.if_match()
-    doc = financing.update_claim(request.principal, request.params["claim_id"], request.changes(), expected)
-    request.audit(doc["id"], doc["patient_id"], doc.get("payment_id") or "")
-    return _versioned(doc)
+    claim = financing.update_claim(request.principal, request.params["claim_id"], request.body, expected)
+    request.audit(claim.id, claim.patient_id, claim.payment_id or "")
+    return _versioned(financing.view(claim))
 
 
 @router.route("POST", "/payments", permission="payments:write", body=commands.PaymentCreate, status=201,
@@ -108,7 +109,7 @@ def patch_claim(request: Request) -> Reply:
               summary="Record a payment taken elsewhere (needs Idempotency-Key)")
 def create_payment(request: Request) -> Reply:
     key = _idempotency_key(request)
-    outcome = payments.create(request.principal, key, request.body.model_dump(mode="json"))
+    outcome = payments.create(request.principal, key, request.body)
     return _idempotent_reply(request, outcome)
 
 
@@ -117,17 +118,21 @@ def create_payment(request: Request) -> Reply:
               summary="Payments of a plan or of a patient, newest first")
 def list_payments(request: Request) -> dict:
     q = request.query
-    return list_page(request, {"route": "payments", "plan_id": q.plan_id, "patient_id": q.patient_id},
-                     lambda start: payments.list_payments(request.principal, q.plan_id, q.patient_id, q.limit, start))
+
+    def page(start: dict | None) -> tuple[list[dict], dict | None]:
+        found, last_key = payments.list_payments(request.principal, q.plan_id, q.patient_id, q.limit, start)
+        return [payments.view(payment) for payment in found], last_key
+
+    return list_page(request, {"route": "payments", "plan_id": q.plan_id, "patient_id": q.patient_id}, page)
 
 
 @router.route("GET", "/payments/{payment_id}", permission="payments:read", audit="payment.read",
               response=out.PaymentDetail,
               summary="A payment with its refunds")
 def get_payment(request: Request) -> Reply:
-    doc = payments.get(request.principal, request.params["payment_id"])
-    request.audit(doc["id"], doc["patient_id"])
-    return _versioned(doc)
+    payment, refunds = payments.get(request.principal, request.params["payment_id"])
+    request.audit(payment.id, payment.patient_id)
+    return Reply(payments.detail_view(payment, refunds), version=payment.version)
 
 
 @router.route("POST", "/payments/{payment_id}/refunds", permission="refunds:write", body=commands.RefundCreate,
@@ -136,6 +141,5 @@ def get_payment(request: Request) -> Reply:
               summary="Refund part or all of what is left of a payment (needs Idempotency-Key)")
 def create_refund(request: Request) -> Reply:
     key = _idempotency_key(request)
-    outcome = payments.refund(request.principal, request.params["payment_id"], key,
-                              request.body.model_dump(mode="json"))
+    outcome = payments.refund(request.principal, request.params["payment_id"], key, request.body)
     return _idempotent_reply(request, outcome)

@@ -4,13 +4,17 @@
 - A predetermination (the insurer's estimate, never money): submitted -> approved | denied | closed;
   approved | denied -> closed.
 While a claim is open (submitted, or an approved predetermination) its expected amount may change.
+`InsuranceClaim` is the stored record of either kind.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
 
-from shared.domain.lifecycle import Lifecycle
+from shared.domain.codec import JsonValue
+from shared.domain.lifecycle import Lifecycle, StatusChange
 
 
 class ClaimKind(StrEnum):
@@ -60,11 +64,38 @@ LIFECYCLES = {
 }
 
 
-def next_status(kind: str, status: str, wanted: str | None) -> str:
-    """The status after a PATCH asking for `wanted` (None: unchanged), as stored text; IllegalTransition
-    (422) when the kind's lifecycle does not lead there."""
-    return ClaimStatus(LIFECYCLES[ClaimKind(kind)].next_status(status, wanted)).value
+def next_status(kind: str, status: str, wanted: str | None) -> ClaimStatus:
+    """The status after a PATCH asking for `wanted` (None: unchanged); IllegalTransition (422) when the
+    kind's lifecycle does not lead there."""
+    return ClaimStatus(LIFECYCLES[ClaimKind(kind)].next_status(status, wanted))
 
 
 def is_open(status: str) -> bool:
     return status in OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class InsuranceClaim(JsonValue):
+    """A claim or predetermination filed with one of the patient's coverages (`clm_`). `pending_held_cents`
+    is what the claim holds as pending against the coverage (its expected amount while submitted);
+    `payment_id` is the insurer's payment, recorded when the claim is paid."""
+
+    id: str
+    kind: ClaimKind
+    plan_id: str
+    patient_id: str
+    location_id: str
+    step_ids: tuple[str, ...]
+    expected_cents: int
+    paid_cents: int
+    status: ClaimStatus
+    service_date: date
+    created_at: datetime
+    updated_at: datetime
+    rank: int = 1
+    reference: str | None = None
+    note: str = ""
+    pending_held_cents: int = 0
+    payment_id: str | None = None
+    history: tuple[StatusChange, ...] = ()
+    version: int = 0

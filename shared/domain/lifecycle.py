@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Generic, TypeVar
@@ -96,3 +97,19 @@ class Lifecycle(Generic[StatusT, OperationT]):
         operation = str(leading_there[0]) if leading_there else f"mark as {wanted}"
         sources = [str(s) for op in leading_there for s in self.table[op]]
         raise IllegalTransition(self.rule, operation, self.subject, str(status), dict.fromkeys(sources), hint)
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One entry of a record's status history (financing applications, claims): who moved it, and when."""
+
+    status: str
+    at: datetime
+    by: str
+
+
+def with_change(history: tuple[StatusChange, ...], status: str, at: datetime, by: str) -> tuple[StatusChange, ...]:
+    """The history with a move to `status` appended, unless that is where the record already was."""
+    if history and history[-1].status == status:
+        return history
+    return (*history, StatusChange(str(status), at, by))

@@ -26,6 +26,7 @@ from shared.domain.benefits.usage import (
     claim_entry,
 )
 from shared.domain.benefits.usage import remaining_benefits_cents as remaining_of
+from shared.domain.claim_lifecycle import InsuranceClaim
 from shared.domain.locations import Location
 from shared.domain.plans import Plan
 from shared.services import locations
@@ -142,24 +143,23 @@ def usage_entry(doc: Mapping[str, Any]) -> UsageEntry:
                       code_cents={k: int(v) for k, v in (doc.get("code_cents") or {}).items()})
 
 
-def book_claim(uow: UnitOfWork, org: str, claim: Mapping[str, Any], lines: Sequence[Mapping[str, Any]],
+def book_claim(uow: UnitOfWork, org: str, claim: InsuranceClaim, lines: Sequence[Mapping[str, Any]],
                status: str, amount_cents: int) -> None:
     """The claim's usage entry, in the claim's unit of work: `pending` (its expected amount), `paid` (what
     the insurer paid) or `released` (it left submitted unpaid: books nothing). `lines` are the signed
     estimate lines of its steps; the entry spreads the amount over them (orthodontics to the lifetime
     maximum) and counts the deductibles they applied as met."""
-    current = store.load_usage(org, claim["patient_id"], claim["id"])
-    rank = int(claim.get("rank") or 1)
-    service_date = date.fromisoformat(claim["service_date"])
+    current = store.load_usage(org, claim.patient_id, claim.id)
+    rank, service_date = claim.rank, claim.service_date
     if status == RELEASED:
         entry = UsageEntry(rank, service_date, UsageStatus.PENDING)
     else:
         entry = claim_entry(rank, service_date, UsageStatus(status), lines, amount_cents)
-    doc = {"claim_id": claim["id"], "plan_id": claim["plan_id"], "rank": rank, "status": status,
+    doc = {"claim_id": claim.id, "plan_id": claim.plan_id, "rank": rank, "status": status,
            "service_date": service_date.isoformat(), "insurance_cents": entry.insurance_cents,
            "deductible_cents": entry.deductible_cents, "ortho_cents": entry.ortho_cents,
            "ortho_deductible_cents": entry.ortho_deductible_cents, "code_cents": dict(entry.code_cents),
            "updated_at": clock.now_iso()}
     read_version = int(current.version) if current is not None else None
-    store.put_usage(uow, org, claim["patient_id"], doc, read_version,
+    store.put_usage(uow, org, claim.patient_id, doc, read_version,
                     conflict("the claim's usage changed at the same time; retry"))

@@ -54,8 +54,12 @@ def without_nulls(data: dict[str, Any]) -> dict[str, Any]:
 def require_version(item: Any, expected_version: int) -> Any:
     """412 when the caller's If-Match names a version other than the current one (a Record, or a typed
     entity with its `version`)."""
-    current = int(item.version)
-    if current != expected_version:
-        what = item.kind if isinstance(item, Record) else type(item).__name__.lower()
-        raise StaleVersion(f"{what} was changed since you read it (current version {current})")
+    check_version(item.kind if isinstance(item, Record) else type(item).__name__.lower(), int(item.version),
+                  expected_version)
     return item
+
+
+def check_version(what: str, version: int, expected_version: int) -> None:
+    """412 when the caller's If-Match names a version other than the current one (`version`)."""
+    if version != expected_version:
+        raise StaleVersion(f"{what} was changed since you read it (current version {version})")

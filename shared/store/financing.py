@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from shared import clock
+from shared.domain.claim_lifecycle import InsuranceClaim
+from shared.domain.financing_lifecycle import FinancingApplication
 from shared.ids import has_prefix
 from shared.store import records
 from shared.store.table import Record
@@ -26,28 +27,35 @@ def children_of_plan(org: str, plan_id: str, what: str) -> str:
     return f"{org}#PLN#{plan_id}#{what}"
 
 
-def financing_record(org: str, doc: dict[str, Any], version: int) -> Record:
-    return Record(pk=financing_pk(org, doc["id"]), sk=FINANCING, kind="financing", doc=doc, version=version,
-                  gsi1pk=children_of_plan(org, doc["plan_id"], "FINANCING"), gsi1sk=f"{doc['created_at']}#{doc['id']}")
+def financing_record(org: str, application: FinancingApplication) -> Record:
+    return Record(pk=financing_pk(org, application.id), sk=FINANCING, kind="financing",
+                  doc=records.document(application), version=application.version,
+                  gsi1pk=children_of_plan(org, application.plan_id, "FINANCING"),
+                  gsi1sk=f"{clock.iso(application.created_at)}#{application.id}")
 
 
-def claim_record(org: str, doc: dict[str, Any], version: int) -> Record:
-    return Record(pk=claim_pk(org, doc["id"]), sk=CLAIM, kind="claim", doc=doc, version=version,
-                  gsi1pk=children_of_plan(org, doc["plan_id"], "CLAIMS"), gsi1sk=f"{doc['created_at']}#{doc['id']}")
+def claim_record(org: str, claim: InsuranceClaim) -> Record:
+    return Record(pk=claim_pk(org, claim.id), sk=CLAIM, kind="claim", doc=records.document(claim),
+                  version=claim.version, gsi1pk=children_of_plan(org, claim.plan_id, "CLAIMS"),
+                  gsi1sk=f"{clock.iso(claim.created_at)}#{claim.id}")
 
 
-def load_financing(org: str, financing_id: str) -> Record | None:
-    return records.get(financing_pk(org, financing_id), FINANCING) if has_prefix(financing_id, "fin") else None
+def load_financing(org: str, financing_id: str) -> FinancingApplication | None:
+    record = records.get(financing_pk(org, financing_id), FINANCING) if has_prefix(financing_id, "fin") else None
+    return records.typed(FinancingApplication, record) if record else None
 
 
-def load_claim(org: str, claim_id: str) -> Record | None:
-    return records.get(claim_pk(org, claim_id), CLAIM) if has_prefix(claim_id, "clm") else None
+def load_claim(org: str, claim_id: str) -> InsuranceClaim | None:
+    record = records.get(claim_pk(org, claim_id), CLAIM) if has_prefix(claim_id, "clm") else None
+    return records.typed(InsuranceClaim, record) if record else None
 
 
-def put_financing(uow: UnitOfWork, org: str, doc: dict[str, Any], read_version: int | None) -> Record:
-    return uow.put_at(financing_record(org, doc, 0), read_version, stale("financing application"))
+def put_financing(uow: UnitOfWork, org: str, application: FinancingApplication, read_version: int | None) -> None:
+    """The application, new (read_version None) or changed from the version read (StaleVersion if not)."""
+    uow.put_at(financing_record(org, application), read_version, stale("financing application"))
 
 
-def put_claim(uow: UnitOfWork, org: str, doc: dict[str, Any], read_version: int | None) -> Record:
+def put_claim(uow: UnitOfWork, org: str, claim: InsuranceClaim, read_version: int | None) -> None:
+    """The claim, new (read_version None: Conflict if its id exists) or changed from the version read."""
     on_fail = conflict("claim exists") if read_version is None else stale("claim")
-    return uow.put_at(claim_record(org, doc, 0), read_version, on_fail)
+    uow.put_at(claim_record(org, claim), read_version, on_fail)

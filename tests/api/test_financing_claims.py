@@ -3,6 +3,8 @@ once, the coverage's pending and used amounts, and completed steps charged once.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from shared.clock import now
@@ -177,6 +179,14 @@ def test_claims_need_coverage_and_known_steps(admin, plan):
     assert admin.post(f"/plans/{plan['id']}/claims", {"expected_cents": 1.5}).status_code == 400
 
 
+def test_a_claim_patch_null_removes_the_reference_and_is_refused_for_the_expected_amount(admin, plan):
+    claim = admin.post(f"/plans/{plan['id']}/claims", {"reference": "CLM-1", "note": "sent"}).data
+    cleared = patch(admin, f"/claims/{claim['id']}", {"reference": None, "note": None}, 1)
+    assert cleared.status_code == 200 and (cleared.data["reference"], cleared.data["note"]) == (None, "")
+    refused = patch(admin, f"/claims/{claim['id']}", {"expected_cents": None}, 2)
+    assert refused.status_code == 400 and refused.data["error"]["details"][0]["field"] == "expected_cents"
+
+
 def test_other_groups_and_ungranted_locations_get_404(admin, plan):
     fin = admin.post(f"/plans/{plan['id']}/financing", {"provider": "sunbit", "amount_cents": 50000}).data
     claim = admin.post(f"/plans/{plan['id']}/claims", {}).data
@@ -247,13 +257,14 @@ def test_a_completed_visit_its_claim_and_the_patient_payment_settle_both_balance
 def test_the_ledger_refuses_a_second_posting_even_past_the_version_check(admin, plan):
     """Were an approved application ever read back as applied (a restored backup, a bug), approving it
     again would meet its deterministic ledger entry: the whole transaction fails, nothing posts twice."""
+    from shared.domain.financing_lifecycle import FinancingStatus
     from shared.store import financing as financing_store
 
     doc = admin.post(f"/plans/{plan['id']}/financing", {"provider": "sunbit", "amount_cents": 50000}).data
     approved = patch(admin, f"/financing/{doc['id']}", {"status": "approved"}, 1).data
-    record = financing_store.load_financing(admin.org, doc["id"])
-    rewound = {**record.data(), "status": "applied", "payment_id": None}
-    financing_store.financing_record(admin.org, rewound, int(record.version)).save()
+    stored = financing_store.load_financing(admin.org, doc["id"])
+    rewound = replace(stored, status=FinancingStatus.APPLIED, payment_id=None)
+    financing_store.financing_record(admin.org, rewound).save()
 
     again = patch(admin, f"/financing/{doc['id']}", {"status": "approved"}, approved["version"])
     assert again.status_code == 409 and "already posted" in again.data["error"]["message"]

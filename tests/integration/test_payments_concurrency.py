@@ -20,9 +20,9 @@ from collections.abc import Iterator
 import pytest
 
 from infra.local_keys import mint_token
+from shared.domain.payments import Payment
 from shared.store import ledger as ledger_store
 from shared.store import payments as payment_store
-from shared.store.table import Record
 from tests.factories import coverage_body, location_body, patient_body, plan_body
 
 pytestmark = pytest.mark.ddblocal
@@ -104,8 +104,8 @@ def _ledger_items(org: str, plan_id: str) -> list[dict]:
     return ledger_store.entries(org, plan_id, consistent=True)
 
 
-def _payments_of(org: str, plan_id: str) -> list[dict]:
-    return [r.data() for r in Record.gsi1.query(payment_store.payments_of_plan(org, plan_id))]
+def _payments_of(org: str, plan_id: str) -> list[Payment]:
+    return payment_store.payments_of(org, plan_id)
 
 
 def test_fifty_concurrent_payments_with_one_key_make_one_payment(api, org):
@@ -122,7 +122,7 @@ def test_fifty_concurrent_payments_with_one_key_make_one_payment(api, org):
 
     payments = _payments_of(org, plan["id"])
     ledger = _ledger_items(org, plan["id"])
-    assert [p["id"] for p in payments] == [created["id"]]
+    assert [p.id for p in payments] == [created["id"]]
     assert [(e["kind"], e["amount_cents"], e["payment_id"]) for e in ledger] == [("payment", 25000, created["id"])]
     # After the storm the key simply replays.
     status, headers_out, data = api.call("POST", "/payments", body, headers)
@@ -144,12 +144,12 @@ def test_fifty_concurrent_refunds_never_exceed_the_payment(api, org):
     assert set(statuses) <= {201, 409, 422}, statuses
     assert statuses[201] >= 1
 
-    stored = payment_store.load_payment(org, payment["id"], consistent=True).data()
+    stored = payment_store.load_payment(org, payment["id"], consistent=True)
     refunds = payment_store.refunds_of(org, payment["id"])
     ledger_refunds = [e for e in _ledger_items(org, plan["id"]) if e["kind"] == "refund"]
-    assert stored["refunded_cents"] <= amount
-    assert stored["refunded_cents"] == statuses[201] * each == sum(r["amount_cents"] for r in refunds)
-    assert sum(e["amount_cents"] for e in ledger_refunds) == stored["refunded_cents"]
+    assert stored.refunded_cents <= amount
+    assert stored.refunded_cents == statuses[201] * each == sum(r.amount_cents for r in refunds)
+    assert sum(e["amount_cents"] for e in ledger_refunds) == stored.refunded_cents
     assert len(ledger_refunds) == len(refunds) == statuses[201]
 
 
@@ -160,5 +160,5 @@ def test_concurrent_retries_of_one_refund_refund_once(api, org):
     body, headers = {"amount_cents": 1000, "reason": "overcharged"}, {"Idempotency-Key": "one-refund"}
     results = _all_at_once([lambda: api.call("POST", f"/payments/{payment['id']}/refunds", body, headers)] * 20)
     assert Counter(status for status, _, _ in results) <= Counter({201: 20, 409: 20})
-    stored = payment_store.load_payment(org, payment["id"], consistent=True).data()
-    assert stored["refunded_cents"] == 1000 and len(payment_store.refunds_of(org, payment["id"])) == 1
+    stored = payment_store.load_payment(org, payment["id"], consistent=True)
+    assert stored.refunded_cents == 1000 and len(payment_store.refunds_of(org, payment["id"])) == 1

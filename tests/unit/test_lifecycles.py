@@ -78,8 +78,8 @@ def test_financing_moves_exactly_where_the_table_says(status, wanted):
     assert financing_lifecycle.next_status(status, None) == status
 
 
-def test_financing_statuses_come_back_as_plain_text_for_storage():
-    assert type(financing_lifecycle.next_status("applied", "approved")) is str
+def test_financing_statuses_come_back_as_the_enum_the_record_holds():
+    assert financing_lifecycle.next_status("applied", "approved") is F.APPROVED
 
 
 def test_a_refused_financing_move_says_what_is_possible():
@@ -124,7 +124,7 @@ def test_claims_move_exactly_where_their_kinds_table_says(kind):
 
 def test_a_claim_appeal_and_a_predetermination_that_pays_nothing():
     appealed = claim_lifecycle.next_status("claim", "denied", "submitted")
-    assert appealed == "submitted" and type(appealed) is str  # stored as it is: plain text, not an enum
+    assert appealed is C.SUBMITTED  # the enum the record holds
     with pytest.raises(IllegalTransition, match="cannot mark as paid a predetermination that is submitted"):
         claim_lifecycle.next_status("predetermination", "submitted", "paid")
     with pytest.raises(IllegalTransition, match="paid is final"):
