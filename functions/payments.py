@@ -50,10 +50,9 @@ def get_payment_options(request: Request) -> dict:
               summary="Set (or sign) the in-house payment plan; new terms void the patient's signature")
 def put_payment_plan(request: Request) -> Reply:
     """201 when the plan gets its first payment plan, 200 when it is replaced or signed."""
-    terms = request.body.model_dump(mode="json")
-    doc, created = payment_plans.put_payment_plan(request.principal, request.params["plan_id"], terms)
-    request.audit(request.params["plan_id"], doc["patient_id"])
-    return _versioned(doc, 201 if created else 200)
+    payment_plan, created = payment_plans.put_payment_plan(request.principal, request.params["plan_id"], request.body)
+    request.audit(payment_plan.plan_id, payment_plan.patient_id)
+    return Reply(payment_plans.view(payment_plan), 201 if created else 200, version=payment_plan.version)
 
 
 @router.route("GET", "/plans/{plan_id}/ledger", permission="payments:read", audit="ledger.read", response=out.LedgerOut,

@@ -236,3 +236,54 @@ def _validate(
     if details:
         raise InvalidInput("invalid payment plan terms", details=details)
     return Frequency(frequency)
+
+
+@dataclass(frozen=True)
+class Terms(JsonValue):
+    """The terms of an in-house payment plan as agreed (the schedule is built from them)."""
+
+    down_payment_cents: int
+    count: int
+    frequency: Frequency
+    apr_bps: int
+    first_due: date
+
+
+@dataclass(frozen=True)
+class Signature(JsonValue):
+    """The patient's signature on one version of the terms."""
+
+    signer_name: str
+    signed_at: datetime
+    terms_version: int
+
+
+@dataclass(frozen=True)
+class VoidedSignature(Signature):
+    """A signature on terms replaced since: it no longer covers the plan."""
+
+    voided_at: datetime
+
+
+@dataclass(frozen=True)
+class PaymentPlan(JsonValue):
+    """A treatment plan's in-house payment plan: its terms, their schedule, and the signature on them."""
+
+    plan_id: str
+    patient_id: str
+    location_id: str
+    quote_number: int | None
+    step_ids: tuple[str, ...]
+    patient_portion_cents: int
+    terms: Terms
+    schedule: Schedule
+    terms_version: int
+    created_at: datetime
+    updated_at: datetime
+    signature: Signature | None = None
+    voided_signature: VoidedSignature | None = None
+    version: int = 0
+
+    @property
+    def signed(self) -> bool:
+        return self.signature is not None

@@ -17,22 +17,37 @@ The same POST may carry `signer_name` to sign the new terms at once.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared import clock
 from shared.auth import Principal
-from shared.domain.installments import Frequency, build_schedule
+from shared.domain.codec import to_json
+from shared.domain.installments import (
+    Frequency,
+    PaymentPlan,
+    Signature,
+    Terms,
+    VoidedSignature,
+    build_schedule,
+)
 from shared.domain.ledger import balances
 from shared.domain.locations import Location
 from shared.domain.payment_options import PaymentPolicy, first_due_date, pay_in_full, payment_options
 from shared.domain.plans import Plan, PlanStatus, effective_status
 from shared.errors import InvalidInput, RuleViolation
 from shared.services import ledger, locations, plans, settings
-from shared.services.documents import view
 from shared.store import payment_plans as store
-from shared.store.table import Record
 from shared.store.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from shared.commands.payments import PaymentPlanIn
+
+
+def view(payment_plan: PaymentPlan) -> dict[str, Any]:
+    """An in-house payment plan as the API shows it, with its version."""
+    return to_json(payment_plan)
 
 
 def policy_of(org: str, location: Location) -> PaymentPolicy:
@@ -65,8 +80,8 @@ def patient_paid_cents(org: str, plan_id: str) -> int:
     return so_far.paid_cents - so_far.refunded_cents
 
 
-def in_house_signed(payment_plan: Record | None) -> bool:
-    return payment_plan is not None and payment_plan.data().get("signature") is not None
+def in_house_signed(payment_plan: PaymentPlan | None) -> bool:
+    return payment_plan is not None and payment_plan.signed
 
 
 def pay_in_full_offer(org: str, plan: Plan, location: Location) -> dict[str, Any]:
@@ -78,51 +93,52 @@ def pay_in_full_offer(org: str, plan: Plan, location: Location) -> dict[str, Any
     return pay_in_full(remaining, policy_of(org, location).pay_in_full_discount_pct, signed)
 
 
-def put_payment_plan(principal: Principal, plan_id: str, terms: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+def put_payment_plan(principal: Principal, plan_id: str, command: PaymentPlanIn) -> tuple[PaymentPlan, bool]:
     """Create, replace or sign the plan's in-house payment plan: (the payment plan, created?)."""
     plan = plans.load(principal, plan_id)
-    now = clock.now()
+    now = clock.to_millis(clock.now())
     if effective_status(plan, now) in (PlanStatus.EXPIRED, PlanStatus.DECLINED):
         raise RuleViolation(f"payment plan: the treatment plan is {effective_status(plan, now).value}")
     location = locations.load(principal.org, plan.location_id)
     portion = ledger.portions(plan)
     today = local_today(location, now)
-    frequency = Frequency(terms["frequency"])
+    frequency = Frequency(command.frequency)
     # A defaulted first due date keeps today's day of month for every later installment (Jan 31 -> Feb 28
     # -> Mar 31); a first due date the caller chose keeps its own day.
-    month_day = None if terms.get("first_due") else today.day
-    first_due = terms.get("first_due") or first_due_date(today, frequency)
-    if isinstance(first_due, str):
-        first_due = date.fromisoformat(first_due)
+    month_day = None if command.first_due else today.day
+    first_due: date = command.first_due or first_due_date(today, frequency)
     if first_due < today:
         raise InvalidInput("the first installment cannot be due in the past",
                            [{"field": "first_due", "message": f"must be {today.isoformat()} or later"}])
-    schedule = build_schedule(portion.patient_cents, terms["down_payment_cents"], terms["count"], frequency,
-                              terms["apr_bps"], first_due, month_day).to_dict()
-    wanted = {"down_payment_cents": terms["down_payment_cents"], "count": terms["count"],
-              "frequency": frequency.value, "apr_bps": terms["apr_bps"], "first_due": first_due.isoformat()}
+    schedule = build_schedule(portion.patient_cents, command.down_payment_cents, command.count, frequency,
+                              command.apr_bps, first_due, month_day)
+    terms = Terms(command.down_payment_cents, command.count, frequency, command.apr_bps, first_due)
     current = store.load_payment_plan(principal.org, plan.id)
-    stamp = clock.iso(now)
-    signer = terms.get("signer_name")
-    signature = {"signer_name": signer, "signed_at": stamp} if signer else None
-    if current is not None and current.data()["schedule"] == schedule and current.data()["terms"] == wanted:
-        doc = current.data()
-        if signature is None or doc.get("signature") is not None:
-            return view(current), False
-        doc = {**doc, "signature": {**signature, "terms_version": doc["terms_version"]}, "updated_at": stamp}
+    signer = command.signer_name
+    if current is not None and current.schedule == schedule and current.terms == terms:
+        if signer is None or current.signed:
+            return current, False
+        updated = replace(current, signature=Signature(signer, now, current.terms_version), updated_at=now)
     else:
-        previous = current.data() if current else {}
-        terms_version = int(previous.get("terms_version", 0)) + 1
-        voided = previous.get("signature")
-        doc = {"plan_id": plan.id, "patient_id": plan.patient_id, "location_id": plan.location_id,
-               "quote_number": portion.quote_number, "step_ids": list(portion.step_ids),
-               "patient_portion_cents": portion.patient_cents, "terms": wanted, "schedule": schedule,
-               "terms_version": terms_version,
-               "signature": {**signature, "terms_version": terms_version} if signature else None,
-               "voided_signature": {**voided, "voided_at": stamp} if voided else previous.get("voided_signature"),
-               "created_at": previous.get("created_at", stamp), "updated_at": stamp}
-    read_version = int(current.version) if current else None
+        terms_version = current.terms_version + 1 if current else 1
+        updated = PaymentPlan(
+            plan_id=plan.id, patient_id=plan.patient_id, location_id=plan.location_id,
+            quote_number=portion.quote_number, step_ids=tuple(portion.step_ids),
+            patient_portion_cents=portion.patient_cents, terms=terms, schedule=schedule, terms_version=terms_version,
+            signature=Signature(signer, now, terms_version) if signer else None,
+            voided_signature=_voided(current, now), created_at=current.created_at if current else now, updated_at=now)
+    read_version = current.version if current else None
+    updated = replace(updated, version=(read_version or 0) + 1)
     uow = UnitOfWork()
-    record = store.put_payment_plan(uow, principal.org, plan.id, doc, read_version)
+    store.put_payment_plan(uow, principal.org, updated, read_version)
     uow.commit()
-    return view(record), current is None
+    return updated, current is None
+
+
+def _voided(current: PaymentPlan | None, now: datetime) -> VoidedSignature | None:
+    """The signature new terms void (the current one, else the one voided before)."""
+    if current is None:
+        return None
+    if current.signature is None:
+        return current.voided_signature
+    return VoidedSignature(**vars(current.signature), voided_at=now)
