@@ -32,6 +32,7 @@ from shared.domain.plans import Plan
 from shared.errors import Conflict, InvalidInput, RuleViolation
 from shared.ids import new_id
 from shared.services import kpis, ledger, locations, patients, payment_plans, plans
+from shared.services.documents import without_nulls
 from shared.services.visibility import Kind, get_visible, may_see, visible
 from shared.store import idempotency
 from shared.store import payments as store
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
     from shared.commands.payments import PaymentCreate, RefundCreate
 
 REFUND_ATTEMPTS = 8
-_SHOWN_WHEN_EMPTY = frozenset({"reference"})  # the other optional fields are left out of a body when empty
 
 
 class _PaymentChanged(Conflict):
@@ -52,18 +52,19 @@ class _PaymentChanged(Conflict):
 # --- views ------------------------------------------------------------------------------------------
 
 
-def _shown(data: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in data.items() if value is not None or name in _SHOWN_WHEN_EMPTY}
+def _shown(money: Payment | Refund) -> dict[str, Any]:
+    """Its empty optional fields left out, but for `reference`, which the bodies always carry (null)."""
+    return {**without_nulls(to_json(money)), "reference": money.reference}
 
 
 def view(payment: Payment) -> dict[str, Any]:
     """A payment as the API shows it, with its version (fields it does not have are left out)."""
-    return _shown(to_json(payment))
+    return _shown(payment)
 
 
 def refund_view(refund: Refund, payment: Payment | None = None) -> dict[str, Any]:
     """A refund as the API shows it; with the payment as it stands after it, when the refund is new."""
-    body = _shown(to_json(refund))
+    body = _shown(refund)
     return body if payment is None else {**body, "payment": view(payment)}
 
 
