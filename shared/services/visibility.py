@@ -8,7 +8,8 @@ names through `get_visible` and filter the items of a list through `visible`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import importlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -17,8 +18,6 @@ from shared.auth import Principal
 from shared.domain.locations import Location
 from shared.errors import NotFound
 from shared.ids import has_prefix
-from shared.store import appointments, financing, followups, locations, outbox, patients, payments
-from shared.store import plans as plan_store
 from shared.store.table import Record
 
 
@@ -36,20 +35,30 @@ class Kind(Enum):
 
 @dataclass(frozen=True)
 class _Source:
+    """Where items of a kind load from: a repository's function, imported on first use, so a request that
+    reads patients does not import the payments, claims and outbox code (a cold start pays only for its
+    own kind)."""
+
     prefix: str
-    load: Callable[[str, str, bool], Any]
+    module: str
+    function: str
+    reads_consistently: bool = True  # the function takes `consistent`
+
+    def load(self, org: str, item_id: str, consistent: bool) -> Any:
+        function = getattr(importlib.import_module(f"shared.store.{self.module}"), self.function)
+        return function(org, item_id, consistent) if self.reads_consistently else function(org, item_id)
 
 
 _SOURCES: dict[Kind, _Source] = {
-    Kind.LOCATION: _Source("loc", lambda org, i, _consistent: locations.load(org, i)),
-    Kind.PATIENT: _Source("pat", lambda org, i, consistent: patients.load(org, i, consistent)),
-    Kind.PLAN: _Source("pln", lambda org, i, _consistent: plan_store.load(org, i)),
-    Kind.PAYMENT: _Source("pay", lambda org, i, consistent: payments.load_payment(org, i, consistent)),
-    Kind.FINANCING: _Source("fin", lambda org, i, _consistent: financing.load_financing(org, i)),
-    Kind.CLAIM: _Source("clm", lambda org, i, _consistent: financing.load_claim(org, i)),
-    Kind.APPOINTMENT: _Source("apt", lambda org, i, consistent: appointments.load(org, i, consistent)),
-    Kind.FOLLOWUP: _Source("fup", lambda org, i, consistent: followups.load(org, i, consistent)),
-    Kind.MESSAGE: _Source("msg", lambda org, i, consistent: outbox.get(org, i, consistent)),
+    Kind.LOCATION: _Source("loc", "locations", "load", reads_consistently=False),
+    Kind.PATIENT: _Source("pat", "patients", "load"),
+    Kind.PLAN: _Source("pln", "plans", "load", reads_consistently=False),
+    Kind.PAYMENT: _Source("pay", "payments", "load_payment"),
+    Kind.FINANCING: _Source("fin", "financing", "load_financing", reads_consistently=False),
+    Kind.CLAIM: _Source("clm", "financing", "load_claim", reads_consistently=False),
+    Kind.APPOINTMENT: _Source("apt", "appointments", "load"),
+    Kind.FOLLOWUP: _Source("fup", "followups", "load"),
+    Kind.MESSAGE: _Source("msg", "outbox", "get"),
 }
 
 

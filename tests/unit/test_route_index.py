@@ -26,7 +26,9 @@ from functions.route_index import ROUTES
 route_modules = sorted(m for m in sys.modules if m in {"functions." + r[3] for r in ROUTES})
 import functions.patients  # declares its routes; a GET /patients/{id} validates no model
 models_loaded = sorted(m for m in sys.modules if m.startswith(("pydantic", "shared.commands", "functions.schemas")))
-print(json.dumps({"import": loaded_at_import, "after_health": route_modules, "route_module": models_loaded}))
+stores = sorted(m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("shared.store."))
+print(json.dumps({"import": loaded_at_import, "after_health": route_modules, "route_module": models_loaded,
+                  "stores": stores}))
 """
 
 
@@ -51,3 +53,5 @@ def test_import_app_loads_no_route_module_request_model_or_store_and_a_request_o
     assert loaded["import"] == ["functions.route_index", "shared.config", "shared.logs", "shared.observability"]
     assert loaded["after_health"] == ["functions.system"]
     assert loaded["route_module"] == [], "declaring routes imports no model: functions.api.ModelRef defers it"
+    other_kinds = {"appointments", "financing", "followups", "outbox", "payments", "plans"}
+    assert not other_kinds & set(loaded["stores"]), "the patient routes import only their own repositories"
