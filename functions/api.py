@@ -6,16 +6,15 @@ document is generated from it and so is the SAM template's list of API events, s
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from functions.models import ModelRef
 from shared import audit_log, authz
 from shared.auth import Principal, principal_from_claims
 from shared.config import settings
@@ -103,42 +102,6 @@ class Reply:
 
 
 Handler = Callable[[Request], Reply | dict | list]
-
-
-class ModelRef:
-    """A request or response model named by its module and class, imported on first use. Declaring routes
-    imports no pydantic model, so a cold request pays only for the models its own route validates (a GET
-    without query parameters: none, and not pydantic itself)."""
-
-    def __init__(self, module: str, name: str, paged: bool = False) -> None:
-        self.module, self.name, self.paged = module, name, paged
-
-    @cached_property
-    def model(self) -> type[BaseModel]:
-        model = getattr(importlib.import_module(self.module), self.name)
-        if self.paged:
-            from functions.schemas.out import page_of as page_model
-
-            model = page_model(model)
-        return model
-
-    def __repr__(self) -> str:
-        return f"{self.module}:{self.name}{' (page)' if self.paged else ''}"
-
-
-class Models:
-    """The models of one module, by attribute: `Models("shared.commands.patients").PatientCreate`."""
-
-    def __init__(self, module: str) -> None:
-        self._module = module
-
-    def __getattr__(self, name: str) -> ModelRef:
-        return ModelRef(self._module, name)
-
-
-def page_of(item: ModelRef) -> ModelRef:
-    """The list shape of `item` (`{"items": [...], "next_cursor": ...}`: functions/schemas/out.page_of)."""
-    return ModelRef(item.module, item.name, paged=True)
 
 
 @dataclass(frozen=True)

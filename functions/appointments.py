@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from functions.api import Models, Reply, Request, Router, list_page, page_of
+from functions.api import Reply, Request, Router, list_page
+from functions.models import Models, page_of
 from shared.services import appointments
 
 if TYPE_CHECKING:

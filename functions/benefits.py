@@ -4,7 +4,8 @@ record. (Apart from the patient routes: a patient's first request loads no benef
 
 from __future__ import annotations
 
-from functions.api import Models, Reply, Request, Router, list_page, page_of
+from functions.api import Reply, Request, Router, list_page
+from functions.models import Models, page_of
 from shared.services import benefits_plans, coverages
 
 benefits_out = Models("functions.schemas.out.benefits")

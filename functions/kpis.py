@@ -7,7 +7,8 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from functions.api import Models, Reply, Request, Router
+from functions.api import Reply, Request, Router
+from functions.models import Models
 from shared.domain import kpis as kpi_model
 from shared.services import kpis
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functions.api import Models, Request, Router, list_page, page_of
+from functions.api import Request, Router, list_page
+from functions.models import Models, page_of
 from shared import clock
 from shared.services import opportunities
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functions.api import Models, Reply, Request, Router, list_page, page_of
+from functions.api import Reply, Request, Router, list_page
+from functions.models import Models, page_of
 from shared.services import patients
 
 out = Models("functions.schemas.out.people")

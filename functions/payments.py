@@ -8,7 +8,8 @@ flight is 409 (see shared/store/idempotency.py).
 
 from __future__ import annotations
 
-from functions.api import Models, Reply, Request, Router, list_page, page_of
+from functions.api import Reply, Request, Router, list_page
+from functions.models import Models, page_of
 from shared.errors import PreconditionRequired
 from shared.services import financing, ledger, payment_plans, payments
 from shared.store import idempotency

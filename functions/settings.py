@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functions.api import Models, Reply, Request, Router
+from functions.api import Reply, Request, Router
+from functions.models import Models
 from shared import clock
 from shared.services import settings
 

@@ -6,7 +6,8 @@ stored link's version, expiry and use) before anything is read. Each access is a
 
 from __future__ import annotations
 
-from functions.api import Models, Reply, Request, Router
+from functions.api import Reply, Request, Router
+from functions.models import Models
 from shared.services import signing
 
 out = Models("functions.schemas.out.signing")

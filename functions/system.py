@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functions.api import Models, Request, Router
+from functions.api import Request, Router
+from functions.models import Models
 
 out = Models("functions.schemas.out.system")
 router = Router("system")

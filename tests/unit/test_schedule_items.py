@@ -33,7 +33,8 @@ MESSAGE_DOC = {  # a reminder SMS as the sender left it
 
 
 def test_a_stored_appointment_loads_as_its_value_and_writes_the_same_doc():
-    record = Record(pk="org_a#APT#x", sk="APPOINTMENT", kind="appointment", doc=dict(APPOINTMENT_DOC), version=4)
+    pk, sk = appointment_store.key("org_a", APPOINTMENT_DOC["id"])
+    record = Record(pk=pk, sk=sk, kind="appointment", doc=dict(APPOINTMENT_DOC), version=4)
     appointment = appointment_store.of(record)
     assert (appointment.status, appointment.version) == (AppointmentStatus.CONFIRMED, 4)
     assert records.document(appointment) == APPOINTMENT_DOC
@@ -45,7 +46,8 @@ def test_a_stored_appointment_loads_as_its_value_and_writes_the_same_doc():
 
 
 def test_a_stored_outbox_row_loads_as_its_value_and_writes_the_same_doc():
-    record = Record(pk="org_a#MSG#x", sk="MESSAGE", kind="message", doc=dict(MESSAGE_DOC), version=3,
+    pk = outbox_store.pk("org_a", MESSAGE_DOC["id"])
+    record = Record(pk=pk, sk=outbox_store.MESSAGE, kind="message", doc=dict(MESSAGE_DOC), version=3,
                     gsi3sk=f"2026-03-08#{MESSAGE_DOC['send_at']}#{MESSAGE_DOC['id']}")
     row = outbox_store.of(record)
     assert (row.status, row.channel, row.version, row.local_send_date) == (
