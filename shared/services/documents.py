@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -54,8 +55,8 @@ def without_nulls(data: dict[str, Any]) -> dict[str, Any]:
 def require_version(item: Any, expected_version: int) -> Any:
     """412 when the caller's If-Match names a version other than the current one (a Record, or a typed
     entity with its `version`)."""
-    check_version(item.kind if isinstance(item, Record) else type(item).__name__.lower(), int(item.version),
-                  expected_version)
+    what = item.kind if isinstance(item, Record) else re.sub(r"(?<!^)(?=[A-Z])", " ", type(item).__name__).lower()
+    check_version(what, int(item.version), expected_version)  # InsuranceClaim: "insurance claim was changed..."
     return item
 
 
