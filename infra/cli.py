@@ -115,8 +115,8 @@ def parser() -> argparse.ArgumentParser:
     which.add_argument("--patient", help="a patient's id (or any resource id: plan, payment, ...)")
     which.add_argument("--actor", help="a user's sub")
     audit.set_defaults(func=_audit)
-    roll_ups = commands.add_parser("kpi-roll-ups", help="build the KPI month and pentad roll-ups of day items "
-                                   "written before them, in the running stack (docs/RUNBOOK.md)")
+    roll_ups = commands.add_parser("kpi-roll-ups", help="move KPI items of before 2026-11-30 to the current layout "
+                                   "and build their roll-ups, in the running stack (docs/RUNBOOK.md)")
     roll_ups.add_argument("--org", required=True)
     roll_ups.add_argument("--location", action="append", default=[], help="only this location (repeatable)")
     roll_ups.set_defaults(func=_kpi_roll_ups)

@@ -1,13 +1,19 @@
-"""Build the KPI roll-ups (months' and pentads') of a stack whose day items were written before them.
+"""Move a stack's KPI items of before 2026-11-30 to the layout of shared/store/kpis.py and build their
+roll-ups; or build the roll-ups of given months from their day items.
 
-    python -m infra.kpi_backfill --org ORG [--location ID ...] [--table NAME] [--region R] [--endpoint URL]
+    python -m infra.kpi_backfill --org ORG [--location ID ...] [--month YYYY-MM ...] [--table NAME]
+                                 [--region R] [--endpoint URL]
     chairside kpi-roll-ups --org ORG [--location ID ...]     (the running local stack)
 
-Per location (its locations are listed by Query, never Scan), per month that has day items: read the
-month's roll-up and its pentads' (one consistent BatchGetItem), Query the month's day items
-(consistent), and PUT each roll-up they sum to, on condition that no transaction added to that roll-up
-meanwhile (its `writes` count is unchanged); when one did, the month is read again. So it can run while
-the API is writing, and running it twice writes the same items. See docs/RUNBOOK.md.
+Per location (its locations are listed by Query, never Scan): one Query of its partition finds its
+items of the old layout. Its levels, and each old day item (the location's, or a coordinator's own),
+move onto the current item in one transaction (counters ADDed, the close SET unless the day has one, the old
+item deleted on condition it is still there: two runs never move it twice). Then, per month that had
+old items (and per month given): read the month's roll-up and its pentads' (one consistent
+BatchGetItem), the month's day items (consistent, by key), and PUT each roll-up they sum to on
+condition that no transaction added to it meanwhile (its `writes` count is unchanged); when one did,
+the month is read again. The old roll-ups are deleted last. So it can run while the API is writing,
+and running it twice writes the same items. See docs/RUNBOOK.md.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from shared.domain.kpi_months import Period, month_end, month_of, month_period, pentads, periods_of
 from shared.domain.kpis import DayRecord
@@ -40,7 +46,7 @@ def roll_ups(records: Iterable[DayRecord]) -> dict[Period, RollUpItem]:
 
     built: dict[Period, RollUpItem] = {}
     for record in records:
-        counts = kpi_store.roll_up_counts(record.counts, record.day, record.coordinator_id)
+        counts = kpi_store.counter_names(record.counts, record.coordinator_id)
         for period in periods_of(record.day):
             item = built.setdefault(period, RollUpItem())
             item.counts.update(counts)
@@ -70,27 +76,25 @@ def backfill_month(org: str, location_id: str, month: date) -> bool:
     from pynamodb.exceptions import PutError
     from pynamodb.expressions.operand import Path
 
+    from shared.store import kpi_days, lean_reads, records
     from shared.store import kpis as kpi_store
-    from shared.store import records
     from shared.store.table import Record
 
-    key = kpi_store.pk(org, location_id)
     periods = [month_period(month), *pentads(month)]
+    keys = {period: kpi_store.roll_up_key(org, location_id, period) for period in periods}
     table = Record._get_connection()
     counted = Path([kpi_store.ROLL_UP_WRITES])
     for _ in range(ATTEMPTS):
-        answer = table.batch_get_item([{"pk": key, "sk": kpi_store.roll_up_sk(period)} for period in periods],
-                                      consistent_read=True)
-        held = {raw["sk"]["S"]: kpi_store.number_of(raw, kpi_store.ROLL_UP_WRITES)
-                for raw in answer.get("Responses", {}).get(Record.Meta.table_name, [])}
-        built = roll_ups(kpi_store.days(org, location_id, month, month_end(month), consistent=True))
+        held = {key: kpi_days.number_of(raw, kpi_store.ROLL_UP_WRITES)
+                for key, raw in lean_reads.batch_get(list(keys.values()), consistent=True).items()}
+        built = roll_ups(kpi_days.days(org, location_id, month, month_end(month), consistent=True))
         if not built:
             return False
         try:
             for period, item in built.items():
-                sk = kpi_store.roll_up_sk(period)
-                unchanged = Path(["pk"]).does_not_exist() if sk not in held else counted == held[sk]
-                table.put_item(key, sk, attributes=attributes(period, item, held.get(sk, 0)), condition=unchanged)
+                key = keys[period]
+                unchanged = Path(["pk"]).does_not_exist() if key not in held else counted == held[key]
+                table.put_item(*key, attributes=attributes(period, item, held.get(key, 0)), condition=unchanged)
             return True
         except PutError as exc:
             if not records.is_conditional_failure(exc):
@@ -98,12 +102,21 @@ def backfill_month(org: str, location_id: str, month: date) -> bool:
     raise RuntimeError(f"{location_id} {month:%Y-%m}: the roll-ups kept changing; run the backfill again")
 
 
-def months_with_days(org: str, location_id: str) -> list[date]:
-    """The months of the location that have day items (one Query of the location's KPI partition)."""
-    from shared.store import kpis as kpi_store
+def migrate_location(org: str, location_id: str, months: Sequence[date] = ()) -> int:
+    """Move the location's items of the old layout and build the roll-ups of their months and of
+    `months`; the number of months whose roll-ups were written."""
+    from shared.store import kpi_legacy
 
-    return sorted({month_of(record.day) for record in kpi_store.days(org, location_id, date(2000, 1, 1),
-                                                                     date(2100, 1, 1) - timedelta(days=1))})
+    old = kpi_legacy.legacy_items(org, location_id)
+    touched = set(months)
+    for raw in old:
+        if not kpi_legacy.is_legacy_roll_up(raw):
+            kpi_legacy.move_legacy(org, location_id, raw)
+            day = kpi_legacy.legacy_day(raw)
+            touched |= {month_of(day[0])} if day else set()
+    written = sum(backfill_month(org, location_id, month) for month in sorted(touched))
+    kpi_legacy.delete_legacy([raw for raw in old if kpi_legacy.is_legacy_roll_up(raw)])
+    return written
 
 
 def location_ids(org: str) -> list[str]:
@@ -118,16 +131,18 @@ def location_ids(org: str) -> list[str]:
             return found
 
 
-def backfill(org: str, only: Sequence[str] = ()) -> dict[str, int]:
+def backfill(org: str, only: Sequence[str] = (), months: Sequence[date] = ()) -> dict[str, int]:
     """Months whose roll-ups were written, per location."""
-    return {location_id: sum(backfill_month(org, location_id, month) for month in months_with_days(org, location_id))
-            for location_id in (list(only) or location_ids(org))}
+    chosen = list(only) or location_ids(org)
+    return {location_id: migrate_location(org, location_id, months) for location_id in chosen}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.kpi_backfill", description=__doc__.splitlines()[0])
     parser.add_argument("--org", required=True)
     parser.add_argument("--location", action="append", default=[], help="only this location (repeatable)")
+    parser.add_argument("--month", action="append", default=[], type=lambda text: date.fromisoformat(f"{text}-01"),
+                        help="also build this month's roll-ups from its day items, YYYY-MM (repeatable)")
     parser.add_argument("--table", help="the table (default: the settings' CHAIRSIDE table)")
     parser.add_argument("--region")
     parser.add_argument("--endpoint", help="a DynamoDB endpoint (DynamoDB Local)")
@@ -136,11 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     from shared.store import table
 
     table.bind(table_name=args.table, host=args.endpoint, region=args.region)
-    return report(args.org, args.location)
+    return report(args.org, args.location, args.month)
 
 
-def report(org: str, only: Sequence[str]) -> int:
-    written = backfill(org, only)
+def report(org: str, only: Sequence[str], months: Sequence[date] = ()) -> int:
+    written = backfill(org, only, months)
     for location_id, months in written.items():
         print(f"{location_id}: the roll-ups of {months} month{'s' if months != 1 else ''} written")
     return 0

@@ -1,13 +1,14 @@
 """Which KPI items a date range is read from: roll-ups of whole months and of pentads (five days of a
-month: 1-5, 6-10, 11-15, 16-20, 21-25, 26 to the month's end), and the days at the range's edges.
+month: 1-5, 6-10, 11-15, 16-20, 21-25, 26 to the month's end), and day items, each added or taken back.
 
-Every counter a day item holds is also added to its month's roll-up and to its pentad's in the same
-transaction, so a roll-up equals the sum of its days. A calendar month reads one roll-up, a calendar
-year 12. A month the range covers in part is read either as its roll-up minus the days outside the
-range (when they are few) or pentad by pentad: a pentad wholly inside is its roll-up; one the range
-cuts is whichever is fewer of its days inside the range (added) or outside it (taken from its roll-up).
-So any range has at most a few edge days at each end (two in a five-day pentad, three in a six-day one):
-30 days from 17 October to 15 November read 16-20 October minus the 16th, four pentads and no other day.
+Every counter a day item holds (its coordinators' too) is also added to its month's roll-up and to its
+pentad's in the same transaction, so a roll-up equals the sum of its days. A range's counters are a
+signed sum of such items: a calendar month is its roll-up, a calendar year 12 roll-ups, 30 days from
+17 October to 15 November the pentad 16-20 October minus the 16th and five more pentads (7 items).
+`plan` finds the fewest items for each month the range touches: a shortest path from the range's first
+day to its end over the boundaries between days, where each item is an edge between its period's
+boundaries, walked forwards (added) or backwards (taken back). Any 30 days are at most 10 items, 6 in
+the median (every 30-day range of two years: tests/unit/test_kpi_months.py).
 
 Pure: no storage. Days are local dates of the location.
 """
@@ -15,13 +16,13 @@ Pure: no storage. Days are local dates of the location.
 from __future__ import annotations
 
 import calendar
+import heapq
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from shared.domain.kpis import days_between
 
 PENTAD_STARTS = (1, 6, 11, 16, 21, 26)  # the first day of each of a month's pentads; the last runs to its end
-DAY_WEIGHT = 3  # what an edge day costs to read against a roll-up: its item and its coordinators' items
 
 
 def month_of(day: date) -> date:
@@ -74,65 +75,71 @@ def periods_of(day: date) -> tuple[Period, Period]:
 
 
 @dataclass(frozen=True)
-class Part:
-    """One roll-up's period of a range: read from its roll-up minus `minus_days`, or from `plus_days`.
-
-    `first` and `last` bound the part of the period inside the range. The roll-up is read in either
-    case: it names the coordinators whose day items the edge days may have."""
+class Term:
+    """One item of a range's sum: a roll-up's period, or a single day (its day item), added (sign 1) or
+    taken back (sign -1)."""
 
     period: Period
-    first: date
-    last: date
-    from_roll_up: bool
-    plus_days: tuple[date, ...] = ()  # day items added (when not from the roll-up)
-    minus_days: tuple[date, ...] = ()  # day items taken from the roll-up (the period's days outside the range)
+    sign: int
 
     @property
-    def month(self) -> date:
-        return self.period.month
-
-    @property
-    def whole(self) -> bool:
-        return self.from_roll_up and not self.minus_days
-
-    @property
-    def edge_days(self) -> tuple[date, ...]:
-        """The day items this part reads besides the roll-up."""
-        return self.plus_days or self.minus_days
-
-    @property
-    def cost(self) -> int:
-        return 1 + DAY_WEIGHT * len(self.edge_days)
+    def is_day(self) -> bool:
+        return self.period.first == self.period.last  # roll-ups span five days or more
 
 
-def _part(period: Period, first: date, last: date) -> Part:
-    """The range's days [first, last] of `period` (inside it), from the fewer day items: the days
-    themselves, or the roll-up minus the period's other days."""
-    inside = days_between(first, last)
-    outside = [day for day in period.days if not first <= day <= last]
-    if len(outside) < len(inside):
-        return Part(period, first, last, True, minus_days=tuple(outside))
-    return Part(period, first, last, False, plus_days=tuple(inside))
+def _items_of_month(month: date) -> list[Period]:
+    """Every item of a month: its roll-up, its pentads' and its days (the order breaks ties: smaller
+    items first, so a pentad's roll-up is read before a month's of the same count)."""
+    return [Period(day, day) for day in month_period(month).days] + pentads(month) + [month_period(month)]
 
 
-def plan(first: date, last: date) -> list[Part]:
-    """The roll-ups and days of [first, last], with the fewest items: each month wholly inside is its
-    roll-up; a month cut by the range is its roll-up minus the days outside, or its pentads (each whole,
-    or cut as `_part` says), whichever reads less."""
-    parts: list[Part] = []
+def _month_terms(first: date, last: date) -> list[Term]:
+    """The fewest items whose signed sum is the days [first, last] of one month (Dijkstra over the
+    boundaries between days, by item count, then days covered: smaller items on a tie)."""
+    start, goal = first.day - 1, last.day  # boundary k lies after day k
+    edges: dict[int, list[tuple[int, Period, int]]] = {}
+    for period in _items_of_month(first):
+        low, high = period.first.day - 1, period.last.day
+        edges.setdefault(low, []).append((high, period, 1))
+        edges.setdefault(high, []).append((low, period, -1))
+    best: dict[int, tuple[int, int]] = {start: (0, 0)}
+    came: dict[int, tuple[int, Term]] = {}
+    queue = [(0, 0, start)]
+    while queue:
+        count, size, node = heapq.heappop(queue)
+        if node == goal:
+            break
+        if (count, size) > best[node]:
+            continue
+        for target, period, sign in edges[node]:
+            cost = (count + 1, size + len(period.days))
+            if cost < best.get(target, _UNREACHED):
+                best[target], came[target] = cost, (node, Term(period, sign))
+                heapq.heappush(queue, (*cost, target))
+    terms, node = [], goal
+    while node != start:
+        node, term = came[node]
+        terms.append(term)
+    return terms[::-1]
+
+
+_UNREACHED = (1 << 30, 0)
+
+
+def plan(first: date, last: date) -> list[Term]:
+    """The items of [first, last] with the fewest reads: each month the range touches on its own (no
+    item spans two months), so a whole month is its roll-up."""
+    terms: list[Term] = []
     month = month_of(first)
     while month <= last:
         whole = month_period(month)
-        inside_first, inside_last = max(first, whole.first), min(last, whole.last)
-        by_month = [_part(whole, inside_first, inside_last)]
-        by_pentads = [_part(pentad, max(inside_first, pentad.first), min(inside_last, pentad.last))
-                      for pentad in pentads(month) if pentad.first <= inside_last and inside_first <= pentad.last]
-        # On a tie, pentads: their roll-ups are smaller than the month's.
-        parts += min(by_pentads, by_month, key=lambda chosen: sum(part.cost for part in chosen))
+        terms += _month_terms(max(first, whole.first), min(last, whole.last))
         month = whole.last + timedelta(days=1)
-    return parts
+    return terms
 
 
-def day_items_read(first: date, last: date) -> int:
-    """Location day items the range reads besides its roll-ups (coordinators' day items of those days apart)."""
-    return sum(len(part.edge_days) for part in plan(first, last))
+def items_read(first: date, last: date) -> tuple[int, int]:
+    """(roll-ups, day items) a range reads per location."""
+    terms = plan(first, last)
+    days = sum(term.is_day for term in terms)
+    return len(terms) - days, days

@@ -27,7 +27,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from shared.errors import InvalidInput, RuleViolation
@@ -61,7 +60,7 @@ CLOSE_FIELDS = ("followups_overdue", "end_patients_accepted", "end_patients_inco
 
 class Scope(StrEnum):
     LOCATION = "location"  # the location's day item
-    COORDINATOR = "coordinator"  # a coordinator's day item at the location
+    COORDINATOR = "coordinator"  # a coordinator's counters of a day at the location
     LEVEL = "level"  # the location's running levels
 
 
@@ -138,16 +137,13 @@ class DayClose:
 
 @dataclass(frozen=True)
 class DayRecord:
-    """One stored day item: a location's (coordinator_id None) or a coordinator's; or what a month
-    roll-up holds for one of them."""
+    """The counters of one day (or of a roll-up's days, dated by its first) of a location
+    (coordinator_id None) or of one of its coordinators, and the day's close when it was closed."""
 
     day: date
     counts: Mapping[str, int]
     coordinator_id: str | None = None
     close: DayClose | None = None
-    # A coordinator's month roll-up: its patients closed per day, limited to the range (its `counts` then
-    # leave patients_closed out). None for a day item, whose counts hold the day's patients_closed.
-    closes: Mapping[date, int] | None = None
 
 
 def end_of_day_level(current: Level, changes_after: Iterable[Mapping[str, int]]) -> Level:
@@ -174,16 +170,19 @@ class Summary:
     days: int
     counts: Counter[str] = field(default_factory=Counter)
     working_days: int | None = None  # the location's working days in the range; None: every day works
-    closed_by_day: Counter[date] = field(default_factory=Counter)
     coordinators: dict[str, Counter[str]] = field(default_factory=dict)
-    coordinator_closed_by_day: dict[str, Counter[date]] = field(default_factory=dict)
     incomplete: Snapshot | None = None
     followups: Snapshot | None = None
+
+    @property
+    def patients_closed(self) -> int:
+        """The location's patients closed: its coordinators' (a close is counted for the plan's owner)."""
+        return sum(counts["patients_closed"] for counts in self.coordinators.values())
 
 
 def summarize(days: int, records: Iterable[DayRecord], live: Level | None, today: date,
               working_days: int | None = None) -> Summary:
-    """Sum a location's day items of one range (or the records of its month roll-ups and edge days, whose
+    """Sum a location's day items of one range (or the records of its roll-ups and edge days, whose
     sum is the same: shared.store.kpi_ranges). `live` is the running level, given when the range
     reaches `today` (then it is the incomplete-treatment figure); otherwise that figure is the one
     recorded by the latest closed day of the range, and absent when no day of it was closed."""
@@ -198,22 +197,11 @@ def summarize(days: int, records: Iterable[DayRecord], live: Level | None, today
         coordinator = summary.coordinators.get(record.coordinator_id)
         if coordinator is None:
             coordinator = summary.coordinators[record.coordinator_id] = Counter()
-        closes = record.closes
-        if closes is None:
-            _add_known(coordinator, record.counts, _COORDINATOR_NAMES)
-            closes = {record.day: record.counts.get("patients_closed") or 0}
-        else:  # a roll-up: its closes per day inside the range, apart from its other counters
-            _add_known(coordinator, record.counts, _COORDINATOR_NAMES - {"patients_closed"})
-            coordinator["patients_closed"] += sum(closes.values())
-        for day, closed in closes.items():
-            if closed:
-                summary.closed_by_day[day] += closed
-                summary.coordinator_closed_by_day.setdefault(record.coordinator_id, Counter())[day] += closed
+        _add_known(coordinator, record.counts, _COORDINATOR_NAMES)
     # A coordinator is shown when something of theirs moved in the range: the same whether the range was
-    # summed from its days or from month roll-ups with days taken back.
+    # summed from its days or from roll-ups with days taken back.
     for coordinator in [c for c, counts in summary.coordinators.items() if not any(counts.values())]:
         del summary.coordinators[coordinator]
-        summary.coordinator_closed_by_day.pop(coordinator, None)
     if live is not None:
         summary.incomplete = Snapshot(live, today)
     elif latest_close is not None:
@@ -234,6 +222,26 @@ def _add_known(total: Counter[str], counts: Mapping[str, int], names: frozenset[
             total[name] += amount
 
 
+@dataclass(frozen=True)
+class ClosesByDay:
+    """Patients closed per day of a range: the location's, and each coordinator's (days with none left
+    out). Read from the day items, so given for one location's report (shared.services.kpis)."""
+
+    location: Mapping[date, int]
+    coordinators: Mapping[str, Mapping[date, int]]
+
+
+def closes_by_day(records: Iterable[DayRecord]) -> ClosesByDay:
+    location: Counter[date] = Counter()
+    coordinators: dict[str, Counter[date]] = {}
+    for record in records:
+        closed = record.counts.get("patients_closed") if record.coordinator_id is not None else None
+        if closed:
+            location[record.day] += closed
+            coordinators.setdefault(record.coordinator_id, Counter())[record.day] += closed
+    return ClosesByDay(location, coordinators)
+
+
 def roll_up(summaries: Sequence[Summary], days: int) -> Summary:
     """The group's summary: counters added, snapshots added with the oldest as_of among them."""
     working = [summary.working_days for summary in summaries if summary.working_days is not None]
@@ -241,11 +249,8 @@ def roll_up(summaries: Sequence[Summary], days: int) -> Summary:
     group = Summary(days, working_days=max(working) if working else None)
     for summary in summaries:
         group.counts.update(summary.counts)
-        group.closed_by_day.update(summary.closed_by_day)
         for coordinator, counts in summary.coordinators.items():
             group.coordinators.setdefault(coordinator, Counter()).update(counts)
-        for coordinator, by_day in summary.coordinator_closed_by_day.items():
-            group.coordinator_closed_by_day.setdefault(coordinator, Counter()).update(by_day)
         group.incomplete = _add_snapshots(group.incomplete, summary.incomplete)
         group.followups = _add_snapshots(group.followups, summary.followups)
     return group
@@ -264,26 +269,32 @@ def _add_snapshots(total: Snapshot | None, one: Snapshot | None) -> Snapshot | N
 
 
 def ratio(numerator: int, denominator: int, places: int = 4) -> dict:
-    """`{value, numerator, denominator}`; value rounded half-up to `places`, None when nothing to divide."""
+    """`{value, numerator, denominator}`; value rounded half-up (away from zero) to `places`, None when
+    nothing to divide. Integer arithmetic: exact, and the float is the nearest to the rounded decimal."""
     value = None
     if denominator:
-        quantum = Decimal(1).scaleb(-places)
-        value = float((Decimal(numerator) / Decimal(denominator)).quantize(quantum, rounding=ROUND_HALF_UP))
+        scale = 10 ** places
+        top, bottom = abs(numerator) * scale, abs(denominator)
+        rounded = (2 * top + bottom) // (2 * bottom)
+        value = (rounded if (numerator < 0) == (denominator < 0) else -rounded) / scale
     return {"value": value, "numerator": numerator, "denominator": denominator}
 
 
-def _closed_per_day(closed: int, days: int, by_day: Mapping[date, int]) -> dict:
-    return {**ratio(closed, days, places=2),
-            "by_day": {day.isoformat(): n for day, n in sorted(by_day.items()) if n}}
+def _closed_per_day(closed: int, days: int, by_day: Mapping[date, int] | None) -> dict:
+    figure = ratio(closed, days, places=2)
+    if by_day is not None:
+        figure["by_day"] = {day.isoformat(): n for day, n in sorted(by_day.items()) if n}
+    return figure
 
 
-def _plan_figures(counts: Mapping[str, int], days: int, closed_by_day: Mapping[date, int]) -> dict:
-    """`days`: the working days of the range (patients closed are a rate per working day)."""
+def _plan_figures(counts: Mapping[str, int], closed: int, days: int, by_day: Mapping[date, int] | None) -> dict:
+    """`days`: the working days of the range (patients closed are a rate per working day); `by_day`:
+    the closes per day, when they were read."""
     return {
         "case_acceptance_count": {**ratio(counts["accepted"], counts["presented"]), "declined": counts["declined"]},
         "incomplete_treatment_cohort": ratio(counts["accepted"] - counts["cohort_completed"], counts["accepted"]),
         "case_acceptance_value": ratio(counts["accepted_cents"], counts["presented_cents"]),
-        "patients_closed_per_day": _closed_per_day(sum(closed_by_day.values()), days, closed_by_day),
+        "patients_closed_per_day": _closed_per_day(closed, days, by_day),
         "days_to_acceptance": ratio(counts["accept_days_sum"], counts["accepted_on_day"], places=1),
     }
 
@@ -292,15 +303,17 @@ def _per_day_days(summary: Summary) -> int:
     return summary.days if summary.working_days is None else summary.working_days
 
 
-def figures(summary: Summary) -> dict:
-    """Every figure of a summary, each with what it was computed from."""
+def figures(summary: Summary, by_day: ClosesByDay | None = None) -> dict:
+    """Every figure of a summary, each with what it was computed from (patients closed per day with
+    `by_day` when it is given)."""
     counts = {name: summary.counts.get(name, 0) for name in LOCATION_COUNTERS}
     no_shows, late = counts["appointments_no_show"], counts["appointments_late_cancel"]
     seen = counts["appointments_completed"]
     incomplete = summary.incomplete
     level = incomplete.value if incomplete is not None else None
     return {
-        **_plan_figures(counts, _per_day_days(summary), summary.closed_by_day),
+        **_plan_figures(counts, summary.patients_closed, _per_day_days(summary),
+                        by_day.location if by_day is not None else None),
         "incomplete_treatment": {
             **(ratio(level.patients_incomplete, level.patients_accepted) if isinstance(level, Level)
                else {"value": None, "numerator": None, "denominator": None}),
@@ -319,13 +332,14 @@ def figures(summary: Summary) -> dict:
     }
 
 
-def coordinator_figures(summary: Summary) -> list[dict]:
+def coordinator_figures(summary: Summary, by_day: ClosesByDay | None = None) -> list[dict]:
     """Per coordinator (by id, sorted): the plan figures of the plans they own."""
     rows = []
     for coordinator in sorted(summary.coordinators):
         counts = {name: summary.coordinators[coordinator].get(name, 0) for name in COORDINATOR_COUNTERS}
-        by_day = summary.coordinator_closed_by_day.get(coordinator, Counter())
-        rows.append({"coordinator_id": coordinator, "figures": _plan_figures(counts, _per_day_days(summary), by_day)})
+        days = by_day.coordinators.get(coordinator, {}) if by_day is not None else None
+        rows.append({"coordinator_id": coordinator,
+                     "figures": _plan_figures(counts, counts["patients_closed"], _per_day_days(summary), days)})
     return rows
 
 

@@ -25,7 +25,7 @@ from shared.domain.plans import Plan
 from shared.money import require_cents
 from shared.services import locations, settings
 from shared.services.visibility import Kind, visible
-from shared.store import kpi_ranges
+from shared.store import kpi_days, kpi_ranges
 from shared.store import kpis as kpi_store
 from shared.store.unit_of_work import Failure, UnitOfWork
 
@@ -163,31 +163,36 @@ def close_day(org: str, location_id: str, local_date: date, *, timezone: str | N
 # ---- reading ----------------------------------------------------------------------------------------
 
 
-def _visible_locations(principal: Principal, location_id: str | None) -> list[dict[str, Any]]:
+def _visible_locations(principal: Principal, location_id: str | None) -> tuple[list[dict[str, Any]], int]:
+    """The locations the report shows, and how many the group has."""
     if location_id:
         location = locations.load_visible(principal, location_id)
-        return [{"id": location.id, "name": location.name, "timezone": location.timezone}]
-    return visible(principal, kpi_ranges.locations(principal.org), Kind.LOCATION)
+        return [{"id": location.id, "name": location.name, "timezone": location.timezone}], 1
+    every = kpi_ranges.locations(principal.org)
+    return visible(principal, every, Kind.LOCATION), len(every)
 
 
 def report(principal: Principal, location_id: str | None, first: date, last: date,
            concurrency: int | None = None) -> dict[str, Any]:
     """The figures of [first, last] (local dates) for one location, or for every location the caller
-    may see with a group total. Reads (shared.store.kpi_ranges) each location's month roll-ups and the
-    days at the edges of the range (BatchGetItem by key, 100 keys a request; a long run of edge days by
-    Query), plus the running levels when the range reaches a location's today, and the locations'
-    settings (their working days: "per day" figures are per working day; one BatchGet per 99 locations)."""
+    may see with a group total. Reads (shared.store.kpi_ranges) each location's roll-ups and the days at
+    the edges of the range (BatchGetItem by key, 100 keys a request), plus the running levels when the
+    range reaches a location's today, and the locations' settings (their working days: "per day"
+    figures are per working day; one BatchGet per 99 locations). One location's report also gives its
+    patients closed `by_day`, read from its day items (one Query of the range, beside the other reads)."""
     days = kpi.check_range(first, last)
-    shown = _visible_locations(principal, location_id)
+    shown, group_size = _visible_locations(principal, location_id)
     now = clock.now()
     today_in = {zone: clock.local_date(now, zone) for zone in {loc["timezone"] for loc in shown}}
     today = {loc["id"]: today_in[loc["timezone"]] for loc in shown}
     live_ids = [loc["id"] for loc in shown if last >= today[loc["id"]]]
-    with ThreadPoolExecutor(max_workers=1) as pool:  # the settings' read overlaps the KPI items'
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the settings' (and the days') reads overlap the roll-ups'
         settings_read = pool.submit(settings.effective_for_many, principal.org, [loc["id"] for loc in shown])
+        days_read = pool.submit(kpi_days.days, principal.org, location_id, first, last) if location_id else None
         read = kpi_ranges.read_range(principal.org, [loc["id"] for loc in shown], first, last, live_ids,
-                                     concurrency or READ_CONCURRENCY)
+                                     concurrency or READ_CONCURRENCY, group_size)
         working_days = {location_id: each.working_days for location_id, each in settings_read.result().items()}
+        by_day = kpi.closes_by_day(days_read.result()) if days_read is not None else None
     counted = {week: count_working_days(first, last, week) for week in set(working_days.values())}
     working = {location_id: counted[week] for location_id, week in working_days.items()}
     summaries = [kpi.summarize(days, read.records[loc["id"]], read.levels.get(loc["id"]), today[loc["id"]],
@@ -195,7 +200,8 @@ def report(principal: Principal, location_id: str | None, first: date, last: dat
     body: dict[str, Any] = {
         "from": first.isoformat(), "to": last.isoformat(), "days": days,
         "locations": [{"location_id": loc["id"], "name": loc.get("name"), "timezone": loc["timezone"],
-                       "figures": kpi.figures(summary), "coordinators": kpi.coordinator_figures(summary)}
+                       "figures": kpi.figures(summary, by_day),
+                       "coordinators": kpi.coordinator_figures(summary, by_day)}
                       for loc, summary in zip(shown, summaries, strict=True)],
         "group": None,
     }

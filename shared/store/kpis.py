@@ -1,18 +1,24 @@
-"""Persistence of the KPI aggregates: daily counter items per location and per coordinator, the
-location's running levels, and each patient's treatment as the KPIs see it.
+"""Persistence of the KPI aggregates: a day item per location and day (its coordinators' counters on it),
+month and pentad roll-ups of them, the location's running levels, and each patient's treatment as the
+KPIs see it.
 
-Keys (all under one partition per location, so a range of days is one Query):
-  pk `{org}#KPI#{location_id}`
-    sk `DAY#{yyyy-mm-dd}`                     the location's day (local date of the location)
-    sk `DAY#{yyyy-mm-dd}#COORD#{coordinator}` a coordinator's day at the location
-    sk `MONTH#{yyyy-mm}`                      the month's roll-up: the sum of its location and coordinator
-                                              days (coordinators' counters as `c#{coordinator}#{counter}`,
-                                              their closes per day as `c#{coordinator}#patients_closed#{dd}`)
-                                              and the month's latest close
-    sk `PENTAD#{yyyy-mm-dd}`                  the roll-up of a pentad (days 1-5, 6-10, ... 26-end of a month,
-                                              keyed by its first day): the same attributes over its days
-    sk `LEVEL`                                running levels (patients with signed / open plans)
-    sk `PAT#{patient_id}`                     the patient's signed and open plans (versioned Record)
+Keys. A day's items and a period's roll-ups of every location of a group share one partition, keyed by
+the location, so a group report reads each item of its plan for all locations with one Query:
+  pk `{org}#KPIDAY#{yyyy-mm-dd}`        sk `{location_id}`   a location's day (local date of the location):
+                                                             its counters under their own names, each
+                                                             coordinator's as `c#{coordinator}#{counter}`,
+                                                             and the nightly close's fields
+  pk `{org}#KPIMONTH#{yyyy-mm}`         sk `{location_id}`   the month's roll-up: the sum of its day items
+                                                             (the same attribute names), its latest close
+  pk `{org}#KPIPENTAD#{yyyy-mm-dd}`     sk `{location_id}`   a pentad's roll-up (days 1-5, 6-10, ... 26-end of
+                                                             a month, keyed by its first day): the same
+  pk `{org}#KPILEVEL`                   sk `{location_id}`   running levels (patients with signed / open plans)
+  pk `{org}#KPI#{location_id}`          sk `PAT#{patient_id}` the patient's signed and open plans (versioned)
+Before 2026-11-30 the days, roll-ups and levels were in the location's partition (`DAY#{d}`, a
+coordinator's own `DAY#{d}#COORD#{c}`, `MONTH#`, `PENTAD#`, `LEVEL`): `infra/kpi_backfill.py` moves them
+(shared/store/kpi_legacy.py). A group's day partition takes the writes of all its locations for that day:
+at 2 write units an item update (4 in a transaction) it stays far below DynamoDB's 1,000 WCU per
+partition (docs/SCALE.md).
 
 Counters are TOP-LEVEL number attributes changed with DynamoDB `ADD`, which creates a missing item and
 a missing attribute: a nested `doc.x` path cannot be added to on an item that does not exist yet, and
@@ -22,8 +28,8 @@ A transaction may not hold two operations on one item, yet a payment, an appoint
 plan change may all move the same day item in one transaction: the unit of work merges the counts
 added to one item into one update (`UnitOfWork.add_counts`). The month and pentad roll-ups are added to
 in the same unit of work as their day items, so each always equals their sum (shared/store/kpi_ranges.py
-reads them): a day item's update is three item updates (the day, its pentad, its month), merged with the
-other updates of those items in the transaction.
+reads them): a day's counters, the location's and its coordinators' alike, are three item updates (the
+day, its pentad, its month), merged with the other updates of those items in the transaction.
 """
 
 from __future__ import annotations
@@ -41,79 +47,79 @@ from pynamodb.transactions import TransactGet
 from shared.domain import kpis as kpi
 from shared.domain.kpi_months import Period, periods_of
 from shared.domain.kpi_plan_changes import PatientTreatment
-from shared.domain.kpis import DayClose, DayRecord, Level
+from shared.domain.kpis import DayClose, Level
 from shared.store import followups as followup_store
 from shared.store import records
 from shared.store.table import Record, connection, register_model
 from shared.store.unit_of_work import Failure, UnitOfWork, stale
 
-DAY = "DAY#"
-COORDINATOR = "#COORD#"
-LEVEL = "LEVEL"
+DAY_PARTITION = "#KPIDAY#"
+LEVEL_PARTITION = "#KPILEVEL"
+ROLL_UP_PARTITIONS = {True: "#KPIMONTH#", False: "#KPIPENTAD#"}  # by Period.is_month
 PATIENT = "PAT#"
-MONTH = "MONTH#"
-PENTAD = "PENTAD#"
-COORDINATOR_ATTRIBUTE = "c#"  # a roll-up's coordinator counters: c#{coordinator}#{counter}
-CLOSED = "patients_closed"  # a coordinator's closes are kept per day in a roll-up: ...#patients_closed#{dd}
+COORDINATOR_ATTRIBUTE = "c#"  # a coordinator's counters on a day item or a roll-up: c#{coordinator}#{counter}
 ROLL_UP_WRITES = "writes"  # transactions that added to a roll-up: lets the backfill write one conditionally
 ROLL_UP_KINDS = {True: "kpi_month", False: "kpi_pentad"}  # by Period.is_month
+DAY_KIND = "kpi_day"
 ROLL_UP_CLOSE_DAY = "close_day"  # the roll-up's latest closed day (its close fields are that day's)
 MAX_TRANSACT_GET = 100  # DynamoDB's limit of items in one TransactGetItems
-
-ITEM_KINDS = {kpi.Scope.LOCATION: "kpi_day", kpi.Scope.COORDINATOR: "kpi_coordinator_day",
-              kpi.Scope.LEVEL: "kpi_level"}
+Key = tuple[str, str]
 
 
 def pk(org: str, location_id: str) -> str:
+    """The location's partition: its patients' treatments."""
     return f"{org}#KPI#{location_id}"
 
 
-def day_sk(day: date) -> str:
-    return f"{DAY}{day.isoformat()}"
+def level_pk(org: str) -> str:
+    return f"{org}{LEVEL_PARTITION}"
 
 
-def coordinator_sk(day: date, coordinator_id: str) -> str:
-    return f"{day_sk(day)}{COORDINATOR}{coordinator_id}"
+def level_key(org: str, location_id: str) -> Key:
+    return level_pk(org), location_id
 
 
-def month_sk(day: date) -> str:
-    return f"{MONTH}{day.isoformat()[:7]}"
+def day_pk(org: str, day: date) -> str:
+    return f"{org}{DAY_PARTITION}{day.isoformat()}"
 
 
-def roll_up_sk(period: Period) -> str:
-    """The key of a month's roll-up (`MONTH#{yyyy-mm}`) or of a pentad's (`PENTAD#{its first day}`)."""
-    return month_sk(period.first) if period.is_month else f"{PENTAD}{period.first.isoformat()}"
+def roll_up_pk(org: str, period: Period) -> str:
+    """A month's roll-ups (`{org}#KPIMONTH#{yyyy-mm}`) or a pentad's (`{org}#KPIPENTAD#{its first day}`)."""
+    return f"{org}{ROLL_UP_PARTITIONS[period.is_month]}{period.first.isoformat()[:7 if period.is_month else 10]}"
 
 
-def coordinator_attribute(coordinator_id: str, counter: str, day: date | None = None) -> str:
-    """A coordinator's counter in a roll-up; `patients_closed` is kept per day (`day`, by its day of the
-    month: a pentad is inside one month)."""
-    name = f"{COORDINATOR_ATTRIBUTE}{coordinator_id}#{counter}"
-    if counter == CLOSED:
-        if day is None:
-            raise ValueError("a coordinator's closes are kept per day")
-        return f"{name}#{day.day:02d}"
-    return name
+def period_pk(org: str, period: Period) -> str:
+    """The partition of a plan's item (shared.domain.kpi_months.Term): a day's, or a roll-up's."""
+    return day_pk(org, period.first) if period.first == period.last else roll_up_pk(org, period)
 
 
-def item_sk(scope: kpi.Scope, day: date | None, coordinator_id: str | None) -> str:
-    if scope is kpi.Scope.LEVEL:
-        return LEVEL
-    if day is None:
-        raise ValueError(f"a {scope} item needs a day")
-    if scope is kpi.Scope.COORDINATOR:
-        if not coordinator_id:
-            raise ValueError("a coordinator item needs a coordinator id")
-        return coordinator_sk(day, coordinator_id)
-    return day_sk(day)
+def day_key(org: str, location_id: str, day: date) -> Key:
+    return day_pk(org, day), location_id
 
 
-_NUMBERS = sorted({*kpi.LOCATION_COUNTERS, *kpi.COORDINATOR_COUNTERS, *kpi.LEVEL_COUNTERS, *kpi.CLOSE_FIELDS})
+def roll_up_key(org: str, location_id: str, period: Period) -> Key:
+    return roll_up_pk(org, period), location_id
+
+
+def day_of(pk_value: str) -> date:
+    """The date of a day partition's key."""
+    return date.fromisoformat(pk_value.rpartition("#")[2])
+
+
+def counter_names(counts: Mapping[str, int], coordinator_id: str | None) -> dict[str, int]:
+    """Counts as a day item and its roll-ups name them: a coordinator's as `c#{coordinator}#{counter}`."""
+    if coordinator_id is None:
+        return dict(counts)
+    return {f"{COORDINATOR_ATTRIBUTE}{coordinator_id}#{name}": amount for name, amount in counts.items()}
+
+
+_NUMBERS = sorted({*kpi.LOCATION_COUNTERS, *kpi.LEVEL_COUNTERS, *kpi.CLOSE_FIELDS})
 
 
 class _KpiItemBase(Model):
     """The KPI items of the one table, with their counters as top-level attributes (Record keeps its
-    entity in `doc`, which cannot be added to before the item exists)."""
+    entity in `doc`, which cannot be added to before the item exists). A coordinator's counters are
+    named at run time (`Path`), so only the location's are declared."""
 
     Meta = Record.Meta  # the same table, re-pointed by shared.store.table.bind()
 
@@ -130,51 +136,51 @@ KpiItem: type[_KpiItemBase] = type(
     "KpiItem", (_KpiItemBase,), {"__module__": __name__, **{n: NumberAttribute(null=True) for n in _NUMBERS}})
 register_model(KpiItem)
 
-
-def _actions(kind: str) -> Any:
-    def build(counts: Mapping[str, int]) -> list:
-        actions = [KpiItem.kind.set(KpiItem.kind | kind)]
-        return actions + [getattr(KpiItem, name).add(amount) for name, amount in sorted(counts.items())]
-
-    return build
+_ALLOWED = {kpi.Scope.LOCATION: frozenset(kpi.LOCATION_COUNTERS),
+            kpi.Scope.COORDINATOR: frozenset(kpi.COORDINATOR_COUNTERS),
+            kpi.Scope.LEVEL: frozenset(kpi.LEVEL_COUNTERS)}
 
 
 def add_counts(uow: UnitOfWork, org: str, location_id: str, scope: kpi.Scope, counts: Mapping[str, int],
                day: date | None = None, coordinator_id: str | None = None) -> None:
-    """Add `counts` to one KPI item in the unit of work (creating the item if needed); counts added to
-    the same item are merged into one update."""
-    allowed = {kpi.Scope.LOCATION: kpi.LOCATION_COUNTERS, kpi.Scope.COORDINATOR: kpi.COORDINATOR_COUNTERS,
-               kpi.Scope.LEVEL: kpi.LEVEL_COUNTERS}[scope]
-    unknown = set(counts) - set(allowed)
+    """Add `counts` to the location's levels, or to a day's item (a coordinator's under their names) and
+    its roll-ups, in the unit of work (creating items as needed); counts added to the same item are
+    merged into one update."""
+    unknown = set(counts) - _ALLOWED[scope]
     if unknown:
         raise ValueError(f"not counters of a {scope} item: {sorted(unknown)}")
-    item = KpiItem(pk=pk(org, location_id), sk=item_sk(scope, day, coordinator_id))
-    uow.add_counts(item, counts, _actions(ITEM_KINDS[scope]))
-    if scope is not kpi.Scope.LEVEL and day is not None:
-        added = roll_up_counts(counts, day, coordinator_id)
-        for period in periods_of(day):
-            uow.add_counts(KpiItem(pk=pk(org, location_id), sk=roll_up_sk(period)), added,
-                           _ROLL_UP_ACTIONS[period.is_month])
+    if scope is kpi.Scope.LEVEL:
+        uow.add_counts(_item(level_key(org, location_id)), counts, LEVEL_ACTIONS)
+        return
+    if day is None:
+        raise ValueError(f"a {scope} count needs a day")
+    if scope is kpi.Scope.COORDINATOR and not coordinator_id:
+        raise ValueError("a coordinator's count needs a coordinator id")
+    named = counter_names(counts, coordinator_id if scope is kpi.Scope.COORDINATOR else None)
+    uow.add_counts(_item(day_key(org, location_id, day)), named, DAY_ACTIONS)
+    for period in periods_of(day):
+        uow.add_counts(_item(roll_up_key(org, location_id, period)), named, _ROLL_UP_ACTIONS[period.is_month])
 
 
-def roll_up_counts(counts: Mapping[str, int], day: date, coordinator_id: str | None) -> dict[str, int]:
-    """What a day item's counts add to its roll-ups (a coordinator's under their own names)."""
-    if coordinator_id is None:
-        return dict(counts)
-    return {coordinator_attribute(coordinator_id, name, day): amount for name, amount in counts.items()}
+def _item(key: Key) -> _KpiItemBase:
+    return KpiItem(pk=key[0], sk=key[1])
 
 
-def _roll_up_actions(kind: str) -> Any:
+def _adds(kind: str, count_writes: bool) -> Any:
     def build(counts: Mapping[str, int]) -> list:
-        """ADD to the roll-up's counters, named at run time (a coordinator's), and count the write. Zeros
-        are left out: a roll-up holds only the counters that moved, so it stays small to read."""
-        actions = [KpiItem.kind.set(KpiItem.kind | kind), Path([ROLL_UP_WRITES]).add({"N": "1"})]
+        """ADD to the counters, named at run time (a coordinator's); a roll-up also counts the write.
+        Zeros are left out: an item holds only the counters that moved, so it stays small to read."""
+        actions = [KpiItem.kind.set(KpiItem.kind | kind)]
+        if count_writes:
+            actions.append(Path([ROLL_UP_WRITES]).add({"N": "1"}))
         return actions + [Path([name]).add({"N": str(amount)}) for name, amount in sorted(counts.items()) if amount]
 
     return build
 
 
-_ROLL_UP_ACTIONS = {is_month: _roll_up_actions(kind) for is_month, kind in ROLL_UP_KINDS.items()}
+LEVEL_ACTIONS = _adds("kpi_level", count_writes=False)
+DAY_ACTIONS = _adds(DAY_KIND, count_writes=False)
+_ROLL_UP_ACTIONS = {is_month: _adds(kind, count_writes=True) for is_month, kind in ROLL_UP_KINDS.items()}
 
 
 def add_deltas(uow: UnitOfWork, org: str, location_id: str, deltas: Iterable[kpi.Delta]) -> None:
@@ -203,58 +209,14 @@ def save_treatment(uow: UnitOfWork, org: str, location_id: str, patient_id: str,
     uow.put_at(record, read_version, on_fail or stale("patient's treatment"), new_version=(read_version or 0) + 1)
 
 
-# ---- reading -------------------------------------------------------------------------------------------
-
-
-def number_of(raw: Mapping[str, Mapping[str, str]], name: str) -> int:
-    """A counter of an item as DynamoDB returned it (0 when absent)."""
-    value = raw.get(name)
-    return int(value["N"]) if value else 0
-
-
-def close_of(raw: Mapping[str, Mapping[str, str]]) -> DayClose:
-    """The close fields of a day item or a roll-up, in their wire form."""
-    return DayClose(number_of(raw, "followups_overdue"),
-                    Level(number_of(raw, "end_patients_accepted"), number_of(raw, "end_patients_incomplete")))
-
-
-def day_record(raw: Mapping[str, Mapping[str, str]]) -> DayRecord:
-    """A day item as DynamoDB returned it: numbers read straight from their wire form (building pynamodb
-    models for thousands of items costs as much CPU as botocore's parsing)."""
-    day_text, _, coordinator_id = raw["sk"]["S"].removeprefix(DAY).partition(COORDINATOR)
-    names = kpi.COORDINATOR_COUNTERS if coordinator_id else kpi.LOCATION_COUNTERS
-    close = close_of(raw) if "closed_at" in raw else None
-    return DayRecord(date.fromisoformat(day_text), {n: number_of(raw, n) for n in names}, coordinator_id or None,
-                     close)
-
-
-def days(org: str, location_id: str, first: date, last: date, consistent: bool = False) -> list[DayRecord]:
-    """Every day item of the location from `first` to `last` (both local dates), coordinators' included:
-    one Query, paged by DynamoDB beyond 1 MB."""
-    return [day_record(raw) for raw in query_days(org, location_id, first, last, consistent)]
-
-
-def query_days(org: str, location_id: str, first: date, last: date,
-               consistent: bool = False) -> list[Mapping[str, Mapping[str, str]]]:
-    """The day items of [first, last] as DynamoDB returned them (see day_record)."""
-    condition = KpiItem.sk.between(day_sk(first), f"{day_sk(last)}~")  # '~' sorts after '#COORD#...'
-    table = Record._get_connection()
-    found: list[Mapping[str, Mapping[str, str]]] = []
-    start: dict | None = None
-    while True:
-        page = table.query(pk(org, location_id), range_key_condition=condition, exclusive_start_key=start,
-                           consistent_read=consistent)
-        found += page.get("Items", [])
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return found
+# ---- levels and closes --------------------------------------------------------------------------------
 
 
 def levels(org: str, location_ids: Sequence[str]) -> dict[str, Level]:
     """The running levels of these locations (BatchGetItem, 100 keys a request)."""
-    keys = [(pk(org, location_id), LEVEL) for location_id in location_ids]
-    found = {item.pk: item for item in KpiItem.batch_get(keys)} if keys else {}
-    return {location_id: _level(found.get(pk(org, location_id))) for location_id in location_ids}
+    keys = [level_key(org, location_id) for location_id in location_ids]
+    found = {item.sk: item for item in KpiItem.batch_get(keys)} if keys else {}
+    return {location_id: _level(found.get(location_id)) for location_id in location_ids}
 
 
 def _level(item: _KpiItemBase | None) -> Level:
@@ -268,11 +230,10 @@ def level_and_changes(org: str, location_id: str, later_days: Sequence[date]) ->
     they are a consistent snapshot (a change writes both in one transaction)."""
     if len(later_days) + 1 > MAX_TRANSACT_GET:
         raise ValueError(f"at most {MAX_TRANSACT_GET - 1} days in one consistent read")
-    key = pk(org, location_id)
     # The table's cached connection: a new Connection would build a new botocore client (~0.1 s).
     with TransactGet(connection=connection()) as tx:
-        level = tx.get(KpiItem, key, LEVEL)
-        later = [tx.get(KpiItem, key, day_sk(day)) for day in later_days]
+        level = tx.get(KpiItem, *level_key(org, location_id))
+        later = [tx.get(KpiItem, *day_key(org, location_id, day)) for day in later_days]
     changes = []
     for future in later:
         item = _resolved(future)
@@ -298,17 +259,17 @@ def overdue_followups(org: str, location_id: str, day: date) -> int:
 def record_close(org: str, location_id: str, day: date, close: DayClose, closed_at: str) -> None:
     """SET (not ADD) the day's close on its item, then on its month's and its pentad's roll-ups unless a
     roll-up holds a later day's close: running it again, or closing days out of order, writes the same."""
-    item = KpiItem(pk=pk(org, location_id), sk=day_sk(day))
+    item = _item(day_key(org, location_id, day))
     fields = [
         KpiItem.followups_overdue.set(close.followups_overdue),
         KpiItem.end_patients_accepted.set(close.level.patients_accepted),
         KpiItem.end_patients_incomplete.set(close.level.patients_incomplete),
     ]
-    item.update(actions=[KpiItem.kind.set(KpiItem.kind | ITEM_KINDS[kpi.Scope.LOCATION]),
+    item.update(actions=[KpiItem.kind.set(KpiItem.kind | DAY_KIND),
                          KpiItem.closed_at.set(closed_at), *fields])
     close_day = Path([ROLL_UP_CLOSE_DAY])
     for period in periods_of(day):
-        roll_up = KpiItem(pk=pk(org, location_id), sk=roll_up_sk(period))
+        roll_up = _item(roll_up_key(org, location_id, period))
         try:
             roll_up.update(actions=[KpiItem.kind.set(KpiItem.kind | ROLL_UP_KINDS[period.is_month]),
                                     close_day.set(day.isoformat()), *fields],

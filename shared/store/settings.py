@@ -3,7 +3,8 @@
 Settings (`kind` "settings"): pk `{org}#SETTINGS`, sk `GROUP` (the group's defaults) or
 `LOC#{location_id}` (one location's overrides); `doc` is the layer as `shared.domain.messaging_settings`
 normalises it; `version` counts changes (an absent item reads as version 0, empty). A location's
-effective settings need its two items: one BatchGetItem.
+effective settings need its two items: one BatchGetItem. Many locations' (a group report): one Query of
+the group's settings partition, which holds only the layers that were ever written.
 """
 
 from __future__ import annotations
@@ -36,18 +37,25 @@ def layers(org: str, location_id: str | None) -> tuple[Record | None, Record | N
     return found.get(GROUP), found.get(location_sk(location_id)) if location_id else None
 
 
+BY_KEY = 10  # up to this many locations, their items by key; more: the group's partition, by Query
+
+
 def layers_of_locations(org: str, location_ids: list[str]) -> tuple[Record | None, dict[str, Record]]:
-    """(the group's item, the locations' items by location id): one BatchGetItem per 99 locations."""
+    """(the group's item, the locations' items by location id): one BatchGetItem for a few locations
+    (the keys asked cost a read each, written or not); for more, one Query of the partition (paged)."""
+    ids = list(dict.fromkeys(location_ids))
+    if len(ids) <= BY_KEY:
+        items = Record.batch_get([(pk(org), GROUP)] + [(pk(org), location_sk(i)) for i in ids])
+    else:
+        items = Record.query(pk(org))
     group: Record | None = None
     found: dict[str, Record] = {}
-    ids = list(dict.fromkeys(location_ids))
-    for start in range(0, max(len(ids), 1), 99):
-        keys = [(pk(org), GROUP)] + [(pk(org), location_sk(i)) for i in ids[start:start + 99]]
-        for item in Record.batch_get(keys):
-            if item.sk == GROUP:
-                group = item
-            else:
-                found[item.sk.removeprefix("LOC#")] = item
+    wanted = set(ids)
+    for item in items:
+        if item.sk == GROUP:
+            group = item
+        elif (location_id := item.sk.removeprefix("LOC#")) in wanted:
+            found[location_id] = item
     return group, found
 
 

@@ -87,3 +87,19 @@ def test_a_schedule_change_replans_the_rows_not_yet_sent_and_leaves_sent_ones(ad
     with frozen_at(due):
         assert sender.run(due, stub, orgs=[admin.org]).sent == 1
     assert stub.sent[0][2].startswith("Riverside Dental: see you Tue Mar 10, 11:30 AM! Call +15551230000.")
+
+
+def test_many_locations_read_their_settings_by_query_and_few_by_key_alike(admin):
+    """A group report reads the settings of many locations with one Query of the group's settings
+    partition; a few by key. Both give each location its own override over the group's defaults."""
+    from shared.services import settings
+    from shared.store import settings as settings_store
+
+    ids = [admin.post("/locations", location_body()).data["id"] for _ in range(settings_store.BY_KEY + 2)]
+    assert patch(admin, "/settings", {"working_days": ["mon", "tue"]}, 0).status_code == 200
+    assert patch(admin, f"/locations/{ids[3]}/settings", {"working_days": ["sat"]}, 0).status_code == 200
+    many = settings.effective_for_many(admin.org, ids)  # more than BY_KEY: the Query
+    few = settings.effective_for_many(admin.org, ids[2:5])  # by key
+    assert [many[i].working_days for i in ids[2:5]] == [few[i].working_days for i in ids[2:5]]
+    assert few[ids[3]].working_days != few[ids[2]].working_days == few[ids[4]].working_days
+    assert set(many) == set(ids)

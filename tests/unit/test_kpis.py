@@ -21,6 +21,7 @@ from shared.domain.plan_building import new_plan
 from shared.domain.plans import Plan
 from shared.errors import InvalidInput, RuleViolation, StaleVersion
 from shared.services import kpis
+from shared.store import kpi_days
 from shared.store import kpis as kpi_store
 from tests.factories import commit
 
@@ -241,8 +242,11 @@ def test_summarize_takes_the_latest_close_or_the_live_level_and_roll_up_the_olde
     assert figures["followups_overdue"] == {"value": 5, "as_of": "2025-03-02"}
     assert figures["collections"] == {"value": -200, "payments_cents": 500, "refunds_cents": 700}
     assert figures["no_show_rate"]["value"] == 1.0
-    assert figures["patients_closed_per_day"] == {"value": 1.0, "numerator": 2, "denominator": 2,
-                                                  "by_day": {"2025-03-02": 2}}
+    assert figures["patients_closed_per_day"] == {"value": 1.0, "numerator": 2, "denominator": 2}
+    by_day = kpi.closes_by_day(rows)
+    assert kpi.figures(closed, by_day)["patients_closed_per_day"]["by_day"] == {"2025-03-02": 2}
+    assert kpi.coordinator_figures(closed, by_day)[0]["figures"]["patients_closed_per_day"]["by_day"] == {
+        "2025-03-02": 2}
     assert kpi.coordinator_figures(closed)[0]["figures"]["days_to_acceptance"]["value"] == 2.5
     live = kpi.summarize(2, rows, live=Level(10, 1), today=d2)
     assert kpi.figures(live)["incomplete_treatment"]["as_of"] == "2025-03-02"
@@ -312,13 +316,13 @@ def test_every_source_in_one_transaction_folds_into_one_update_per_item(store, o
         kpis.add_financing_funded(uow, org, "loc_1", day)
 
     commit(build)
-    [row] = kpi_store.days(org, "loc_1", day, day)
+    [row] = kpi_days.days(org, "loc_1", day, day)
     assert {k: v for k, v in row.counts.items() if v} == {
         "plans_completed": 1, "appointments_completed": 1, "payments_cents": 4000, "refunds_cents": 300,
         "financing_funded": 1, "patients_accepted_change": 1}
     assert kpi_store.levels(org, ["loc_1", "loc_2"]) == {"loc_1": Level(1, 0), "loc_2": Level(0, 0)}
     commit(lambda uow: kpis.add_appointment_outcome(uow, org, "loc_1", day, "completed", count=-1))
-    assert kpi_store.days(org, "loc_1", day, day)[0].counts["appointments_completed"] == 0
+    assert kpi_days.days(org, "loc_1", day, day)[0].counts["appointments_completed"] == 0
 
 
 def test_the_patient_treatment_write_is_conditional(store, org):
@@ -364,7 +368,7 @@ def test_close_day_is_exact_late_and_the_same_when_run_twice(store, org):
         with pytest.raises(RuleViolation):
             kpis.close_day(org, "loc_1", date(2025, 3, 6), overdue_followups=0, timezone=NY)
         assert kpis.day_to_close(NY) == date(2025, 3, 5)
-    [row] = [r for r in kpi_store.days(org, "loc_1", MAR3, MAR3) if r.coordinator_id is None]
+    [row] = [r for r in kpi_days.days(org, "loc_1", MAR3, MAR3) if r.coordinator_id is None]
     assert row.close == DayClose(3, Level(1, 1))
 
 
@@ -381,3 +385,17 @@ def test_close_day_counts_the_followups_still_open_and_due_by_that_day(store, or
     with frozen_at(datetime(2025, 3, 6, 12, tzinfo=UTC)):
         assert kpis.close_day(org, "loc_1", MAR3, timezone=NY)["followups_overdue"] == 2
         assert kpis.close_day(org, "loc_2", MAR3, timezone=NY)["followups_overdue"] == 0
+
+
+@given(st.integers(-10**12, 10**12), st.integers(-10**9, 10**9), st.sampled_from([1, 2, 4]))
+def test_a_ratio_rounds_half_up_as_decimal_arithmetic_does(numerator, denominator, places):
+    from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+    expected = None
+    if denominator:
+        with localcontext() as context:
+            context.prec = 60  # beyond any quotient here: the rounding is decided on exact digits
+            exact = Decimal(numerator) / Decimal(denominator)
+            expected = float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    assert kpi.ratio(numerator, denominator, places)["value"] == expected
+    assert kpi.ratio(1, 8, 2)["value"] == 0.13 and kpi.ratio(-1, 8, 2)["value"] == -0.13  # halves away from zero

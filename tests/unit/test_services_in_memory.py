@@ -13,6 +13,7 @@ from shared.commands.patients import PatientCreate, PatientPatch
 from shared.commands.plans import PlanCreate
 from shared.errors import NotFound, StaleVersion
 from shared.services import locations, patients, plans
+from shared.store import kpis as kpi_store
 from tests.factories import location_body, patient_body, plan_body
 from tests.fakes import memory_store
 
@@ -63,7 +64,7 @@ def test_a_plan_signed_moves_its_kpi_counters_in_the_same_commit(clinic, memory)
     commits = memory.commits
     accepted = plans.accept(ADMIN, plan["id"], "Ana Núñez", presented["version"], None)
     assert accepted["status"] == "accepted" and memory.commits == commits + 1
-    days = [counts for (_, sk), counts in memory.counters.items() if sk.startswith("DAY#")]
-    assert sum(counts["accepted"] for counts in days) == 2  # the location's day and its coordinator's
-    [month] = [counts for (_, sk), counts in memory.counters.items() if sk.startswith("MONTH#")]
-    assert month["accepted"] == 1 and sum(n for name, n in month.items() if name.endswith("#accepted")) == 1
+    [day] = [counts for (pk, _), counts in memory.counters.items() if kpi_store.DAY_PARTITION in pk]
+    [month] = [counts for (pk, _), counts in memory.counters.items() if kpi_store.ROLL_UP_PARTITIONS[True] in pk]
+    for counts in (day, month):  # the location's counters, and its coordinator's on the same item
+        assert counts["accepted"] == 1 and sum(n for name, n in counts.items() if name.endswith("#accepted")) == 1
