@@ -1,14 +1,15 @@
 """GET /kpis for a group of 200 locations: latency, DynamoDB requests, items and read capacity per call.
 
-The KPI items are seeded directly (batch writes of the day items the KPI write path makes: a day item
-per location and day, coordinators' day items, each location's running levels), then the month and
-pentad roll-ups are built from them by the backfill (infra/kpi_backfill.py, which tests show builds what
-the write path keeps). What is measured is the read: a report reads each location's roll-ups and the
-days at the edges of its range, by key. Ranges: the 30 days to today (the issue's figure; how many
-edge days it needs depends on today's date), 30 days cut in the middle of two months (the worst case
-for month roll-ups alone), a calendar month, and a calendar year over fewer locations. It also measures
-what a day's counters cost to write: the item updates of one transaction and the write units DynamoDB
-Local reports for it, and for each of its items alone.
+The KPI items are seeded directly (batch writes of the items the KPI write path makes: a day item per
+location and day with its coordinators' counters on it, each location's running levels), then the month
+and pentad roll-ups are built from them by the backfill (infra/kpi_backfill.py, which tests show builds
+what the write path keeps). What is measured is the read: a report reads the items of its range's plan
+(shared.domain.kpi_months: roll-ups and days, each added or taken back), one Query of each item's
+partition, which holds the whole group's. Ranges: the 30 days to today (the issue's figure; how many
+items it needs depends on today's date: 1 to 10), 30 days ending on the 15th (7 items), 30 days ending
+on the day of the last 40 whose plan has the most items, a calendar month, and a calendar year over
+fewer locations. It also measures what a day's counters cost to write: the item updates of one
+transaction and the write units DynamoDB Local reports for it, and for each of its items alone.
 Calls go through Chalice's in-process test client (JWT verification, validation, the service, the
 store) against a fresh in-memory DynamoDB Local, or an endpoint given with --endpoint (a table of its
 own, deleted after). Every read is sent with ReturnConsumedCapacity=TOTAL, so the read capacity units
@@ -221,12 +222,18 @@ def _wire(key: tuple[str, str], kind: str, counts: dict[str, int]) -> dict[str, 
 
 
 def spans(today: date, days: int) -> dict[str, tuple[date, date]]:
-    """The ranges timed: the issue's (the `days` days to today), the same length at its worst alignment
-    (ending on the 15th: about half in each of two months), and the last whole calendar month."""
+    """The ranges timed: the issue's (the `days` days to today); the same length ending on the 15th
+    (about half in each of two months); ending on the day of the last 40 whose plan reads the most items;
+    and the last whole calendar month."""
+    from shared.domain.kpi_months import items_read
+
     fifteenth = today.replace(day=15) if today.day >= 15 else (today.replace(day=1) - timedelta(days=1)).replace(day=15)
     month_end = today.replace(day=1) - timedelta(days=1)
+    ends = [today - timedelta(days=back) for back in range(40)]
+    most = max(ends, key=lambda end: (sum(items_read(end - timedelta(days=days - 1), end)), end))
     return {"to today": (today - timedelta(days=days - 1), today),
             "to the 15th": (fifteenth - timedelta(days=days - 1), fifteenth),
+            "the most items": (most - timedelta(days=days - 1), most),
             "calendar month": (month_end.replace(day=1), month_end)}
 
 
@@ -276,7 +283,7 @@ def write_cost(meter: ReadMeter, org: str, location_id: str, day: date) -> str:
     alone = []
     for key in keys:
         kpi_store.KpiItem(pk=key[0], sk=key[1]).update(actions=[kpi_store.KpiItem.kind.set(kpi_store.KpiItem.kind)])
-        alone.append(f"{key[1].split('#')[0]} {meter.take_writes():g}")
+        alone.append(f"{key[0].split('#')[1]} {meter.take_writes():g}")
     return (f"a day's counters (a location day and a coordinator day, as presenting a plan moves them): "
             f"{len(keys)} item updates in one transaction, {total:g} WCU; each item alone: {', '.join(alone)}")
 
@@ -348,9 +355,10 @@ def report(locations: int, days: int, coordinators: int, repeats: int, year_loca
     from bench import summary
     from shared.services.kpis import READ_CONCURRENCY
 
-    issue, cut, year = phases[0], phases[1], phases[-1]
+    issue, cut, most, year = phases[0], phases[1], phases[2], phases[-1]
     summary.record("KPI report 200 locations x 30 days, p50 s", Latency.of_seconds(issue.seconds).p50 / 1000)
     summary.record("KPI report 200 x 30 cut mid-month, p50 s", Latency.of_seconds(cut.seconds).p50 / 1000)
+    summary.record("KPI report 200 x 30 the most items, p50 s", Latency.of_seconds(most.seconds).p50 / 1000)
     summary.record("KPI report 200 x 30: requests", sum(issue.ddb_calls.values()) / len(issue.seconds))
     summary.record("KPI report 200 x 30: items read", issue.items / len(issue.seconds))
     summary.record("KPI year report: items per location", year.kpi_items / len(year.seconds) / year_locations)
@@ -362,10 +370,10 @@ def report(locations: int, days: int, coordinators: int, repeats: int, year_loca
         f"seeded {written} KPI items (day items, then month and pentad roll-ups by the backfill) in {seeded:.1f} s: "
         "per location "
         f"a day item every day, {coordinators} coordinators",
-        "with a day item on about half the days, and the running levels. A report reads the locations (Query), their "
-        "settings (BatchGetItem), each location's",
-        "roll-ups and edge days (BatchGetItem by key, then the coordinators' items of the edge days), "
-        f"{READ_CONCURRENCY} requests at a time. 'ddb' is the time spent",
+        "counting on about half the days, and the running levels. A report reads the locations (Query), their "
+        "settings (Query), and each item of",
+        "its range's plan for all the group's locations (a Query of the item's partition), and the levels when the "
+        f"range reaches today, {READ_CONCURRENCY} requests at a time. 'ddb' is the time spent",
         "in DynamoDB calls per request, summed over the threads; items (KPI items apart) and RCU per call as "
         "DynamoDB Local reports them.",
         "",

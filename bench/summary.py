@@ -41,6 +41,7 @@ BASELINES = {
     "idle send run: requests, 1,000 groups": 5000.0,
     "KPI report 200 locations x 30 days, p50 s": 2.77,
     "KPI report 200 x 30 cut mid-month, p50 s": 2.77,  # before roll-ups every 30-day range read its days
+    "KPI report 200 x 30 the most items, p50 s": 2.77,
     "KPI report 200 x 30: requests": 204.0,
     "KPI report 200 x 30: items read": 15401.0,
     "KPI year report: items per location": 365.0,
@@ -60,6 +61,7 @@ TARGETS = {
     "idle send run: requests, 1,000 groups": "<= 2",
     "KPI report 200 locations x 30 days, p50 s": "<= 0.3",
     "KPI report 200 x 30 cut mid-month, p50 s": "<= 0.3",
+    "KPI report 200 x 30 the most items, p50 s": "<= 0.3",
     "KPI report 200 x 30: requests": "-",
     "KPI report 200 x 30: items read": "-",
     "KPI year report: items per location": "<= 12",

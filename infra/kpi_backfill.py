@@ -9,7 +9,7 @@ Per location (its locations are listed by Query, never Scan): one Query of its p
 items of the old layout. Its levels, and each old day item (the location's, or a coordinator's own),
 move onto the current item in one transaction (counters ADDed, the close SET unless the day has one, the old
 item deleted on condition it is still there: two runs never move it twice). Then, per month that had
-old items (and per month given): read the month's roll-up and its pentads' (one consistent
+old items, days or roll-ups (and per month given): read the month's roll-up and its pentads' (one consistent
 BatchGetItem), the month's day items (consistent, by key), and PUT each roll-up they sum to on
 condition that no transaction added to it meanwhile (its `writes` count is unchanged); when one did,
 the month is read again. The old roll-ups are deleted last. So it can run while the API is writing,
@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from shared.domain.kpi_months import Period, month_end, month_of, month_period, pentads, periods_of
+from shared.domain.kpi_months import Period, month_end, month_period, pentads, periods_of
 from shared.domain.kpis import DayRecord
 
 ATTEMPTS = 5
@@ -108,12 +108,11 @@ def migrate_location(org: str, location_id: str, months: Sequence[date] = ()) ->
     from shared.store import kpi_legacy
 
     old = kpi_legacy.legacy_items(org, location_id)
-    touched = set(months)
+    # The old roll-ups are deleted last: a run stopped after moving a month's days still finds its roll-up.
+    touched = set(months) | {month for raw in old if (month := kpi_legacy.legacy_month(raw)) is not None}
     for raw in old:
         if not kpi_legacy.is_legacy_roll_up(raw):
             kpi_legacy.move_legacy(org, location_id, raw)
-            day = kpi_legacy.legacy_day(raw)
-            touched |= {month_of(day[0])} if day else set()
     written = sum(backfill_month(org, location_id, month) for month in sorted(touched))
     kpi_legacy.delete_legacy([raw for raw in old if kpi_legacy.is_legacy_roll_up(raw)])
     return written

@@ -4,7 +4,8 @@ a location's day, and the figures of a date range per location, per coordinator 
 Writing (call inside the transaction of the change that moves the figure; see docs/KPIS.md):
   kpi_writes_for_plan_change(org, before, after, location_tz)  -> `extra` for shared.store.plans.commit
   add_payment / add_refund / add_financing_funded / add_appointment_outcome (uow, org, location_id, day, ...)
-Reading: `report` reads, per location, its month roll-ups and the days at the range's edges, by key.
+Reading: `report` reads the fewest roll-ups and days whose signed sum is the range (shared.store.kpi_ranges):
+for many locations one Query per item, whose partition holds the whole group's; for a few, by key.
 """
 
 from __future__ import annotations
@@ -175,11 +176,11 @@ def _visible_locations(principal: Principal, location_id: str | None) -> tuple[l
 def report(principal: Principal, location_id: str | None, first: date, last: date,
            concurrency: int | None = None) -> dict[str, Any]:
     """The figures of [first, last] (local dates) for one location, or for every location the caller
-    may see with a group total. Reads (shared.store.kpi_ranges) each location's roll-ups and the days at
-    the edges of the range (BatchGetItem by key, 100 keys a request), plus the running levels when the
-    range reaches a location's today, and the locations' settings (their working days: "per day"
-    figures are per working day; one BatchGet per 99 locations). One location's report also gives its
-    patients closed `by_day`, read from its day items (one Query of the range, beside the other reads)."""
+    may see with a group total. Reads (shared.store.kpi_ranges) the items of the range's plan (roll-ups
+    and days, each added or taken back), plus the running levels when the range reaches a location's
+    today, and the locations' settings (their working days: "per day" figures are per working day).
+    One location's report also gives its patients closed `by_day`, read from its day items of the
+    range (BatchGetItem by key, beside the other reads)."""
     days = kpi.check_range(first, last)
     shown, group_size = _visible_locations(principal, location_id)
     now = clock.now()

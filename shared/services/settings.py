@@ -53,9 +53,10 @@ def of_layers(location: Location, group: Mapping[str, Any] | None,
 
 
 def effective_for_many(org: str, location_ids: list[str]) -> dict[str, MessagingSettings]:
-    """The group's and each location's settings layers added up, by location id (one BatchGetItem per 99
-    locations), without the policies of the location documents (a report reads only the locations'
-    names and zones: what it asks of the settings, the working days, is not one of those policies)."""
+    """The group's and each location's settings layers added up, by location id (by key for a few
+    locations, one Query of the group's settings for many), without the policies of the location
+    documents (a report reads only the locations' names and zones: what it asks of the settings, the
+    working days, is not one of those policies)."""
     group, own = store.layers_of_locations(org, location_ids)
     return {location_id: effective(_doc(group), _doc(own.get(location_id))) for location_id in location_ids}
 

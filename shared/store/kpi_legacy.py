@@ -44,6 +44,17 @@ def is_legacy_roll_up(raw: Wire) -> bool:
     return raw["sk"]["S"].startswith(LEGACY_ROLL_UPS)
 
 
+def legacy_month(raw: Wire) -> date | None:
+    """The month of a legacy day item or roll-up (None for the levels)."""
+    day = legacy_day(raw)
+    if day is not None:
+        return day[0].replace(day=1)
+    sk = raw["sk"]["S"]
+    if not is_legacy_roll_up(raw):
+        return None
+    return date.fromisoformat(f"{sk.partition('#')[2][:7]}-01")
+
+
 def move_legacy(org: str, location_id: str, raw: Wire) -> bool:
     """Move a legacy day item or levels onto the current item: counters ADDed (a coordinator's under their
     names), a day's close SET unless the day item has one already, and the legacy item deleted, in one

@@ -11,7 +11,9 @@ class Figure(Out):
     value: float | None = Field(description="The KPI; null when its denominator is 0 or it is not defined here")
     numerator: int | None = None
     denominator: int | None = None
-    by_day: dict[str, int] | None = None
+    by_day: dict[str, int] | None = Field(
+        None, description="patients_closed_per_day only, in a report of one location (location_id given): "
+                          "patients closed per local date, days with none left out")
     as_of: str | None = None
 
 
