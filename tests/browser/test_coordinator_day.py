@@ -15,6 +15,10 @@ from playwright.sync_api import expect
 pytestmark = [pytest.mark.ddblocal, pytest.mark.browser]
 
 BROOKLYN = ZoneInfo("America/New_York")
+# The headings of the cards whose table is wider than its frame, and so scrolls sideways inside it.
+CLIPPED_TABLES = ("[...document.querySelectorAll('.table-wrap')]"
+                  ".filter((frame) => frame.scrollWidth > frame.clientWidth)"
+                  ".map((frame) => frame.closest('section')?.querySelector('h2')?.textContent ?? 'a table')")
 
 
 def watch(page, problems: list[str]) -> None:
@@ -69,6 +73,9 @@ def test_a_coordinators_day(stack, new_context, screens):
     page.get_by_role("button", name="Add past treatment").click()
     page.locator("li").filter(has_text="D1110").get_by_text("(imported)").wait_for()
     violations["patient"] = screens.check(page, "03-patient")
+    # At 1440 px the whole patient screen shows: neither the page nor a table in its card scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
+    assert page.evaluate(CLIPPED_TABLES) == []
 
     # Build a plan from the CDT catalog: an exam, then a crown on tooth 3 in a second phase.
     page.get_by_role("link", name="New plan").click()

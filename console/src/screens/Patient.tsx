@@ -42,7 +42,7 @@ function Coverages({ patientId }: { patientId: string }) {
       <Show load={load} what="coverage">
         {({ items }) => items.length === 0 ? <Empty>No insurance on file: the patient pays the full fee.</Empty> : (
           <div class="table-wrap" tabIndex={0}>
-            <table>
+            <table class="wrap-heads">
               <caption class="sr-only">This benefit year's usage per coverage</caption>
               <thead><tr><th>Rank</th><th>Carrier</th><th class="num">Annual max</th>
                 <th class="num">Used + pending</th><th class="num">Remaining</th><th class="num">Deductible left</th></tr></thead>
