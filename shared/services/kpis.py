@@ -20,7 +20,7 @@ from shared.auth import Principal
 from shared.domain import kpi_plan_changes as plan_rules
 from shared.domain import kpis as kpi
 from shared.domain.kpi_plan_changes import PatientTreatment
-from shared.domain.kpis import AppointmentOutcome, DayClose, Scope
+from shared.domain.kpis import AppointmentOutcome, DayClose, Level, Scope
 from shared.domain.messaging_settings import count_working_days
 from shared.domain.plans import Plan
 from shared.money import require_cents
@@ -31,7 +31,8 @@ from shared.store import kpis as kpi_store
 from shared.store.unit_of_work import Failure, UnitOfWork
 
 ExtraWrites = Callable[[UnitOfWork], None]  # writes added to the unit of work of the change
-READ_CONCURRENCY = 8  # BatchGetItem requests of a report sent at once
+READ_CONCURRENCY = 8  # requests of a report sent at once
+EARLIEST_ZONE = "Etc/GMT+12"  # UTC-12: no location's today is before this zone's (for reading levels early)
 
 
 # ---- writing: plan changes -------------------------------------------------------------------------
@@ -182,22 +183,30 @@ def report(principal: Principal, location_id: str | None, first: date, last: dat
     One location's report also gives its patients closed `by_day`, read from its day items of the
     range (BatchGetItem by key, beside the other reads)."""
     days = kpi.check_range(first, last)
-    shown, group_size = _visible_locations(principal, location_id)
     now = clock.now()
-    today_in = {zone: clock.local_date(now, zone) for zone in {loc["timezone"] for loc in shown}}
-    today = {loc["id"]: today_in[loc["timezone"]] for loc in shown}
-    live_ids = [loc["id"] for loc in shown if last >= today[loc["id"]]]
+    concurrency = concurrency or READ_CONCURRENCY
     with ThreadPoolExecutor(max_workers=2) as pool:  # the settings' (and the days') reads overlap the roll-ups'
-        settings_read = pool.submit(settings.effective_for_many, principal.org, [loc["id"] for loc in shown])
+        early = None
+        if location_id is None and principal.all_locations:  # every location shown: read while listing them
+            maybe_live = last >= clock.local_date(now, EARLIEST_ZONE)
+            early = pool.submit(kpi_ranges.read_range, principal.org, None, first, last, None if maybe_live else (),
+                                concurrency)
+        shown, group_size = _visible_locations(principal, location_id)
+        ids = [loc["id"] for loc in shown]
+        today_in = {zone: clock.local_date(now, zone) for zone in {loc["timezone"] for loc in shown}}
+        today = {loc["id"]: today_in[loc["timezone"]] for loc in shown}
+        live_ids = [loc["id"] for loc in shown if last >= today[loc["id"]]]
+        settings_read = pool.submit(settings.effective_for_many, principal.org, ids)
         days_read = pool.submit(kpi_days.days, principal.org, location_id, first, last) if location_id else None
-        read = kpi_ranges.read_range(principal.org, [loc["id"] for loc in shown], first, last, live_ids,
-                                     concurrency or READ_CONCURRENCY, group_size)
+        read = early.result() if early is not None else kpi_ranges.read_range(
+            principal.org, ids, first, last, live_ids, concurrency, group_size)
         working_days = {location_id: each.working_days for location_id, each in settings_read.result().items()}
         by_day = kpi.closes_by_day(days_read.result()) if days_read is not None else None
     counted = {week: count_working_days(first, last, week) for week in set(working_days.values())}
     working = {location_id: counted[week] for location_id, week in working_days.items()}
-    summaries = [kpi.summarize(days, read.records[loc["id"]], read.levels.get(loc["id"]), today[loc["id"]],
-                               working[loc["id"]]) for loc in shown]
+    live = set(live_ids)
+    summaries = [kpi.summarize(days, read.records.get(loc["id"], ()), read.levels.get(loc["id"], Level())
+                               if loc["id"] in live else None, today[loc["id"]], working[loc["id"]]) for loc in shown]
     body: dict[str, Any] = {
         "from": first.isoformat(), "to": last.isoformat(), "days": days,
         "locations": [{"location_id": loc["id"], "name": loc.get("name"), "timezone": loc["timezone"],

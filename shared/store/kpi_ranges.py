@@ -96,42 +96,45 @@ class _Sum:
                 *self.closes]
 
 
-def read_range(org: str, location_ids: Sequence[str], first: date, last: date, live_ids: Sequence[str] = (),
-               concurrency: int = 8, group_size: int | None = None) -> RangeRead:
+def read_range(org: str, location_ids: Sequence[str] | None, first: date, last: date,
+               live_ids: Sequence[str] | None = (), concurrency: int = 8, group_size: int | None = None) -> RangeRead:
     """The records of [first, last] (local dates) of each location, and the running levels of `live_ids`
-    (the locations whose range reaches their today). `group_size`: the group's locations, when the
-    caller may be shown only some (a Query of a partition reads them all; the others are skipped).
-    Each answer is summed as it arrives, while DynamoDB still answers the others."""
+    (the locations whose range reaches their today). `location_ids` None: every location of the group
+    (read before the caller knows them); `live_ids` None: the levels of every location read.
+    `group_size`: the group's locations, when the caller may be shown only some (a Query of a partition
+    reads them all; the others are skipped). Each answer is summed as it arrives, while DynamoDB still
+    answers the others."""
     planned = {items.period_pk(org, term.period): term for term in plan(first, last)}
     level_partition = items.level_pk(org)
-    if len(location_ids) * QUERY_SHARE >= (group_size or len(location_ids)) and len(location_ids) > 1:
-        partitions = [*planned, level_partition] if live_ids else list(planned)
+    if location_ids is None or (len(location_ids) > 1
+                                and len(location_ids) * QUERY_SHARE >= (group_size or len(location_ids))):
+        partitions = [*planned, level_partition] if live_ids is None or live_ids else list(planned)
         reads = [lean_reads.partition_read(partition) for partition in partitions]
     else:
         reads = lean_reads.key_reads([(partition, location_id) for location_id in location_ids
-                                      for partition in planned] + [(level_partition, i) for i in live_ids])
-    sums = {location_id: _Sum() for location_id in location_ids}
+                                      for partition in planned] + [(level_partition, i) for i in live_ids or ()])
+    sums = {location_id: _Sum() for location_id in location_ids or ()}
     found_levels: dict[str, Raw] = {}
     read = 0
     for page in lean_reads.pages(reads, concurrency):
         read += len(page)
         for raw in page:
             key, location_id = raw["pk"]["S"], raw["sk"]["S"]
-            if location_id not in sums:
+            if location_ids is not None and location_id not in sums:
                 continue  # a location the report does not show
             term = planned.get(key)
             if term is None:
                 found_levels[location_id] = raw
             else:
-                sums[location_id].add(term, raw, first, last)
+                (sums.get(location_id) or sums.setdefault(location_id, _Sum())).add(term, raw, first, last)
     unknown = [items.day_key(org, location_id, day) for location_id, summed in sums.items()
                for low, high in summed.unknown for day in kpi.days_between(low, high)]
     days = lean_reads.batch_get(unknown, concurrency)
     for location_id, summed in sums.items():
         summed.closes += [_latest_close_of_days(org, location_id, low, high, days) for low, high in summed.unknown]
+    levels = found_levels if live_ids is None else {i: found_levels.get(i) for i in live_ids}
     return RangeRead({location_id: summed.records(first) for location_id, summed in sums.items()},
-                     {location_id: _level(found_levels.get(location_id)) for location_id in live_ids},
-                     read + len(days))
+                     {location_id: _level(raw) for location_id, raw in levels.items()}, read + len(days))
 
 
 def _latest_close_of_days(org: str, location_id: str, low: date, high: date, found: Mapping[Key, Raw]) -> DayRecord:

@@ -301,6 +301,7 @@ def test_a_month_of_activity_in_two_locations(admin, month):
     """Built once (it takes a while), checked from every side."""
     check_the_hand_count(admin, month)
     check_a_range_reaching_today_reads_the_live_levels(admin, month)
+    check_a_group_range_reaching_today_reads_every_location_early_and_shows_the_same(admin, month)
     check_the_csv_export(admin, month)
     check_visibility(admin, month)
 
@@ -335,6 +336,18 @@ def check_a_range_reaching_today_reads_the_live_levels(admin, month):
     assert figures["case_acceptance_count"] == {**ratio(None, 0, 0), "declined": 0}  # F's cohort is March
     assert figures["days_to_acceptance"] == ratio(7.0, 7, 1)  # F: first presented 25 March, signed 1 April
     assert figures["no_show_rate"]["numerator"] == 1 and figures["followups_overdue"]["value"] is None
+
+
+def check_a_group_range_reaching_today_reads_every_location_early_and_shows_the_same(admin, month):
+    """A caller who sees every location gets the group's items read while the locations are listed (their
+    levels too, before their time zones are known); one who sees some, read for those: the same figures."""
+    with frozen_at(at("2025-04-02T12:00:00Z")):
+        everything = admin.get("/kpis?from=2025-04-01&to=2025-04-02").data
+        ny_only = admin.as_(role="readonly", locations=[month["ny"]]).get("/kpis?from=2025-04-01&to=2025-04-02").data
+    ny = next(loc for loc in everything["locations"] if loc["location_id"] == month["ny"])
+    assert ny["figures"]["incomplete_treatment"] == {**ratio(0.6667, 2, 3), "as_of": "2025-04-02"}
+    assert [loc["figures"] for loc in ny_only["locations"]] == [ny["figures"]]
+    assert everything["group"]["location_count"] == 2 and ny_only["group"]["location_count"] == 1
 
 
 def check_the_csv_export(admin, month):
