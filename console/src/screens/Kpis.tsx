@@ -13,7 +13,7 @@ const FIGURES: { key: string; label: string; kind: Kind; definition: string; cha
   { key: "case_acceptance_value", label: "Case acceptance by value", kind: "ratio", partsInCents: true,
     definition: "Fees of the accepted steps of the fees presented, for the same cases." },
   { key: "patients_closed_per_day", label: "Patients closed per day", kind: "number", chart: true,
-    definition: "Patients who signed a plan, per calendar day of the range; the location adds up its coordinators." },
+    definition: "Patients who signed a plan, per working day of the range; the location adds up its coordinators." },
   { key: "days_to_acceptance", label: "Days to acceptance", kind: "days",
     definition: "Average local days from a plan's first presentation to its signature." },
   { key: "incomplete_treatment", label: "Incomplete treatment", kind: "ratio", chart: true,
