@@ -53,6 +53,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_ports(count: int) -> list[int]:
+    """`count` distinct TCP ports on 127.0.0.1 that nothing listens on right now. The sockets stay open
+    until all are chosen: `free_port()` twice may give the same port twice, since the first is free
+    again as soon as it is closed."""
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind((LOOPBACK, 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def port_is_free(port: int, host: str = "0.0.0.0") -> bool:
     """True when a server could listen on host:port (SO_REUSEADDR, so TIME_WAIT leftovers don't count)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from infra.local_services import free_port
+from infra.local_services import free_ports
 from tests.helpers import CACHE, REPO
 
 CHROMIUM = os.environ.get("CHAIRSIDE_CHROMIUM", "/usr/bin/chromium")
@@ -32,9 +32,9 @@ def stack(tmp_path_factory):
     """`chairside run` on free ports with its own home; yields the base URL; stopped with SIGTERM. One per test
     process: the browser tests on a worker share it (none depends on another's data)."""
     home = tmp_path_factory.mktemp("stack-home")
-    port = free_port()
+    port, dynamodb_port, moto_port = free_ports(3)  # distinct: three free_port() calls may repeat one
     env = {**os.environ, "CHAIRSIDE_HOME": str(home), "CHAIRSIDE_CACHE": str(CACHE), "CHAIRSIDE_API_PORT": str(port),
-           "CHAIRSIDE_DYNAMODB_PORT": str(free_port()), "CHAIRSIDE_MOTO_PORT": str(free_port())}
+           "CHAIRSIDE_DYNAMODB_PORT": str(dynamodb_port), "CHAIRSIDE_MOTO_PORT": str(moto_port)}
     env.pop("CHAIRSIDE_JWKS_FILE", None)
     process = subprocess.Popen([sys.executable, "-m", "infra.cli", "run"], env=env, cwd=REPO, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.local_services import free_port, port_is_free
+from infra.local_services import free_ports, port_is_free
 from tests.factories import location_body, patient_body
 from tests.helpers import CACHE
 
@@ -136,7 +136,7 @@ def _running_stack(env: dict) -> Iterator[_Stack]:
 
 
 def test_run_serves_persists_and_stops_cleanly(tmp_path):
-    api_port, ddb_port, moto_port = free_port(), free_port(), free_port()
+    api_port, ddb_port, moto_port = free_ports(3)
     env = {**os.environ, "CHAIRSIDE_HOME": str(tmp_path / "home"), "CHAIRSIDE_CACHE": str(CACHE),
            "CHAIRSIDE_API_PORT": str(api_port), "CHAIRSIDE_DYNAMODB_PORT": str(ddb_port),
            "CHAIRSIDE_MOTO_PORT": str(moto_port)}

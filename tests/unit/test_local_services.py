@@ -215,3 +215,11 @@ def test_moto_server_stands_in_for_ses_and_sns(dummy_aws: None):
         assert ses.list_email_identities()["EmailIdentities"] == []
 
     _assert_port_closed(port)
+
+
+def test_free_ports_are_distinct_and_free():
+    from infra.local_services import free_ports, port_is_free
+
+    for _ in range(50):  # one free_port() after another may give the same port twice; these never do
+        ports = free_ports(3)
+        assert len(set(ports)) == 3 and all(port_is_free(port, "127.0.0.1") for port in ports)
