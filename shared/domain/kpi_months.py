@@ -36,7 +36,7 @@ def month_end(month: date) -> date:
 
 @dataclass(frozen=True)
 class Period:
-    """The days a roll-up sums: a calendar month, or a pentad of one."""
+    """The days an item sums: a calendar month or a pentad of one (a roll-up), or a single day."""
 
     first: date
     last: date
@@ -48,6 +48,10 @@ class Period:
     @property
     def is_month(self) -> bool:
         return self.first.day == 1 and self.last == month_end(self.first)
+
+    @property
+    def is_day(self) -> bool:
+        return self.first == self.last  # roll-ups span five days or more
 
     @property
     def days(self) -> list[date]:
@@ -84,7 +88,7 @@ class Term:
 
     @property
     def is_day(self) -> bool:
-        return self.period.first == self.period.last  # roll-ups span five days or more
+        return self.period.is_day
 
 
 def _items_of_month(month: date) -> list[Period]:

@@ -2,33 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 
 from shared.domain import kpis as kpi
 from shared.domain.kpis import DayClose, DayRecord, Level
 from shared.store import kpis as items
 from shared.store import lean_reads
+from shared.store.lean_reads import Raw
 
-Wire = Mapping[str, Mapping[str, str]]  # an item as DynamoDB returned it
 _LOCATION_NAMES = frozenset(kpi.LOCATION_COUNTERS)
 _COORDINATOR_NAMES = frozenset(kpi.COORDINATOR_COUNTERS)
 _PREFIX = len(items.COORDINATOR_ATTRIBUTE)
 
 
-def number_of(raw: Wire, name: str) -> int:
+def number_of(raw: Raw, name: str) -> int:
     """A counter of an item as DynamoDB returned it (0 when absent)."""
     value = raw.get(name)
     return int(value["N"]) if value else 0
 
 
-def close_of(raw: Wire) -> DayClose:
+def close_of(raw: Raw) -> DayClose:
     """The close fields of a day item or a roll-up, in their wire form."""
     return DayClose(number_of(raw, "followups_overdue"),
                     Level(number_of(raw, "end_patients_accepted"), number_of(raw, "end_patients_incomplete")))
 
 
-def counters(raw: Wire) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+def counters(raw: Raw) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
     """A day item's or a roll-up's counters: the location's, and each coordinator's by id."""
     location: dict[str, int] = {}
     coordinators: dict[str, dict[str, int]] = {}
@@ -36,7 +35,7 @@ def counters(raw: Wire) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
     return location, coordinators
 
 
-def accumulate(raw: Wire, sign: int, location: dict[str, int], coordinators: dict[str, dict[str, int]]) -> None:
+def accumulate(raw: Raw, sign: int, location: dict[str, int], coordinators: dict[str, dict[str, int]]) -> None:
     """Add an item's counters times `sign` to `location` and `coordinators`, read straight from their
     wire form: this loop over every attribute of every item read is most of a group report's CPU, so
     each attribute name is parsed once per process (other attributes are skipped)."""
@@ -73,7 +72,7 @@ def _parse(name: str) -> tuple[str | None, str] | None:
     return parsed
 
 
-def day_records(raw: Wire, day: date) -> list[DayRecord]:
+def day_records(raw: Raw, day: date) -> list[DayRecord]:
     """A day item as records: the location's (with the day's close, when closed) and one per coordinator
     with counts on it; every counter present (zeros included)."""
     location, coordinators = counters(raw)

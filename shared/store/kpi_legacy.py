@@ -14,7 +14,8 @@ from pynamodb.transactions import TransactWrite
 from shared.domain import kpis as kpi
 from shared.store import kpis as items
 from shared.store import lean_reads
-from shared.store.kpi_days import Wire, number_of
+from shared.store.kpi_days import number_of
+from shared.store.lean_reads import Raw
 from shared.store.table import Record, connection
 
 LEGACY_DAY = "DAY#"  # in the location's partition: DAY#{yyyy-mm-dd}, a coordinator's DAY#{yyyy-mm-dd}#COORD#{c}
@@ -23,7 +24,7 @@ LEGACY_LEVEL = "LEVEL"
 LEGACY_ROLL_UPS = ("MONTH#", "PENTAD#")
 
 
-def legacy_items(org: str, location_id: str) -> list[Wire]:
+def legacy_items(org: str, location_id: str) -> list[Raw]:
     """The location's day items, roll-ups and levels of the layout before 2026-11-30: one Query of its
     partition (paged), which also holds its patients' treatments, left out here."""
     kinds = (LEGACY_DAY, LEGACY_LEVEL, *LEGACY_ROLL_UPS)
@@ -31,7 +32,7 @@ def legacy_items(org: str, location_id: str) -> list[Wire]:
             if raw["sk"]["S"].startswith(kinds)]
 
 
-def legacy_day(raw: Wire) -> tuple[date, str | None] | None:
+def legacy_day(raw: Raw) -> tuple[date, str | None] | None:
     """(day, coordinator or None) of a legacy day item; None for a legacy roll-up or levels."""
     sk = raw["sk"]["S"]
     if not sk.startswith(LEGACY_DAY):
@@ -40,11 +41,11 @@ def legacy_day(raw: Wire) -> tuple[date, str | None] | None:
     return date.fromisoformat(day_text), coordinator or None
 
 
-def is_legacy_roll_up(raw: Wire) -> bool:
+def is_legacy_roll_up(raw: Raw) -> bool:
     return raw["sk"]["S"].startswith(LEGACY_ROLL_UPS)
 
 
-def legacy_month(raw: Wire) -> date | None:
+def legacy_month(raw: Raw) -> date | None:
     """The month of a legacy day item or roll-up (None for the levels)."""
     day = legacy_day(raw)
     if day is not None:
@@ -55,7 +56,7 @@ def legacy_month(raw: Wire) -> date | None:
     return date.fromisoformat(f"{sk.partition('#')[2][:7]}-01")
 
 
-def move_legacy(org: str, location_id: str, raw: Wire) -> bool:
+def move_legacy(org: str, location_id: str, raw: Raw) -> bool:
     """Move a legacy day item or levels onto the current item: counters ADDed (a coordinator's under their
     names), a day's close SET unless the day item has one already, and the legacy item deleted, in one
     transaction, so its counts are never in both or neither. False when another run moved it first."""
@@ -87,7 +88,7 @@ def move_legacy(org: str, location_id: str, raw: Wire) -> bool:
     return True
 
 
-def delete_legacy(raws: Sequence[Wire]) -> None:
+def delete_legacy(raws: Sequence[Raw]) -> None:
     """Delete legacy roll-ups (rebuilt in the new layout from the moved days)."""
     table = Record._get_connection()
     for raw in raws:

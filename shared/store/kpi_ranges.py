@@ -44,13 +44,16 @@ def locations(org: str) -> list[dict[str, str]]:
 # ---- items as records -----------------------------------------------------------------------------------
 
 
+def _day_close(day: date, raw: Raw | None) -> DayRecord | None:
+    """A day item's own close (None until the day is closed), as a record with no counts."""
+    return DayRecord(day, {}, None, close_of(raw)) if raw is not None and "closed_at" in raw else None
+
+
 def _latest_close(term: Term, raw: Raw | None) -> DayRecord | None:
     """A roll-up's latest close, or a day item's own close."""
-    if raw is None:
-        return None
     if term.is_day:
-        return DayRecord(term.period.first, {}, None, close_of(raw)) if "closed_at" in raw else None
-    if items.ROLL_UP_CLOSE_DAY not in raw:
+        return _day_close(term.period.first, raw)
+    if raw is None or items.ROLL_UP_CLOSE_DAY not in raw:
         return None
     return DayRecord(date.fromisoformat(raw[items.ROLL_UP_CLOSE_DAY]["S"]), {}, None, close_of(raw))
 
@@ -141,9 +144,8 @@ def _latest_close_of_days(org: str, location_id: str, low: date, high: date, fou
     """The latest close among the days [low, high] read, as a record with no counts (with no close
     when none of them closed)."""
     for day in reversed(kpi.days_between(low, high)):
-        raw = found.get(items.day_key(org, location_id, day))
-        if raw is not None and "closed_at" in raw:
-            return DayRecord(day, {}, None, close_of(raw))
+        if (closed := _day_close(day, found.get(items.day_key(org, location_id, day)))) is not None:
+            return closed
     return DayRecord(low, {})
 
 

@@ -90,7 +90,7 @@ def roll_up_pk(org: str, period: Period) -> str:
 
 def period_pk(org: str, period: Period) -> str:
     """The partition of a plan's item (shared.domain.kpi_months.Term): a day's, or a roll-up's."""
-    return day_pk(org, period.first) if period.first == period.last else roll_up_pk(org, period)
+    return day_pk(org, period.first) if period.is_day else roll_up_pk(org, period)
 
 
 def day_key(org: str, location_id: str, day: date) -> Key:
